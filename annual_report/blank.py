@@ -1,0 +1,193 @@
+"""Write the master workbook: the blank one of ``init``, or one filled with given records.
+
+Layout of the sheet 总表 (all derived from :mod:`annual_report.form`):
+
+* row 1 — the section or table a column belongs to (merged across its columns);
+* row 2 — the official table row label (merged across the row's columns);
+* row 3 — the unique Chinese column header, which the reader matches;
+* row 4 — the machine key (``apps.new.natural``), which the reader matches as well;
+* row 5 on — one agency a row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook as XLWorkbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+from .form import FIELD_BY_KEY, FIELDS, TABLE3_NOTE, Field, Kind, iter_groups
+from .outputs import atomic_write_bytes
+from .workbook import MAIN_SHEET, column_letter
+
+FIRST_DATA_ROW = 5
+VALIDATED_ROWS = 2000
+GUIDE_SHEET = "填表说明"
+
+_THIN = Side(style="thin", color="999999")
+_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+_GROUP_FILLS = ["DCE6F1", "EBF1DE", "FDE9D9", "E4DFEC", "DAEEF3", "FCE4D6", "F2F2F2", "FFF2CC"]
+_CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+
+
+def _width(f: Field) -> float:
+    if f.kind is Kind.TEXT:
+        return 40
+    if f.key == "agency":
+        return 30
+    if f.kind in (Kind.EMAIL, Kind.LINE):
+        return 24
+    return 11
+
+
+def _merge_runs(
+    ws: Worksheet, row: int, labels: list[str], runs: list[str], fill_by_col: list[str]
+) -> None:
+    """Write ``labels`` in ``row``, merging consecutive columns whose ``runs`` entry is equal."""
+    start = 0
+    for i in range(1, len(labels) + 1):
+        if i == len(labels) or runs[i] != runs[start]:
+            cell = ws.cell(row=row, column=start + 1, value=labels[start])
+            cell.alignment = _CENTER
+            cell.font = Font(bold=row == 1)
+            for c in range(start, i):
+                ws.cell(row=row, column=c + 1).fill = PatternFill("solid", fgColor=fill_by_col[c])
+                ws.cell(row=row, column=c + 1).border = _BORDER
+            if i - start > 1:
+                ws.merge_cells(start_row=row, start_column=start + 1, end_row=row, end_column=i)
+            start = i
+
+
+def _write_header(ws: Worksheet) -> None:
+    fills: list[str] = []
+    for n, (_group, fields) in enumerate(iter_groups()):
+        fills += [_GROUP_FILLS[n % len(_GROUP_FILLS)]] * len(fields)
+    groups = [f.group for f in FIELDS]
+    _merge_runs(ws, 1, groups, groups, fills)
+    _merge_runs(ws, 2, [f.subgroup for f in FIELDS], [f"{f.group}|{f.subgroup}" for f in FIELDS],
+                fills)
+    for c, f in enumerate(FIELDS, start=1):
+        head = ws.cell(row=3, column=c, value=f.header)
+        head.alignment = _CENTER
+        head.font = Font(bold=True, color="C00000" if f.required else "000000")
+        head.fill = PatternFill("solid", fgColor=fills[c - 1])
+        head.border = _BORDER
+        key = ws.cell(row=4, column=c, value=f.key)
+        key.font = Font(size=8, color="808080")
+        key.alignment = Alignment(horizontal="center")
+        ws.column_dimensions[column_letter(c - 1)].width = _width(f)
+    ws.row_dimensions[1].height = 30
+    ws.row_dimensions[2].height = 45
+    ws.row_dimensions[3].height = 45
+    ws.freeze_panes = ws.cell(row=FIRST_DATA_ROW, column=2)
+
+
+def _add_validation(ws: Worksheet) -> None:
+    counts = DataValidation(
+        type="whole", operator="greaterThanOrEqual", formula1="0", allow_blank=True,
+        showErrorMessage=True, errorTitle="只能填整数", error="请填写不小于 0 的整数；没有发生填 0。",
+    )
+    money = DataValidation(
+        type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True,
+        showErrorMessage=True, errorTitle="只能填金额", error="请填写不小于 0 的数字（金额）；没有填 0。",
+    )
+    year = DataValidation(
+        type="whole", operator="between", formula1="2000", formula2="2100", allow_blank=True,
+        showErrorMessage=True, errorTitle="年度", error="请填写四位数字年份，如 2024。",
+    )
+    last = FIRST_DATA_ROW + VALIDATED_ROWS - 1
+    for c, f in enumerate(FIELDS):
+        ref = f"{column_letter(c)}{FIRST_DATA_ROW}:{column_letter(c)}{last}"
+        if f.kind is Kind.COUNT:
+            counts.add(ref)
+        elif f.kind in (Kind.MONEY_WAN, Kind.MONEY_YUAN):
+            money.add(ref)
+        elif f.kind is Kind.YEAR:
+            year.add(ref)
+    for dv in (counts, money, year):
+        ws.add_data_validation(dv)
+
+
+def _guide_lines() -> list[tuple[str, str, str]]:
+    lines: list[tuple[str, str, str]] = [
+        ("总则", "", "每个机关填一行，从第 5 行开始；第 3 行是列名，第 4 行是键名，请勿修改。"),
+        ("总则", "", "所有数字单元格都必须填写：没有发生的填 0，不要留空，也不要填“/”“-”“无”。"),
+        ("总则", "", "正文单元格内一段一行（单元格内换行：Excel 按 Alt+Enter，WPS 同）。"),
+        ("表三", "", "每行：六类申请人之和等于总计。每列：" + TABLE3_NOTE.strip("（）") + "。"),
+        ("表三", "", "（七）总计等于（一）至（六）各项之和。"),
+        ("表四", "", "每组：结果维持＋结果纠正＋其他结果＋尚未审结＝总计。"),
+        ("正文", "", "正文中写到的件数（收到申请、办结、结转、复议、诉讼、规范性文件）必须与表格一致。"),
+    ]
+    for f in FIELDS:
+        lines.append((f.group, f"{f.header}（{f.key}）", f.note or ""))
+    return lines
+
+
+def _write_guide(book: XLWorkbook) -> None:
+    ws = book.create_sheet(GUIDE_SHEET)
+    ws.append(["分组", "列名（键名）", "填写要求"])
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for line in _guide_lines():
+        ws.append(list(line))
+    ws.column_dimensions["A"].width = 36
+    ws.column_dimensions["B"].width = 48
+    ws.column_dimensions["C"].width = 80
+
+
+def _cell_value(f: Field, value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, Decimal):
+        return float(value) if f.kind.is_figure else str(value)
+    if isinstance(value, (list, tuple)):
+        return "；".join(str(v) for v in value)
+    if isinstance(value, dt.date):
+        return value
+    return value
+
+
+def new_workbook(records: Iterable[Mapping[str, Any]] = ()) -> XLWorkbook:
+    """A master workbook with the standard header and the given records (field key -> value)."""
+    book = XLWorkbook()
+    ws = book.active
+    assert ws is not None
+    ws.title = MAIN_SHEET
+    _write_header(ws)
+    _add_validation(ws)
+    wrap = Alignment(wrap_text=True, vertical="top")
+    records = list(records)
+    extras: list[str] = []
+    for record in records:  # keys outside the model become extra columns after the standard ones
+        extras += [k for k in record if k not in FIELD_BY_KEY and k not in extras]
+    for c, name in enumerate(extras, start=len(FIELDS) + 1):
+        ws.cell(row=3, column=c, value=name).font = Font(bold=True)
+    for r, record in enumerate(records, start=FIRST_DATA_ROW):
+        for c, f in enumerate(FIELDS, start=1):
+            value = _cell_value(f, record.get(f.key))
+            if value is not None:
+                cell = ws.cell(row=r, column=c, value=value)
+                if f.kind is Kind.TEXT:
+                    cell.alignment = wrap
+        for c, name in enumerate(extras, start=len(FIELDS) + 1):
+            if record.get(name) is not None:
+                ws.cell(row=r, column=c, value=record[name])
+    _write_guide(book)
+    return book
+
+
+def write_workbook(path: Path | str, records: Iterable[Mapping[str, Any]] = ()) -> Path:
+    """Write a master workbook atomically (a half-written file never appears)."""
+    import io
+
+    path = Path(path)
+    buffer = io.BytesIO()
+    new_workbook(records).save(buffer)
+    atomic_write_bytes(path, buffer.getvalue())
+    return path

@@ -1,0 +1,123 @@
+"""One agency's figures and texts -> the template context (derived from the format model).
+
+Every field key becomes a nested value (``apps.new.total`` -> ``ctx["apps"]["new"]["total"]``).
+Counts stay ``int``; money is a formatted string (``12.5``); narrative cells become a
+:class:`Paragraphs` list (one item per line); blank optional titles and headings fall back to the
+official ones. ``summary`` holds sentences computed from the figures, ``extra`` the workbook's
+unknown columns (also at the top level when their header is a free identifier).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from .form import FIELDS, SECTIONS, Kind, default_title
+from .values import clean_line, clean_text, format_money, is_blank, paragraphs
+from .workbook import AgencyRow
+
+
+class Paragraphs(list[str]):
+    """A narrative: iterate it for paragraphs; printed whole it is the paragraphs joined."""
+
+    def __str__(self) -> str:
+        return "\n".join(self)
+
+
+def format_date(value: dt.date) -> str:
+    return f"{value.year}年{value.month}月{value.day}日"
+
+
+def _set(ctx: dict[str, Any], key: str, value: Any) -> None:
+    *parents, leaf = key.split(".")
+    node = ctx
+    for part in parents:
+        node = node.setdefault(part, {})
+    node[leaf] = value
+
+
+def _value(row: AgencyRow, key: str, kind: Kind) -> Any:
+    value = row.values.get(key)
+    if value is None:  # invalid or blank: show what the cell says (only with --allow-invalid)
+        raw = row.raw.get(key)
+        if kind is Kind.TEXT:
+            return Paragraphs(paragraphs(clean_text(raw))) if not is_blank(raw) else Paragraphs()
+        return "" if is_blank(raw) else clean_line(raw)
+    if kind is Kind.TEXT:
+        return Paragraphs(paragraphs(value))
+    if kind in (Kind.MONEY_WAN, Kind.MONEY_YUAN):
+        return format_money(value)
+    if kind is Kind.EMAIL:
+        return "；".join(value)
+    if kind is Kind.DATE:
+        return format_date(value)
+    return value
+
+
+def _num(row: AgencyRow, key: str) -> int | Decimal:
+    value = row.figure(key)
+    return value if value is not None else 0
+
+
+def applications_sentence(row: AgencyRow, year: Any) -> str:
+    new, carried_in = _num(row, "apps.new.total"), _num(row, "apps.carried_in.total")
+    done, carried_over = _num(row, "apps.results_total.total"), _num(row, "apps.carried_over.total")
+    if not (new or carried_in or done or carried_over):
+        return f"{year}年度，本机关未收到政府信息公开申请。"
+    granted, partial = _num(row, "apps.granted.total"), _num(row, "apps.partial.total")
+    return (
+        f"{year}年度，本机关新收政府信息公开申请{new}件，上年结转{carried_in}件；"
+        f"本年度办理完毕{done}件，其中予以公开{granted}件、部分公开{partial}件；"
+        f"结转下年度继续办理{carried_over}件。"
+    )
+
+
+def appeals_sentence(row: AgencyRow, year: Any) -> str:
+    review = _num(row, "review.total")
+    suits = _num(row, "suit_direct.total") + _num(row, "suit_after_review.total")
+    if not (review or suits):
+        return f"{year}年度，本机关未发生因政府信息公开引起的行政复议、行政诉讼案件。"
+    return f"{year}年度，本机关发生政府信息公开行政复议案件{review}件、行政诉讼案件{suits}件。"
+
+
+def processing_fee_sentence(row: AgencyRow, year: Any) -> str:
+    notices = _num(row, "processing_fee.notices")
+    amount = _num(row, "processing_fee.notice_amount")
+    collected = _num(row, "processing_fee.collected")
+    if not (notices or amount or collected):
+        return f"{year}年度本机关未收取信息处理费，发出收费通知的件数和总金额，以及实际收取的总金额均为0。"
+    return (
+        f"{year}年度本机关发出信息处理费收费通知{notices}件，总金额{format_money(amount)}元，"
+        f"实际收取信息处理费{format_money(collected)}元。"
+    )
+
+
+def build_context(row: AgencyRow) -> dict[str, Any]:
+    """The template context of one agency."""
+    ctx: dict[str, Any] = {}
+    for f in FIELDS:
+        _set(ctx, f.key, _value(row, f.key, f.kind))
+    year = ctx["year"]
+    ctx["title"] = ctx["title"] or default_title(ctx["agency"], year)
+    for section in SECTIONS:
+        if not ctx["heading"][section.id]:
+            ctx["heading"][section.id] = section.heading
+    ctx["summary"] = {
+        "applications": applications_sentence(row, year),
+        "appeals": appeals_sentence(row, year),
+        "processing_fee": processing_fee_sentence(row, year),
+    }
+    extra = {name: clean_line(value) for name, value in row.extras.items()}
+    ctx["extra"] = extra
+    for name, value in extra.items():
+        if name.isidentifier() and name not in ctx:
+            ctx[name] = value
+    return ctx
+
+
+def sample_context() -> dict[str, Any]:
+    """A context with every model variable present (for template checks and the docs)."""
+    row = AgencyRow("总表", 5, "示例机关", {}, {}, {}, {})
+    row.values.update({"agency": "示例机关", "year": 2024})
+    return build_context(row)

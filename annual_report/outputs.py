@@ -1,0 +1,76 @@
+"""Writing files so that a half-written file never appears, and safe file names."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+import unicodedata
+from pathlib import Path
+
+from .errors import OutputError
+
+_UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]')
+_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)),
+             *(f"lpt{i}" for i in range(1, 10))}
+MAX_STEM = 80
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write to a temporary file in the same folder, then rename over the target."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".~", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except PermissionError as exc:
+        raise OutputError(
+            f"无法写入 {path}：没有权限，或文件正被 Word/WPS/Excel 打开。请关闭该文件后重试。"
+        ) from exc
+    except OSError as exc:
+        raise OutputError(f"无法写入 {path}：{exc.strerror or exc}。请检查磁盘空间和文件夹权限。") from exc
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def sha256_file(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except FileNotFoundError:
+        return None
+
+
+def safe_stem(name: str) -> str:
+    """A file name stem that every file system and mail client accepts, close to ``name``."""
+    stem = unicodedata.normalize("NFC", name)
+    stem = _UNSAFE.sub("_", stem).strip().strip(".").strip()
+    stem = re.sub(r"\s+", " ", stem)
+    if len(stem) > MAX_STEM:
+        digest = hashlib.sha256(name.encode("utf-8")).hexdigest()[:8]
+        stem = f"{stem[:MAX_STEM - 9]}_{digest}"
+    if not stem or stem.lower().split(".")[0] in _RESERVED:
+        stem = f"_{stem}"
+    return stem
+
+
+def unique_stems(names: list[str]) -> dict[str, str]:
+    """Map each name to a safe stem, unique case-insensitively (sorted, so stable across runs)."""
+    result: dict[str, str] = {}
+    taken: set[str] = set()
+    for name in sorted(set(names)):
+        stem = safe_stem(name)
+        candidate, n = stem, 2
+        while candidate.lower() in taken:
+            candidate = f"{stem}（{n}）"
+            n += 1
+        taken.add(candidate.lower())
+        result[name] = candidate
+    return result

@@ -1,0 +1,143 @@
+"""Turn raw cell values into figures, normalising only where the meaning is certain (R5)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from .form import Kind
+
+_THOUSANDS = re.compile(r"^[+]?\d{1,3}(,\d{3})+(\.\d+)?$")
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+_PLACEHOLDERS = {"/", "-", "—", "——", "－", "无", "空", "null", "none", "n/a", "na", "×", "x"}
+# Characters XML 1.0 forbids; they cannot be written to a DOCX.
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_EMAIL = re.compile(r"^[^@\s;,，；]+@[^@\s;,，；]+\.[^@\s;,，；]+$")
+_EMAIL_SPLIT = re.compile(r"[;,，；、\s]+")
+
+
+@dataclass(frozen=True)
+class Invalid:
+    """A cell whose value is not acceptable; ``message`` says why and how to fix it."""
+
+    message: str
+
+
+def is_blank(raw: object) -> bool:
+    return raw is None or (isinstance(raw, str) and raw.strip() == "")
+
+
+def shown(raw: object) -> str:
+    """A raw value as a user would recognise it in a message."""
+    text = str(raw).strip()
+    return text if len(text) <= 20 else text[:20] + "…"
+
+
+def _to_decimal(raw: object) -> Decimal | Invalid:
+    if isinstance(raw, bool):
+        return Invalid(f"「{raw}」不是数字，请填写数字。")
+    if isinstance(raw, int):
+        return Decimal(raw)
+    if isinstance(raw, float):
+        if raw != raw or raw in (float("inf"), float("-inf")):
+            return Invalid("不是有效数字，请填写数字。")
+        return Decimal(repr(raw))
+    if isinstance(raw, Decimal):
+        return raw
+    if isinstance(raw, (dt.date, dt.time, dt.timedelta)):
+        return Invalid(f"「{shown(raw)}」是日期或时间，不是数字；请把单元格格式改为“常规”后填写数字。")
+    text = unicodedata.normalize("NFKC", str(raw)).strip().replace(" ", "")
+    if text.lower() in _PLACEHOLDERS:
+        return Invalid(f"「{shown(raw)}」不是数字：本项没有发生时请填 0。")
+    if _THOUSANDS.match(text):
+        text = text.replace(",", "")
+    if not _NUMBER.match(text):
+        return Invalid(f"「{shown(raw)}」不是数字，请只填写阿拉伯数字（不带单位和文字）。")
+    try:
+        return Decimal(text)
+    except InvalidOperation:  # pragma: no cover - the pattern above admits only valid numbers
+        return Invalid(f"「{shown(raw)}」不是数字，请填写数字。")
+
+
+def parse_figure(raw: object, kind: Kind) -> int | Decimal | Invalid:
+    """Read a non-blank figure cell: a count as ``int``, money as ``Decimal``."""
+    if kind is Kind.COUNT and type(raw) is int:  # the common fast path
+        return raw if raw >= 0 else Invalid(f"「{raw}」是负数，件数不能为负，请改正。")
+    value = _to_decimal(raw)
+    if isinstance(value, Invalid):
+        return value
+    if value < 0:
+        return Invalid(f"「{shown(raw)}」是负数，不能为负，请改正。")
+    if kind is Kind.COUNT:
+        if value != value.to_integral_value():
+            return Invalid(f"「{shown(raw)}」不是整数，件数必须是整数。")
+        return int(value)
+    places = kind.decimals
+    unit = "万元" if kind is Kind.MONEY_WAN else "元"
+    try:
+        too_precise = value != value.quantize(Decimal(1).scaleb(-places))
+    except InvalidOperation:
+        return Invalid(f"「{shown(raw)}」数值过大，请核对金额（单位：{unit}）。")
+    if too_precise:
+        return Invalid(f"「{shown(raw)}」小数位过多：金额以{unit}为单位，最多保留 {places} 位小数。")
+    return value.normalize() if value else Decimal(0)
+
+
+def parse_year(raw: object) -> int | Invalid:
+    value = parse_figure(raw, Kind.COUNT)
+    if isinstance(value, Invalid) or not 2000 <= value <= 2100:
+        return Invalid(f"「{shown(raw)}」不是有效年度，请填写四位数字年份，如 2024。")
+    return value
+
+
+def parse_date(raw: object) -> dt.date | Invalid:
+    if isinstance(raw, dt.datetime):
+        return raw.date()
+    if isinstance(raw, dt.date):
+        return raw
+    text = unicodedata.normalize("NFKC", str(raw)).strip()
+    match = re.fullmatch(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?", text)
+    if match:
+        try:
+            return dt.date(*(int(g) for g in match.groups()))
+        except ValueError:
+            pass
+    return Invalid(f"「{shown(raw)}」不是有效日期，请写成 2025-01-20 的形式。")
+
+
+def parse_emails(raw: object) -> list[str] | Invalid:
+    text = unicodedata.normalize("NFKC", str(raw)).strip()
+    addresses = [a for a in _EMAIL_SPLIT.split(text) if a]
+    bad = [a for a in addresses if not _EMAIL.match(a)]
+    if bad:
+        return Invalid(f"「{shown(bad[0])}」不是有效的邮箱地址；多个地址请用分号隔开。")
+    return addresses
+
+
+def clean_text(raw: object) -> str:
+    """Text as it may go into a DOCX: no XML-illegal characters, unified line ends."""
+    if isinstance(raw, float) and raw.is_integer():
+        raw = int(raw)
+    text = str(raw).replace("\r\n", "\n").replace("\r", "\n")
+    return _XML_ILLEGAL.sub("", text).strip()
+
+
+def clean_line(raw: object) -> str:
+    """A one-line text: any line break or tab becomes a space."""
+    return re.sub(r"\s*[\n\t]\s*", " ", clean_text(raw))
+
+
+def paragraphs(text: str) -> list[str]:
+    """A narrative cell split into paragraphs, one per non-empty line."""
+    return [line.strip() for line in text.split("\n") if line.strip()]
+
+
+def format_money(value: Decimal | int) -> str:
+    """Money as printed: no exponent, no trailing zeros (``12.5``, ``0``)."""
+    text = format(Decimal(value), "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text or "0"
