@@ -157,7 +157,7 @@ class ReadOptions:
 # --- loading raw grids ----------------------------------------------------------------------------
 
 
-def _load_grids(path: Path) -> list[tuple[str, list[list[Any]]]]:
+def load_grids(path: Path) -> list[tuple[str, list[list[Any]]]]:
     """All sheets as (name, rows) of raw values, top-left cell at [0][0] = A1."""
     if not path.exists():
         raise InputError(f"找不到文件：{path}。请检查路径和文件名。")
@@ -342,11 +342,28 @@ def _row_is_blank(cells: list[Any]) -> bool:
     return all(is_blank(c) for c in cells)
 
 
+def parse_row(
+    sheet: str,
+    number: int,
+    raw: dict[str, Any],
+    extras: dict[str, Any],
+    columns: dict[str, int],
+    options: ReadOptions,
+) -> AgencyRow:
+    """Parse one row's raw cells (field key -> value) into an :class:`AgencyRow`."""
+    agency_raw = raw.get("agency", "")
+    agency = clean_line(agency_raw) if not is_blank(agency_raw) else f"（第{number}行）"
+    row = AgencyRow(sheet, number, agency, {}, raw, extras, columns)
+    for key, value in raw.items():
+        _parse_cell(row, FIELD_BY_KEY[key], value, options)
+    return row
+
+
 def read_workbook(path: Path | str, options: ReadOptions | None = None) -> Workbook:
     """Read and parse the master workbook; cell problems become findings, not exceptions."""
     options = options or ReadOptions()
     path = Path(path)
-    grids = _load_grids(path)
+    grids = load_grids(path)
     sheet, grid, layout = _choose_sheet(grids, options.sheet, path)
     missing = [f for f in FIELDS if f.required and f.key not in layout.columns]
     if missing:
@@ -361,16 +378,11 @@ def read_workbook(path: Path | str, options: ReadOptions | None = None) -> Workb
             continue
         width = len(cells)
         raw = {f.key: (cells[c] if c < width else "") for f, c in fields}
-        agency_raw = raw.get("agency", "")
-        agency = clean_line(agency_raw) if not is_blank(agency_raw) else f"（第{index + 1}行）"
         extras = {
-            name: cells[c] for name, c in layout.extra_columns.items() if c < width
-            and not is_blank(cells[c])
+            name: cells[c] for name, c in layout.extra_columns.items()
+            if c < width and not is_blank(cells[c])
         }
-        row = AgencyRow(sheet, index + 1, agency, {}, raw, extras, columns)
-        for f, _c in fields:
-            _parse_cell(row, f, raw[f.key], options)
-        rows.append(row)
+        rows.append(parse_row(sheet, index + 1, raw, extras, columns, options))
     findings: list[Finding] = []
     _flag_formulas(path, sheet, rows)
     _flag_duplicates(rows)

@@ -1,0 +1,213 @@
+"""The reader: header detection, normalisation of figures, and hostile or broken input."""
+
+from __future__ import annotations
+
+import random
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from factories import fill_consistent, zero_record
+
+from annual_report.blank import FIRST_DATA_ROW, write_workbook
+from annual_report.errors import InputError
+from annual_report.form import FIELDS
+from annual_report.workbook import ReadOptions, column_letter, read_workbook
+
+
+def write_sheet(path: Path, header: list[Any], rows: list[list[Any]], title: str = "Sheet1") -> Path:
+    book = openpyxl.Workbook()
+    ws = book.active
+    assert ws is not None
+    ws.title = title
+    ws.append(header)
+    for row in rows:
+        ws.append(row)
+    book.save(path)
+    return path
+
+
+def record_cells(record: dict[str, Any], keys: list[str]) -> list[Any]:
+    return [record.get(k) for k in keys]
+
+
+def test_blank_workbook_round_trip(tmp_path: Path) -> None:
+    record = fill_consistent(zero_record(), random.Random(1))
+    record["联系人"] = "张三"
+    path = write_workbook(tmp_path / "m.xlsx", [record, zero_record("另一个局")])
+    book = read_workbook(path)
+    assert book.sheet == "总表"
+    assert book.header_row == FIRST_DATA_ROW - 1
+    assert [r.agency for r in book.rows] == ["测试区测试局", "另一个局"]
+    row = book.rows[0]
+    assert row.row == FIRST_DATA_ROW
+    assert row.findings == []
+    assert row.extras == {"联系人": "张三"}
+    for key, value in record.items():
+        if key in ("email", "联系人"):
+            continue
+        assert row.values[key] == value, key
+    assert row.values["email"] == ["office@example.cn"]
+    # the cell reference is the column of the field in the blank workbook
+    index = [f.key for f in FIELDS].index("apps.new.total")
+    assert row.cell("apps.new.total") == f"总表!{column_letter(index)}{FIRST_DATA_ROW}"
+
+
+def test_blank_workbook_has_validation_frozen_panes_and_guide(tmp_path: Path) -> None:
+    path = write_workbook(tmp_path / "blank.xlsx")
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == ["总表", "填表说明"]
+    ws = book["总表"]
+    assert ws.freeze_panes == "B5"
+    assert ws["A3"].value == "机关全称" and ws["A4"].value == "agency"
+    assert any("A1" in str(r) for r in ws.merged_cells.ranges)
+    kinds = {dv.type for dv in ws.data_validations.dataValidation}
+    assert {"whole", "decimal"} <= kinds
+    whole = next(dv for dv in ws.data_validations.dataValidation if dv.type == "whole"
+                 and dv.operator == "greaterThanOrEqual")
+    assert whole.formula1 == "0"
+
+
+@pytest.mark.parametrize("header_kind", ["key", "chinese"])
+def test_key_or_chinese_headers_in_any_order(tmp_path: Path, header_kind: str) -> None:
+    record = fill_consistent(zero_record(), random.Random(2))
+    fields = list(FIELDS)
+    random.Random(3).shuffle(fields)
+    header = [f.key if header_kind == "key" else f.header for f in fields] + ["备注"]
+    rows = [record_cells(record, [f.key for f in fields]) + ["无"], [None] * len(header),
+            record_cells(zero_record("第二个局"), [f.key for f in fields]) + [None]]
+    path = write_sheet(tmp_path / "k.xlsx", ["总表（2024年度）"], [])
+    book = openpyxl.load_workbook(path)
+    ws = book.active
+    assert ws is not None
+    ws.append(header)
+    for r in rows:
+        ws.append(r)
+    book.save(path)
+    wb = read_workbook(path)
+    assert [r.agency for r in wb.rows] == ["测试区测试局", "第二个局"]  # blank row skipped
+    assert wb.rows[0].findings == []
+    assert wb.rows[0].values["apps.new.total"] == record["apps.new.total"]
+    assert wb.rows[0].extras == {"备注": "无"}
+    assert wb.rows[0].row == 3
+
+
+def test_values_normalised_where_certain(tmp_path: Path) -> None:
+    record = zero_record()
+    record.update({"apps.new.natural": "３", "apps.new.total": " 1,234 ", "apps.granted.natural": "3.0",
+                   "fees.amount": "0.1250", "processing_fee.notice_amount": 12.5})
+    wb = read_workbook(write_workbook(tmp_path / "n.xlsx", [record]))
+    values = wb.rows[0].values
+    assert values["apps.new.natural"] == 3
+    assert values["apps.new.total"] == 1234
+    assert values["apps.granted.natural"] == 3
+    assert str(values["fees.amount"]) == "0.125"
+    assert [f.rule for f in wb.rows[0].findings] == []
+
+
+@pytest.mark.parametrize("bad", ["/", "-", "无", "三件", -2, 1.5, "", None])
+def test_non_figures_are_r5_errors_naming_the_cell(tmp_path: Path, bad: Any) -> None:
+    record = zero_record()
+    record["review.total"] = bad
+    wb = read_workbook(write_workbook(tmp_path / "b.xlsx", [record]))
+    row = wb.rows[0]
+    [finding] = row.findings
+    assert finding.rule == "R5" and finding.is_error
+    assert finding.cell == row.cell("review.total")
+    assert finding.cell.startswith("总表!") and finding.cell.endswith("5")
+    assert "行政复议" in finding.message
+    assert "review.total" not in row.values
+
+
+def test_blank_as_zero_gives_warning(tmp_path: Path) -> None:
+    record = zero_record()
+    record["review.total"] = None
+    wb = read_workbook(write_workbook(tmp_path / "b.xlsx", [record]), ReadOptions(blank_as_zero=True))
+    [finding] = wb.rows[0].findings
+    assert not finding.is_error and "已按 0 处理" in finding.message
+    assert wb.rows[0].values["review.total"] == 0
+
+
+def test_money_decimals(tmp_path: Path) -> None:
+    record = zero_record()
+    record["fees.amount"] = "1.23456"
+    record["processing_fee.collected"] = "0.125"
+    wb = read_workbook(write_workbook(tmp_path / "m.xlsx", [record]))
+    messages = {f.field: f.message for f in wb.rows[0].findings}
+    assert "最多保留 4 位小数" in messages["fees.amount"]
+    assert "最多保留 2 位小数" in messages["processing_fee.collected"]
+
+
+def test_duplicate_agency(tmp_path: Path) -> None:
+    wb = read_workbook(write_workbook(tmp_path / "d.xlsx", [zero_record(), zero_record()]))
+    [dup] = [f for f in wb.findings if f.rule == "DUPLICATE"]
+    assert dup.row == FIRST_DATA_ROW + 1 and f"第 {FIRST_DATA_ROW} 行" in dup.message
+
+
+def test_formula_without_cached_value(tmp_path: Path) -> None:
+    path = write_workbook(tmp_path / "f.xlsx", [zero_record()])
+    book = openpyxl.load_workbook(path)
+    ws = book["总表"]
+    index = [f.key for f in FIELDS].index("apps.new.total")
+    ws.cell(row=FIRST_DATA_ROW, column=index + 1, value="=SUM(1,2)")
+    book.save(path)  # openpyxl stores formulas without cached values
+    wb = read_workbook(path)
+    [finding] = wb.rows[0].findings
+    assert finding.field == "apps.new.total"
+    assert "公式" in finding.message and "保存" in finding.message
+
+
+def test_missing_required_column_lists_near_matches(tmp_path: Path) -> None:
+    keys = [f.key for f in FIELDS if f.key != "review.total"]
+    header = [k if k != "review.upheld" else "行政复议·结果维持" for k in keys] + ["行政复议总计"]
+    path = write_sheet(tmp_path / "m.xlsx", header, [[None] * len(header)])
+    with pytest.raises(InputError) as info:
+        read_workbook(path)
+    message = str(info.value)
+    assert "行政复议·总计" in message and "review.total" in message
+    assert "行政复议总计" in message  # the near match found in the sheet
+
+
+def test_unusable_files_are_one_clear_error(tmp_path: Path) -> None:
+    text = tmp_path / "notes.xlsx"
+    text.write_text("这不是工作簿", encoding="utf-8")
+    with pytest.raises(InputError, match="无法读取 notes.xlsx"):
+        read_workbook(text)
+    broken = tmp_path / "broken.xlsx"
+    with zipfile.ZipFile(broken, "w") as archive:
+        archive.writestr("hello.txt", "x")
+    with pytest.raises(InputError):
+        read_workbook(broken)
+    with pytest.raises(InputError, match="找不到文件"):
+        read_workbook(tmp_path / "missing.xlsx")
+    docx = tmp_path / "report.docx"
+    docx.write_bytes(b"PK")
+    with pytest.raises(InputError, match="只支持"):
+        read_workbook(docx)
+    no_header = write_sheet(tmp_path / "plain.xlsx", ["a", "b"], [[1, 2]])
+    with pytest.raises(InputError, match="表头"):
+        read_workbook(no_header)
+
+
+def test_encrypted_workbook(tmp_path: Path) -> None:
+    # An encrypted OOXML file is an OLE compound file, not a zip.
+    path = tmp_path / "secret.xlsx"
+    path.write_bytes(bytes.fromhex("D0CF11E0A1B11AE1") + b"\x00" * 1024)
+    with pytest.raises(InputError, match="无法读取 secret.xlsx"):
+        read_workbook(path)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "gb18030"])
+def test_csv_input(tmp_path: Path, encoding: str) -> None:
+    record = zero_record()
+    keys = [f.key for f in FIELDS]
+    lines = [",".join(f.header for f in FIELDS),
+             ",".join("" if record.get(k) is None else str(record[k]) for k in keys)]
+    path = tmp_path / "master.csv"
+    path.write_bytes("\n".join(lines).encode(encoding))
+    wb = read_workbook(path)
+    assert wb.rows[0].agency == "测试区测试局"
+    assert wb.rows[0].findings == []
+    assert wb.rows[0].cell("agency") == "master!A2"
