@@ -18,6 +18,7 @@ from rich.console import Console
 from annual_report.errors import ReportError
 
 if TYPE_CHECKING:
+    from annual_report.build import BuildResult
     from annual_report.check import CheckReport
 
 app = typer.Typer(
@@ -139,6 +140,105 @@ def check(
     except ReportError as error:
         raise fail(error) from None
     raise typer.Exit(code=0 if report.ok else 1)
+
+
+# --- build / check-template ---------------------------------------------------------------------
+
+
+def print_build_result(result: BuildResult, out_dir: Path) -> None:
+    """What was built, skipped, refused and why; one line per problem."""
+    for title, items, style in (
+        ("未生成（总表有错误，请先用 check 查看并改正）", result.invalid, "red"),
+        ("未覆盖", result.conflicts, "red"),
+        ("生成失败", result.failed, "red"),
+        ("PDF 转换失败", result.pdf_failed, "red"),
+        ("过期文件（总表中已没有这些机关）", result.stale, "yellow"),
+    ):
+        if items:
+            out.print(f"[{style}]{title}：{len(items)} 个[/]", highlight=False)
+            for item in items:
+                where = f" {item.file}" if item.file else ""
+                out.print(f"  - {item.agency}{where}：{item.message}", highlight=False)
+    pdf = f"，PDF {len(result.pdf_built)} 个" if result.pdf_built else ""
+    line = (f"已生成 {len(result.built)} 份报告{pdf}，未变化跳过 {len(result.skipped)} 份"
+            f"（加 --force 可全部重新生成）；输出文件夹：{out_dir}")
+    out.print(("[green]" if result.exit_code == 0 else "[yellow]") + line + "[/]", highlight=False)
+
+
+@app.command()
+def build(
+    workbook: WorkbookArg = DEFAULT_WORKBOOK,
+    out_dir: OutOption = DEFAULT_OUT,
+    template: Annotated[
+        Path | None,
+        typer.Option("--template", help="DOCX 模板（默认 templates/annual_report.docx）",
+                     exists=True, dir_okay=False),
+    ] = None,
+    only: OnlyOption = None,
+    jobs: Annotated[int, typer.Option("--jobs", min=0, help="并行进程数（0 为全部 CPU 核）")] = 0,
+    force: Annotated[bool, typer.Option("--force", help="全部重新生成，并覆盖手工改过的文件")] = False,
+    allow_invalid: Annotated[
+        bool, typer.Option("--allow-invalid", help="有错误的机关也生成报告（不建议）")
+    ] = False,
+    pdf: Annotated[bool, typer.Option("--pdf", help="同时用 LibreOffice 生成 PDF")] = False,
+    previous: PreviousOption = None,
+    blank_as_zero: BlankAsZeroOption = False,
+    sheet: SheetOption = None,
+) -> None:
+    """先校验总表，再为每个没有错误的机关生成年度报告（output/<年度>/<机关>.docx）。
+
+    再次运行时只重新生成总表或模板有变化的机关；手工改过的文件不会被覆盖。
+
+    示例：python generate.py build input/master.xlsx --pdf
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    from annual_report.build import DEFAULT_TEMPLATE, BuildOptions, build_reports
+    from annual_report.workbook import ReadOptions
+
+    options = BuildOptions(
+        out=out_dir, template=template or DEFAULT_TEMPLATE, only=tuple(only or ()), force=force,
+        allow_invalid=allow_invalid, jobs=jobs, pdf=pdf,
+        read=ReadOptions(blank_as_zero, sheet), previous=previous,
+    )
+    try:
+        with Progress("生成报告", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                      console=err, transient=True) as bar:
+            task = bar.add_task("build", total=None)
+
+            def advance(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            result = build_reports(workbook, options, advance)
+    except ReportError as error:
+        raise fail(error) from None
+    print_build_result(result, out_dir)
+    raise typer.Exit(code=result.exit_code)
+
+
+@app.command("check-template")
+def check_template(
+    template: Annotated[
+        Path, typer.Argument(help="要检查的 DOCX 模板", exists=True, dir_okay=False)
+    ] = Path("templates/annual_report.docx"),
+    workbook: Annotated[
+        Path | None, typer.Option("--workbook", help="同时允许这个总表中的附加列作为变量")
+    ] = None,
+) -> None:
+    """检查模板：标签语法是否正确，用到的变量是否都能由总表提供。
+
+    示例：python generate.py check-template templates/我的模板.docx
+    """
+    from annual_report.build import load_checked_template
+    from annual_report.workbook import read_workbook
+
+    try:
+        extras = list(read_workbook(workbook).extra_columns) if workbook else []
+        compiled = load_checked_template(template, extras)
+    except ReportError as error:
+        raise fail(error) from None
+    out.print(f"[green]模板 {template} 可以使用：共用到 {len(compiled.variables())} 个变量，"
+              "全部能由总表提供。[/]", highlight=False)
 
 
 # --- send command --------------------------------------------------------------------------------

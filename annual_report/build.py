@@ -1,0 +1,282 @@
+"""Build the reports of a workbook: check, decide what to (re)build, render in parallel, record.
+
+A re-run rebuilds only agencies whose row or template changed (the manifest records both hashes);
+a file changed by hand since it was built, or a file this tool did not write, is never overwritten
+without ``force``; files of agencies that left the workbook are reported as stale, never deleted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import multiprocessing
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .check import CheckReport, check_workbook
+from .context import build_context, sample_context
+from .errors import InputError, ReportError, TemplateError
+from .manifest import Entry, Manifest, load_manifest, save_manifest
+from .outputs import atomic_write_bytes, sha256_bytes, sha256_file, unique_stems
+from .render import CompiledTemplate, CoreProperties
+from .workbook import AgencyRow, ReadOptions
+
+DEFAULT_TEMPLATE = Path(__file__).resolve().parent.parent / "templates" / "annual_report.docx"
+PARALLEL_THRESHOLD = 16  # fewer reports than this are rendered in-process
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    out: Path = Path("output")
+    template: Path = DEFAULT_TEMPLATE
+    only: tuple[str, ...] = ()
+    force: bool = False
+    allow_invalid: bool = False
+    jobs: int = 0  # 0: all cores
+    pdf: bool = False
+    read: ReadOptions = ReadOptions()
+    previous: Path | None = None
+
+
+@dataclass
+class Outcome:
+    agency: str
+    file: Path | None
+    message: str = ""
+
+
+@dataclass
+class BuildResult:
+    report: CheckReport
+    built: list[Outcome] = field(default_factory=list)
+    skipped: list[Outcome] = field(default_factory=list)
+    invalid: list[Outcome] = field(default_factory=list)  # rows with errors, not built
+    conflicts: list[Outcome] = field(default_factory=list)  # files we refuse to overwrite
+    failed: list[Outcome] = field(default_factory=list)  # rendering or writing failed
+    stale: list[Outcome] = field(default_factory=list)  # agency no longer in the workbook
+    pdf_built: list[Outcome] = field(default_factory=list)
+    pdf_failed: list[Outcome] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if (self.invalid or self.conflicts or self.failed or self.pdf_failed) else 0
+
+
+@dataclass(frozen=True)
+class _Job:
+    agency: str
+    context: dict[str, Any]
+    core: CoreProperties
+    target: Path
+    adopt_only: bool  # the target exists without a manifest entry: write only if identical
+
+
+def _core_properties(row: AgencyRow, context: dict[str, Any]) -> CoreProperties:
+    date = row.values.get("report_date")
+    year = row.year
+    if isinstance(date, dt.date):
+        created = dt.datetime(date.year, date.month, date.day)
+    else:
+        created = dt.datetime((year or 1999) + 1, 1, 1)
+    return CoreProperties(title=str(context["title"]), author=row.agency, created=created)
+
+
+def _select(report: CheckReport, only: tuple[str, ...]) -> list[AgencyRow]:
+    if not only:
+        return report.rows
+    names = {r.agency: r for r in report.rows}
+    unknown = [n for n in only if n not in names]
+    if unknown:
+        lines = []
+        for name in unknown:
+            near = difflib.get_close_matches(name, list(names), n=3, cutoff=0.4)
+            hint = f"（是否是：{'、'.join(near)}？）" if near else ""
+            lines.append(f"「{name}」{hint}")
+        raise InputError(f"--only 指定的机关在总表中不存在：{'；'.join(lines)}。请写机关全称。")
+    return [names[n] for n in dict.fromkeys(only)]
+
+
+def template_problems(template: CompiledTemplate, extras: list[str]) -> list[str]:
+    """Variables the template reads that no workbook row can provide."""
+    context = sample_context()
+    context["extra"] = {name: "" for name in extras}
+    for name in extras:
+        if name.isidentifier() and name not in context:
+            context[name] = ""
+    return template.unknown_variables(context)
+
+
+def load_checked_template(path: Path, extras: list[str]) -> CompiledTemplate:
+    template = CompiledTemplate.load(path)
+    unknown = template_problems(template, extras)
+    if unknown:
+        names = "、".join(unknown[:10])
+        raise TemplateError(
+            f"模板 {path.name} 使用了总表中没有的变量：{names}。"
+            "请改正模板中的变量名（变量清单见 docs/template.md），或在总表中增加同名的列。"
+        )
+    return template
+
+
+# --- worker side ----------------------------------------------------------------------------------
+
+_TEMPLATE: CompiledTemplate | None = None
+
+
+def _init_worker(template: CompiledTemplate) -> None:
+    global _TEMPLATE
+    _TEMPLATE = template
+
+
+def _render_one(job: _Job) -> tuple[str, str | None, str]:
+    """Render and write one report: returns (agency, sha256 or None, message)."""
+    assert _TEMPLATE is not None
+    try:
+        data = _TEMPLATE.render(job.context, job.core)
+        digest = sha256_bytes(data)
+        if job.adopt_only:
+            if sha256_file(job.target) == digest:
+                return job.agency, digest, "adopted"
+            return job.agency, None, (
+                f"{job.target} 已存在，但不是本工具上次生成的文件，未覆盖。"
+                "请先把它改名或移走，或加 --force 覆盖。")
+        atomic_write_bytes(job.target, data)
+        return job.agency, digest, ""
+    except ReportError as error:
+        return job.agency, None, str(error)
+    except Exception as error:  # one agency's failure must not stop the batch
+        return job.agency, None, f"生成失败（{type(error).__name__}: {error}）"
+
+
+def _run_jobs(
+    template: CompiledTemplate, jobs: list[_Job], workers: int, progress: Progress | None
+) -> list[tuple[str, str | None, str]]:
+    results: list[tuple[str, str | None, str]] = []
+    if workers <= 1 or len(jobs) < PARALLEL_THRESHOLD:
+        _init_worker(template)
+        for job in jobs:
+            results.append(_render_one(job))
+            if progress:
+                progress(len(results), len(jobs))
+        return results
+    context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
+    chunk = max(1, min(32, len(jobs) // (workers * 8)))
+    with context.Pool(workers, initializer=_init_worker, initargs=(template,)) as pool:
+        for result in pool.imap_unordered(_render_one, jobs, chunksize=chunk):
+            results.append(result)
+            if progress:
+                progress(len(results), len(jobs))
+    return results
+
+
+# --- the batch --------------------------------------------------------------------------------
+
+
+def _year_folder(row: AgencyRow) -> str:
+    return str(row.year) if row.year else "未知年度"
+
+
+def build_reports(
+    workbook: Path, options: BuildOptions, progress: Progress | None = None
+) -> BuildResult:
+    """Check the workbook and build every selected agency's report into ``options.out``."""
+    report = check_workbook(workbook, options.read, options.previous)
+    result = BuildResult(report)
+    rows = _select(report, options.only)
+    template = load_checked_template(options.template, list(report.workbook.extra_columns))
+    out = options.out
+    manifest = load_manifest(out)
+    stems = unique_stems([r.agency for r in report.rows])
+    jobs: list[_Job] = []
+    pending: dict[str, tuple[AgencyRow, str, bool]] = {}
+    pdf_wanted: list[str] = []
+    for row in rows:
+        valid = report.is_valid(row)
+        if not valid and not options.allow_invalid:
+            errors = sum(f.is_error for f in report.findings_for(row))
+            result.invalid.append(Outcome(row.agency, None, f"有 {errors} 个错误，未生成"))
+            continue
+        rel = f"{_year_folder(row)}/{stems[row.agency]}.docx"
+        target = out / rel
+        row_hash = row.fingerprint()
+        entry = manifest.entries.get(row.agency)
+        same_file = entry is not None and entry.file == rel
+        if (not options.force and entry is not None and same_file
+                and entry.row_sha256 == row_hash and entry.template_sha256 == template.sha256
+                and entry.valid == valid and entry.file_intact(out)):
+            result.skipped.append(Outcome(row.agency, target))
+            if options.pdf and not _pdf_intact(entry, out):
+                pdf_wanted.append(row.agency)
+            continue
+        adopt_only = False
+        if target.exists() and not options.force:
+            if same_file and entry is not None:
+                if not entry.file_intact(out):
+                    result.conflicts.append(Outcome(row.agency, target, (
+                        "文件在生成后被手工修改过，未覆盖。如确需用总表重新生成，请加 --force"
+                        "（手工修改会丢失，请先备份）。")))
+                    continue
+            else:
+                adopt_only = True
+        context = build_context(row)
+        jobs.append(_Job(row.agency, context, _core_properties(row, context), target, adopt_only))
+        pending[row.agency] = (row, rel, valid)
+    workers = options.jobs or os.cpu_count() or 1
+    built_at = dt.datetime.now().astimezone().isoformat(timespec="seconds")
+    try:
+        for agency, digest, message in _run_jobs(template, jobs, workers, progress):
+            row, rel, valid = pending[agency]
+            if digest is None:
+                outcome = Outcome(agency, out / rel, message)
+                (result.conflicts if "未覆盖" in message else result.failed).append(outcome)
+                continue
+            old = manifest.entries.get(agency)
+            keep_pdf = old is not None and old.file == rel and old.sha256 == digest
+            manifest.entries[agency] = Entry(
+                agency=agency, year=row.year, file=rel, sha256=digest, row_sha256=row.fingerprint(),
+                template_sha256=template.sha256, valid=valid, built_at=built_at,
+                pdf=old.pdf if keep_pdf and old else None,
+                pdf_sha256=old.pdf_sha256 if keep_pdf and old else None,
+            )
+            result.built.append(Outcome(agency, out / rel, message))
+            if options.pdf:
+                pdf_wanted.append(agency)
+        if options.pdf:
+            _build_pdfs(manifest, out, pdf_wanted, workers, result)
+    finally:
+        present = {r.agency for r in report.rows}
+        result.stale = [Outcome(name, e.path(out), "总表中已没有这个机关，文件未删除")
+                        for name, e in sorted(manifest.entries.items()) if name not in present]
+        if jobs or pdf_wanted or not (out / "manifest.json").exists():
+            save_manifest(out, manifest)
+    return result
+
+
+def _pdf_intact(entry: Entry, out: Path) -> bool:
+    pdf = entry.pdf_path(out)
+    return pdf is not None and entry.pdf_sha256 is not None and sha256_file(pdf) == entry.pdf_sha256
+
+
+def _build_pdfs(
+    manifest: Manifest, out: Path, agencies: list[str], workers: int, result: BuildResult
+) -> None:
+    from .pdf import convert_to_pdf
+
+    files = {manifest.entries[a].path(out): a for a in agencies}
+    for source, problem in convert_to_pdf(list(files), workers).items():
+        agency = files[source]
+        entry = manifest.entries[agency]
+        pdf = source.with_suffix(".pdf")
+        if problem is None:
+            entry.pdf = Path(entry.file).with_suffix(".pdf").as_posix()
+            entry.pdf_sha256 = sha256_file(pdf)
+            result.pdf_built.append(Outcome(agency, pdf))
+        else:
+            entry.pdf, entry.pdf_sha256 = None, None
+            result.pdf_failed.append(Outcome(agency, pdf, problem))
+

@@ -1,0 +1,86 @@
+"""Generate docs/template.md — every template variable with an example — from the format model.
+
+``python -m annual_report.docs`` rewrites the file; a test fails when it is out of date.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from .form import FIELDS, SECTIONS, Kind
+
+DOC_PATH = Path(__file__).resolve().parent.parent / "docs" / "template.md"
+
+_EXAMPLES = {
+    Kind.NAME: "西安市阎良区人民政府办公室",
+    Kind.YEAR: "2024",
+    Kind.EMAIL: "office@example.cn",
+    Kind.DATE: "2025年1月20日（空白时为空字符串）",
+    Kind.TEXT: "段落列表，逐段循环输出",
+    Kind.LINE: "空白时用标准标题",
+    Kind.COUNT: "0",
+    Kind.MONEY_WAN: "12.5（万元，去掉末尾的 0）",
+    Kind.MONEY_YUAN: "300（元，去掉末尾的 0）",
+}
+
+_COMPUTED = [
+    ("title", "报告标题：自定义标题，空白时为“{机关全称}{年度}年政府信息公开工作年度报告”",
+     "西安市阎良区人民政府办公室2024年政府信息公开工作年度报告"),
+    *[(f"heading.{s.id}", "章节标题：自定义，空白时为标准标题", s.heading) for s in SECTIONS],
+    ("summary.applications", "由表三计算的依申请公开情况句子",
+     "2024年度，本机关未收到政府信息公开申请。"),
+    ("summary.appeals", "由表四计算的复议诉讼情况句子",
+     "2024年度，本机关未发生因政府信息公开引起的行政复议、行政诉讼案件。"),
+    ("summary.processing_fee", "由信息处理费三项计算的句子（第六部分）",
+     "2024年度本机关未收取信息处理费，发出收费通知的件数和总金额，以及实际收取的总金额均为0。"),
+    ("extra['列名']", "总表中模型以外的列（按表头文字取值）；表头是合法标识符时也可直接写 {{ 列名 }}",
+     "张三"),
+]
+
+
+def render_markdown() -> str:
+    """The variable reference as Markdown (deterministic)."""
+    lines = [
+        "# 模板变量一览",
+        "",
+        "本文件由 `python -m annual_report.docs` 根据格式模型（annual_report/form.py）生成，请勿手工修改。",
+        "",
+        "模板是在 Word/WPS 中编辑的 docxtpl（Jinja）模板：`{{ 变量 }}` 输出一个值；",
+        "正文是段落列表，用段落标签逐段输出：",
+        "",
+        "```",
+        "{%p for para in text.overview %}",
+        "{{ para }}",
+        "{%p endfor %}",
+        "```",
+        "",
+        "所有值都会自动转义（`&`、`<` 等原样显示）；写错的变量名会在生成前报错"
+        "（`python generate.py check-template 模板.docx`）。",
+        "",
+        "## 计算得到的变量",
+        "",
+        "| 变量 | 含义 | 示例 |",
+        "|---|---|---|",
+    ]
+    for name, meaning, example in _COMPUTED:
+        lines.append(f"| `{{{{ {name} }}}}` | {meaning} | {example} |")
+    lines += ["", "## 总表中的字段", "", "| 变量 | 含义 | 总表列名 | 示例 |", "|---|---|---|---|"]
+    for f in FIELDS:
+        if f.key == "title" or f.key.startswith("heading."):
+            continue
+        lines.append(
+            f"| `{{{{ {f.key} }}}}` | {f.label} | {f.header} | {_EXAMPLES[f.kind]} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    DOC_PATH.parent.mkdir(parents=True, exist_ok=True)
+    DOC_PATH.write_text(render_markdown(), encoding="utf-8")
+    print(f"wrote {DOC_PATH}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Set up this machine for the project.
+#   bash setup.sh          Python packages for check / build / send
+#   bash setup.sh --test   also the test tools, LibreOffice and CJK fonts (for --pdf and its tests)
+# Debian packages are installed only when missing and when apt-get can be used (root or sudo).
+set -euo pipefail
+cd "$(dirname "$0")"
+
+extras=""
+office=0
+if [ "${1:-}" = "--test" ]; then extras="[test]"; office=1; fi
+if [ "${1:-}" = "--pdf" ]; then office=1; fi
+
+if [ "$office" = 1 ] && ! { command -v soffice >/dev/null && command -v pdftotext >/dev/null \
+        && fc-list :lang=zh 2>/dev/null | grep -q .; }; then
+    sudo=""
+    if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
+    if command -v apt-get >/dev/null; then
+        echo "安装 LibreOffice、中文字体和 poppler-utils（用于生成和检查 PDF）……"
+        $sudo apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
+            libreoffice-writer-nogui fonts-noto-cjk poppler-utils >/dev/null
+    else
+        echo "提示：未找到 apt-get，请自行安装 LibreOffice 和中文字体后再使用 --pdf。" >&2
+    fi
+fi
+
+python3 -m pip install --quiet --disable-pip-version-check -e ".${extras}"
+echo "安装完成。"

@@ -1,0 +1,138 @@
+"""`generate.py init` and `generate.py check`: exit codes, terminal summary, JSON, annotated copy."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pytest
+from factories import zero_record
+from typer.testing import CliRunner
+
+from annual_report.blank import write_workbook
+from annual_report.check import check_workbook
+from conftest import ROOT
+from generate import app
+
+runner = CliRunner()
+
+
+def invoke(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.output
+
+
+@pytest.fixture()
+def bad_workbook(tmp_path: Path) -> Path:
+    good = zero_record("好的局")
+    bad = zero_record("有错的局")
+    bad["apps.new.natural"] = "/"
+    bad["review.upheld"] = 2  # parts 2, total 0 (R4)
+    return write_workbook(tmp_path / "总表.xlsx", [good, bad])
+
+
+def test_script_help_runs_as_a_program() -> None:
+    done = subprocess.run([sys.executable, "generate.py", "--help"], cwd=ROOT, capture_output=True,
+                          text=True, check=False)
+    assert done.returncode == 0
+    for command in ("init", "check", "build", "check-template", "send"):
+        assert command in done.stdout
+    assert "年度报告" in done.stdout
+
+
+def test_init_writes_blank_and_refuses_to_overwrite(tmp_path: Path) -> None:
+    path = tmp_path / "空白.xlsx"
+    code, output = invoke("init", str(path))
+    assert code == 0 and "已生成空白总表" in output
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == ["总表", "填表说明"]
+    code, output = invoke("init", str(path))
+    assert code == 2 and "已存在" in output
+    code, _ = invoke("init", str(path), "--force")
+    assert code == 0
+
+
+def test_init_fill_check_round_trip(tmp_path: Path) -> None:
+    path = tmp_path / "总表.xlsx"
+    assert invoke("init", str(path))[0] == 0
+    book = openpyxl.load_workbook(path)
+    ws = book["总表"]
+    keys = [c.value for c in ws[4]]
+    record = zero_record("填好的局")
+    for column, key in enumerate(keys, start=1):
+        if key in record:
+            ws.cell(row=5, column=column, value=record[key])
+    book.save(path)
+    code, output = invoke("check", str(path))
+    assert code == 0, output
+    assert "共 1 个机关：1 个无错误" in output
+
+
+def test_check_errors_exit_1_and_name_cells(bad_workbook: Path) -> None:
+    code, output = invoke("check", str(bad_workbook))
+    assert code == 1
+    report = check_workbook(bad_workbook)
+    for finding in report.errors:
+        assert finding.cell in output
+    assert "有错的局" in output and "好的局" not in output.split("共")[0]
+    assert "请填 0" in output
+
+
+def test_check_unusable_input_exit_2_without_traceback(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.xlsx"
+    junk.write_bytes(b"not a workbook")
+    code, output = invoke("check", str(junk))
+    assert code == 2
+    assert "无法读取" in output and "Traceback" not in output
+    code, output = invoke("check", str(tmp_path / "none.xlsx"))
+    assert code == 2 and "找不到文件" in output
+
+
+def test_json_equals_library_report(bad_workbook: Path, tmp_path: Path) -> None:
+    target = tmp_path / "findings.json"
+    code, _ = invoke("check", str(bad_workbook), "--json", str(target))
+    assert code == 1
+    data = json.loads(target.read_text(encoding="utf-8"))
+    assert data == [f.to_dict() for f in check_workbook(bad_workbook).findings]
+    assert set(data[0]) == {"agency", "row", "cell", "field", "rule", "severity", "message"}
+    assert {d["severity"] for d in data} <= {"error", "warning"}
+
+
+def test_annotated_copy(bad_workbook: Path, tmp_path: Path) -> None:
+    target = tmp_path / "批注.xlsx"
+    code, output = invoke("check", str(bad_workbook), "--annotate", str(target))
+    assert code == 1 and "批注副本" in output
+    report = check_workbook(bad_workbook)
+    book = openpyxl.load_workbook(target)
+    assert book.sheetnames[0] == "校验结果"
+    for finding in report.findings:
+        sheet, ref = finding.cell.split("!")
+        cell = book[sheet][ref]
+        assert cell.comment is not None and finding.message in cell.comment.text
+        expected = "FFC7CE" if finding.is_error else "FFEB9C"
+        assert cell.fill.fgColor.rgb.endswith(expected)
+    results = book["校验结果"]
+    rows = list(results.iter_rows(min_row=2, values_only=True))
+    assert [r[2] for r in rows] == [f.cell for f in report.findings]
+    link = results.cell(row=2, column=3).hyperlink
+    assert link is not None and link.location == "'{}'!{}".format(*report.findings[0].cell.split("!"))
+    # the original is untouched
+    original = openpyxl.load_workbook(bad_workbook)
+    assert "校验结果" not in original.sheetnames
+    code, output = invoke("check", str(bad_workbook), "--annotate", str(bad_workbook))
+    assert code == 2 and "不能覆盖原总表" in output
+
+
+def test_previous_year_option(tmp_path: Path) -> None:
+    last = zero_record(year=2023)
+    last["normative.in_force"] = 5
+    now = zero_record()
+    now["normative.in_force"] = 7
+    last_path = write_workbook(tmp_path / "2023.xlsx", [last])
+    now_path = write_workbook(tmp_path / "2024.xlsx", [now])
+    code, output = invoke("check", str(now_path), "--previous", str(last_path))
+    assert code == 0  # warnings only
+    assert "W1" in output and "应为 5" in output
