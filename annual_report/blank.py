@@ -85,7 +85,7 @@ def _write_header(ws: Worksheet) -> None:
     ws.row_dimensions[1].height = 30
     ws.row_dimensions[2].height = 45
     ws.row_dimensions[3].height = 45
-    ws.freeze_panes = ws.cell(row=FIRST_DATA_ROW, column=2)
+    ws.freeze_panes = f"B{FIRST_DATA_ROW}"
 
 
 def _add_validation(ws: Worksheet) -> None:

@@ -104,7 +104,7 @@ def _select(report: CheckReport, only: tuple[str, ...]) -> list[AgencyRow]:
 def template_problems(template: CompiledTemplate, extras: list[str]) -> list[str]:
     """Variables the template reads that no workbook row can provide."""
     context = sample_context()
-    context["extra"] = {name: "" for name in extras}
+    context["extra"] = dict.fromkeys(extras, "")
     for name in extras:
         if name.isidentifier() and name not in context:
             context[name] = ""

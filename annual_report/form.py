@@ -241,9 +241,9 @@ def _build_fields() -> tuple[Field, ...]:
         Field("report_date", Kind.DATE, "成文日期", G_BASIC, "成文日期", "成文日期", False,
               "可空，如 2025-01-20；印在报告末尾。"),
     ]
-    for key, header, section, _expected in TEXT_FIELDS:
-        fields.append(Field(key, Kind.TEXT, header, G_TEXT, SECTION_BY_ID[section].heading, header,
-                            False, "一段一行。"))
+    for key, header, section_id, _expected in TEXT_FIELDS:
+        fields.append(Field(key, Kind.TEXT, header, G_TEXT, SECTION_BY_ID[section_id].heading,
+                            header, False, "一段一行。"))
     for prefix, row_label, item in ARTICLE_ITEMS:
         if prefix in ("rules", "normative"):
             for col, col_label in DOC_COLUMNS:
@@ -283,10 +283,10 @@ def _build_fields() -> tuple[Field, ...]:
         Field("title", Kind.LINE, "自定义报告标题", G_OPTIONAL, "报告标题", "报告标题", False,
               "留空则为“机关全称+年度+年政府信息公开工作年度报告”。"),
     ]
-    for section in SECTIONS:
+    for sec in SECTIONS:
         fields.append(Field(
-            f"heading.{section.id}", Kind.LINE, f"自定义标题：{section.heading}", G_OPTIONAL,
-            "章节标题", section.heading, False, "留空则用标准标题。"))
+            f"heading.{sec.id}", Kind.LINE, f"自定义标题：{sec.heading}", G_OPTIONAL,
+            "章节标题", sec.heading, False, "留空则用标准标题。"))
     return tuple(fields)
 
 

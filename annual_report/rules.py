@@ -29,14 +29,29 @@ Number = int | Decimal
 
 
 def _figures(row: AgencyRow, keys: Sequence[str]) -> list[Number] | None:
-    values = [row.figure(k) for k in keys]
-    if any(v is None for v in values):
-        return None
-    return [v for v in values if v is not None]
+    """The figures of ``keys``, or None when one of them is not a valid figure."""
+    values = row.values
+    found: list[Number] = []
+    for key in keys:
+        value = values.get(key)
+        if type(value) is not int and not isinstance(value, Decimal):
+            return None
+        found.append(value)
+    return found
+
+
+# Key lists are computed once, not per row.
+_R1_KEYS = [(r.key, [app_key(r.key, c) for c in (*APPLICANT_COLUMNS, "total")]) for r in APP_ROWS]
+_R2_KEYS = [(col, label, [app_key(r, col) for r in ("new", "carried_in", "results_total",
+                                                    "carried_over")]) for col, label in APP_COLUMNS]
+_R3_KEYS = [(col, label, [app_key(r, col) for r in (*RESULT_ROWS, "results_total")])
+            for col, label in APP_COLUMNS]
+_R4_KEYS = [(prefix, top, second, [appeal_key(prefix, p) for p, _ in APPEAL_PARTS])
+            for prefix, top, second in APPEAL_GROUPS]
 
 
 def _diff(a: Number, b: Number) -> str:
-    return f"相差 {format_money(abs(a - b))}"
+    return f"相差 {format_money(Decimal(a) - Decimal(b)).lstrip('-')}"
 
 
 def _row_label(row_key: str) -> str:
@@ -46,22 +61,21 @@ def _row_label(row_key: str) -> str:
 
 def rule_r1(row: AgencyRow) -> Iterator[Finding]:
     """R1: in every table-三 row the six applicant columns sum to 总计."""
-    for app_row in APP_ROWS:
-        figures = _figures(row, [app_key(app_row.key, c) for c in (*APPLICANT_COLUMNS, "total")])
+    for row_key, keys in _R1_KEYS:
+        figures = _figures(row, keys)
         if figures is None:
             continue
         *parts, total = figures
         if sum(parts) != total:
             yield row.finding(
-                app_key(app_row.key, "total"), "R1",
-                f"表三「{_row_label(app_row.key)}」：六类申请人之和为 {sum(parts)}，总计填的是 "
+                app_key(row_key, "total"), "R1",
+                f"表三「{_row_label(row_key)}」：六类申请人之和为 {sum(parts)}，总计填的是 "
                 f"{total}，{_diff(sum(parts), total)}。请核对这一行各列或总计。")
 
 
 def rule_r2(row: AgencyRow) -> Iterator[Finding]:
     """R2: in every table-三 column, 新收 + 上年结转 = 办理结果总计 + 结转下年."""
-    for col, label in APP_COLUMNS:
-        keys = [app_key(r, col) for r in ("new", "carried_in", "results_total", "carried_over")]
+    for col, label, keys in _R2_KEYS:
         figures = _figures(row, keys)
         if figures is None:
             continue
@@ -76,8 +90,8 @@ def rule_r2(row: AgencyRow) -> Iterator[Finding]:
 
 def rule_r3(row: AgencyRow) -> Iterator[Finding]:
     """R3: in every table-三 column, （七）总计 = the sum of the result rows （一）…（六）."""
-    for col, label in APP_COLUMNS:
-        figures = _figures(row, [app_key(r, col) for r in (*RESULT_ROWS, "results_total")])
+    for col, label, keys in _R3_KEYS:
+        figures = _figures(row, keys)
         if figures is None:
             continue
         *parts, total = figures
@@ -90,8 +104,8 @@ def rule_r3(row: AgencyRow) -> Iterator[Finding]:
 
 def rule_r4(row: AgencyRow) -> Iterator[Finding]:
     """R4: in table 四, 结果维持 + 结果纠正 + 其他结果 + 尚未审结 = 总计 for each group."""
-    for prefix, top, second in APPEAL_GROUPS:
-        figures = _figures(row, [appeal_key(prefix, p) for p, _ in APPEAL_PARTS])
+    for prefix, top, second, keys in _R4_KEYS:
+        figures = _figures(row, keys)
         if figures is None:
             continue
         *parts, total = figures

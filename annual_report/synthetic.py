@@ -5,7 +5,14 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from .form import APP_ROWS, APPEAL_GROUPS, APPEAL_PARTS, APPLICANT_COLUMNS, FIGURE_FIELDS, RESULT_ROWS
+from .form import (
+    APP_ROWS,
+    APPEAL_GROUPS,
+    APPEAL_PARTS,
+    APPLICANT_COLUMNS,
+    FIGURE_FIELDS,
+    RESULT_ROWS,
+)
 
 
 def zero_record(agency: str = "测试区测试局", year: int = 2024) -> dict[str, Any]:

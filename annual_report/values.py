@@ -64,8 +64,10 @@ def _to_decimal(raw: object) -> Decimal | Invalid:
 
 def parse_figure(raw: object, kind: Kind) -> int | Decimal | Invalid:
     """Read a non-blank figure cell: a count as ``int``, money as ``Decimal``."""
-    if kind is Kind.COUNT and type(raw) is int:  # the common fast path
-        return raw if raw >= 0 else Invalid(f"「{raw}」是负数，件数不能为负，请改正。")
+    if type(raw) is float and raw >= 0 and raw.is_integer():  # the common fast paths
+        return int(raw) if kind is Kind.COUNT else Decimal(int(raw))
+    if type(raw) is int and raw >= 0:
+        return raw if kind is Kind.COUNT else Decimal(raw)
     value = _to_decimal(raw)
     if isinstance(value, Invalid):
         return value
@@ -83,12 +85,15 @@ def parse_figure(raw: object, kind: Kind) -> int | Decimal | Invalid:
         return Invalid(f"「{shown(raw)}」数值过大，请核对金额（单位：{unit}）。")
     if too_precise:
         return Invalid(f"「{shown(raw)}」小数位过多：金额以{unit}为单位，最多保留 {places} 位小数。")
-    return value.normalize() if value else Decimal(0)
+    if not value:
+        return Decimal(0)
+    value = value.normalize()
+    return value.quantize(Decimal(1)) if value.as_tuple().exponent > 0 else value  # type: ignore[operator]
 
 
 def parse_year(raw: object) -> int | Invalid:
     value = parse_figure(raw, Kind.COUNT)
-    if isinstance(value, Invalid) or not 2000 <= value <= 2100:
+    if not isinstance(value, int) or not 2000 <= value <= 2100:
         return Invalid(f"「{shown(raw)}」不是有效年度，请填写四位数字年份，如 2024。")
     return value
 

@@ -100,7 +100,7 @@ class AgencyRow:
     def figure(self, key: str) -> int | Decimal | None:
         """A valid figure, or None where the cell was invalid (so rules skip it)."""
         value = self.values.get(key)
-        return value if isinstance(value, (int, Decimal)) else None
+        return value if type(value) is int or isinstance(value, Decimal) else None
 
     def finding(self, key: str, rule: str, message: str, warning: bool = False) -> Finding:
         return Finding(
@@ -157,8 +157,8 @@ class ReadOptions:
 # --- loading raw grids ----------------------------------------------------------------------------
 
 
-def load_grids(path: Path) -> list[tuple[str, list[list[Any]]]]:
-    """All sheets as (name, rows) of raw values, top-left cell at [0][0] = A1."""
+def load_grids(path: Path, wanted: str | None = None) -> list[tuple[str, list[list[Any]]]]:
+    """Sheets as (name, rows) of raw values, [0][0] = A1: the wanted or master sheet, else all."""
     if not path.exists():
         raise InputError(f"找不到文件：{path}。请检查路径和文件名。")
     if path.is_dir():
@@ -175,8 +175,13 @@ def load_grids(path: Path) -> list[tuple[str, list[list[Any]]]]:
 
     try:
         book = python_calamine.CalamineWorkbook.from_path(str(path))
+        names = list(book.sheet_names)
+        if wanted is None and MAIN_SHEET in names:
+            names = [MAIN_SHEET]  # the usual case: read only the master sheet
+        elif wanted is not None and wanted in names:
+            names = [wanted]
         grids = []
-        for name in book.sheet_names:
+        for name in names:
             sheet = book.get_sheet_by_name(name)
             grids.append((name, _with_offset(sheet.to_python(skip_empty_area=False), sheet.start)))
         return grids
@@ -230,7 +235,7 @@ class _Layout:
 
 def _find_layout(grid: list[list[Any]]) -> _Layout | None:
     scores: list[tuple[int, dict[str, int]]] = []
-    for r, row in enumerate(grid[:HEADER_SCAN_ROWS]):
+    for row in grid[:HEADER_SCAN_ROWS]:
         mapping: dict[str, int] = {}
         for c, cell in enumerate(row):
             key = match_header(cell)
@@ -302,8 +307,14 @@ def _choose_sheet(
 # --- parsing rows ---------------------------------------------------------------------------------
 
 
+_FIGURE_KINDS = frozenset(k for k in Kind if k.is_figure)
+
+
 def _parse_cell(row: AgencyRow, f: Field, raw: Any, options: ReadOptions) -> None:
     kind = f.kind
+    if kind in _FIGURE_KINDS and type(raw) is float and raw >= 0 and raw.is_integer():
+        row.values[f.key] = int(raw) if kind is Kind.COUNT else Decimal(int(raw))
+        return  # the common case, kept fast: a whole number read by calamine
     if is_blank(raw):
         if kind.is_figure:
             if options.blank_as_zero:
@@ -356,6 +367,8 @@ def parse_row(
     row = AgencyRow(sheet, number, agency, {}, raw, extras, columns)
     for key, value in raw.items():
         _parse_cell(row, FIELD_BY_KEY[key], value, options)
+    # keep the raw cell only where it was not usable (messages, --allow-invalid rendering)
+    row.raw = {k: v for k, v in raw.items() if k not in row.values}
     return row
 
 
@@ -363,7 +376,7 @@ def read_workbook(path: Path | str, options: ReadOptions | None = None) -> Workb
     """Read and parse the master workbook; cell problems become findings, not exceptions."""
     options = options or ReadOptions()
     path = Path(path)
-    grids = load_grids(path)
+    grids = load_grids(path, options.sheet)
     sheet, grid, layout = _choose_sheet(grids, options.sheet, path)
     missing = [f for f in FIELDS if f.required and f.key not in layout.columns]
     if missing:
