@@ -21,7 +21,7 @@ from .context import build_context, sample_context
 from .errors import InputError, ReportError, TemplateError
 from .manifest import Entry, Manifest, load_manifest, save_manifest
 from .outputs import atomic_write_bytes, sha256_bytes, sha256_file, unique_stems
-from .render import CompiledTemplate, CoreProperties
+from .render import CompiledTemplate, CoreProperties, template_sha256
 from .workbook import AgencyRow, ReadOptions
 
 DEFAULT_TEMPLATE = Path(__file__).resolve().parent.parent / "templates" / "annual_report.docx"
@@ -69,9 +69,7 @@ class BuildResult:
 
 @dataclass(frozen=True)
 class _Job:
-    agency: str
-    context: dict[str, Any]
-    core: CoreProperties
+    index: int  # into the rows the workers were started with (inherited, not sent per job)
     target: Path
     adopt_only: bool  # the target exists without a manifest entry: write only if identical
 
@@ -126,39 +124,47 @@ def load_checked_template(path: Path, extras: list[str]) -> CompiledTemplate:
 # --- worker side ----------------------------------------------------------------------------------
 
 _TEMPLATE: CompiledTemplate | None = None
+_ROWS: list[AgencyRow] = []
 
 
-def _init_worker(template: CompiledTemplate) -> None:
-    global _TEMPLATE
-    _TEMPLATE = template
+def _init_worker(template: CompiledTemplate, rows: list[AgencyRow]) -> None:
+    """Give a worker the compiled template and the rows (inherited under fork, not re-sent)."""
+    global _TEMPLATE, _ROWS
+    _TEMPLATE, _ROWS = template, rows
 
 
-def _render_one(job: _Job) -> tuple[str, str | None, str]:
-    """Render and write one report: returns (agency, sha256 or None, message)."""
+def _render_one(job: _Job) -> tuple[int, str | None, str]:
+    """Render and write one report: returns (row index, sha256 or None, message)."""
     assert _TEMPLATE is not None
+    row = _ROWS[job.index]
     try:
-        data = _TEMPLATE.render(job.context, job.core)
+        context = build_context(row)
+        data = _TEMPLATE.render(context, _core_properties(row, context))
         digest = sha256_bytes(data)
         if job.adopt_only:
             if sha256_file(job.target) == digest:
-                return job.agency, digest, "adopted"
-            return job.agency, None, (
+                return job.index, digest, "adopted"
+            return job.index, None, (
                 f"{job.target} 已存在，但不是本工具上次生成的文件，未覆盖。"
                 "请先把它改名或移走，或加 --force 覆盖。")
         atomic_write_bytes(job.target, data)
-        return job.agency, digest, ""
+        return job.index, digest, ""
     except ReportError as error:
-        return job.agency, None, str(error)
+        return job.index, None, str(error)
     except Exception as error:  # one agency's failure must not stop the batch
-        return job.agency, None, f"生成失败（{type(error).__name__}: {error}）"
+        return job.index, None, f"生成失败（{type(error).__name__}: {error}）"
 
 
 def _run_jobs(
-    template: CompiledTemplate, jobs: list[_Job], workers: int, progress: Progress | None
-) -> list[tuple[str, str | None, str]]:
-    results: list[tuple[str, str | None, str]] = []
+    template: CompiledTemplate,
+    rows: list[AgencyRow],
+    jobs: list[_Job],
+    workers: int,
+    progress: Progress | None,
+) -> list[tuple[int, str | None, str]]:
+    results: list[tuple[int, str | None, str]] = []
     if workers <= 1 or len(jobs) < PARALLEL_THRESHOLD:
-        _init_worker(template)
+        _init_worker(template, rows)
         for job in jobs:
             results.append(_render_one(job))
             if progress:
@@ -166,7 +172,7 @@ def _run_jobs(
         return results
     context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
     chunk = max(1, min(32, len(jobs) // (workers * 8)))
-    with context.Pool(workers, initializer=_init_worker, initargs=(template,)) as pool:
+    with context.Pool(workers, initializer=_init_worker, initargs=(template, rows)) as pool:
         for result in pool.imap_unordered(_render_one, jobs, chunksize=chunk):
             results.append(result)
             if progress:
@@ -175,6 +181,15 @@ def _run_jobs(
 
 
 # --- the batch --------------------------------------------------------------------------------
+
+
+def _read_template(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError as exc:
+        raise TemplateError(f"找不到模板文件 {path}：请检查路径和文件名。") from exc
+    except OSError as exc:
+        raise TemplateError(f"无法读取模板文件 {path}：{exc.strerror or exc}。") from exc
 
 
 def _year_folder(row: AgencyRow) -> str:
@@ -188,12 +203,12 @@ def build_reports(
     report = check_workbook(workbook, options.read, options.previous)
     result = BuildResult(report)
     rows = _select(report, options.only)
-    template = load_checked_template(options.template, list(report.workbook.extra_columns))
+    template_hash = template_sha256(_read_template(options.template))
     out = options.out
     manifest = load_manifest(out)
     stems = unique_stems([r.agency for r in report.rows])
     jobs: list[_Job] = []
-    pending: dict[str, tuple[AgencyRow, str, bool]] = {}
+    queued: list[tuple[AgencyRow, str, bool]] = []
     pdf_wanted: list[str] = []
     for row in rows:
         valid = report.is_valid(row)
@@ -207,7 +222,7 @@ def build_reports(
         entry = manifest.entries.get(row.agency)
         same_file = entry is not None and entry.file == rel
         if (not options.force and entry is not None and same_file
-                and entry.row_sha256 == row_hash and entry.template_sha256 == template.sha256
+                and entry.row_sha256 == row_hash and entry.template_sha256 == template_hash
                 and entry.valid == valid and entry.file_intact(out)):
             result.skipped.append(Outcome(row.agency, target))
             if options.pdf and not _pdf_intact(entry, out):
@@ -223,14 +238,19 @@ def build_reports(
                     continue
             else:
                 adopt_only = True
-        context = build_context(row)
-        jobs.append(_Job(row.agency, context, _core_properties(row, context), target, adopt_only))
-        pending[row.agency] = (row, rel, valid)
+        jobs.append(_Job(len(queued), target, adopt_only))
+        queued.append((row, rel, valid))
     workers = options.jobs or os.cpu_count() or 1
     built_at = dt.datetime.now().astimezone().isoformat(timespec="seconds")
     try:
-        for agency, digest, message in _run_jobs(template, jobs, workers, progress):
-            row, rel, valid = pending[agency]
+        # The template is compiled and checked only when something is to be rendered.
+        template = (load_checked_template(options.template, list(report.workbook.extra_columns))
+                    if jobs else None)
+        rows_to_render = [row for row, _rel, _valid in queued]
+        results = _run_jobs(template, rows_to_render, jobs, workers, progress) if template else []
+        for index, digest, message in results:
+            row, rel, valid = queued[index]
+            agency = row.agency
             if digest is None:
                 outcome = Outcome(agency, out / rel, message)
                 (result.conflicts if "未覆盖" in message else result.failed).append(outcome)
@@ -239,7 +259,7 @@ def build_reports(
             keep_pdf = old is not None and old.file == rel and old.sha256 == digest
             manifest.entries[agency] = Entry(
                 agency=agency, year=row.year, file=rel, sha256=digest, row_sha256=row.fingerprint(),
-                template_sha256=template.sha256, valid=valid, built_at=built_at,
+                template_sha256=template_hash, valid=valid, built_at=built_at,
                 pdf=old.pdf if keep_pdf and old else None,
                 pdf_sha256=old.pdf_sha256 if keep_pdf and old else None,
             )

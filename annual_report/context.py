@@ -13,7 +13,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from .form import FIELDS, SECTIONS, Kind, default_title
+from .form import FIELDS, SECTIONS, Field, Kind, default_title
 from .values import clean_line, clean_text, format_money, is_blank, paragraphs
 from .workbook import AgencyRow
 
@@ -29,12 +29,31 @@ def format_date(value: dt.date) -> str:
     return f"{value.year}年{value.month}月{value.day}日"
 
 
-def _set(ctx: dict[str, Any], key: str, value: Any) -> None:
-    *parents, leaf = key.split(".")
-    node = ctx
-    for part in parents:
-        node = node.setdefault(part, {})
-    node[leaf] = value
+Tree = dict[str, "Field | Tree"]
+
+
+def _make_tree() -> Tree:
+    """The nesting of the field keys, computed once: ``{"apps": {"new": {"total": Field}}}``."""
+    tree: Tree = {}
+    for f in FIELDS:
+        *parents, leaf = f.path
+        node = tree
+        for part in parents:
+            child = node.setdefault(part, {})
+            assert isinstance(child, dict)
+            node = child
+        node[leaf] = f
+    return tree
+
+
+_TREE = _make_tree()
+
+
+def _fill(tree: Tree, row: AgencyRow) -> dict[str, Any]:
+    return {
+        name: _value(row, node.key, node.kind) if isinstance(node, Field) else _fill(node, row)
+        for name, node in tree.items()
+    }
 
 
 def _value(row: AgencyRow, key: str, kind: Kind) -> Any:
@@ -95,9 +114,7 @@ def processing_fee_sentence(row: AgencyRow, year: Any) -> str:
 
 def build_context(row: AgencyRow) -> dict[str, Any]:
     """The template context of one agency."""
-    ctx: dict[str, Any] = {}
-    for f in FIELDS:
-        _set(ctx, f.key, _value(row, f.key, f.kind))
+    ctx = _fill(_TREE, row)
     year = ctx["year"]
     ctx["title"] = ctx["title"] or default_title(ctx["agency"], year)
     for section in SECTIONS:

@@ -17,7 +17,7 @@ Everything here is pure ``re``; regexes are compiled once at import.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -330,9 +330,12 @@ class _Read:
 
 
 def _read_count(
-    prefix: str, suffix: str, context: _Context | None, default_topic: str | None
+    prefix: str, suffix: str, latest: Callable[[], _Context | None], default_topic: str | None
 ) -> _Read:
-    """The reading of one count from the text before it (and the noun after it), in context."""
+    """The reading of one count from the text before it (and the noun after it), in context.
+
+    ``latest()`` gives what the sentence talked about before; it is only asked when needed.
+    """
     a = _analyse(prefix)
     topics, aspects = a.topics, a.aspects
     outcome, after_review = a.outcome, a.after_review
@@ -349,6 +352,7 @@ def _read_count(
     if not topics:
         if not a.filler_only:
             return _Read(None, None)
+        context = latest()
         if context is not None:  # 收到政府信息公开申请 3 件，办结 3 件
             topics = context.topics
             if not aspects:
@@ -359,8 +363,10 @@ def _read_count(
             topics = frozenset({default_topic or "apps"})
         else:
             return _Read(None, context)
-    elif not aspects and context is not None and topics | context.topics <= _DOC_TOPICS:
-        aspects = context.aspects  # 出台规章 0 件、规范性文件 2 件
+    elif not aspects and topics <= _DOC_TOPICS:
+        context = latest()
+        if context is not None and context.topics <= _DOC_TOPICS:
+            aspects = context.aspects  # 出台规章 0 件、规范性文件 2 件
     reading = _resolve(topics, aspects, outcome, after_review)
     return _Read(reading, _Context(topics, aspects, numberless=False), noun_phrase)
 
@@ -409,13 +415,34 @@ def _compare(row: AgencyRow, key: str, reading: str, stated: int, quote: str) ->
     )
 
 
+class _Latest:
+    """What a sentence talked about last; clauses without a count are analysed only on demand."""
+
+    def __init__(self) -> None:
+        self._context: _Context | None = None
+        self._pending: list[str] = []  # clauses without a count since the last count
+
+    def add_clause(self, clause: str) -> None:
+        self._pending.append(clause)
+
+    def set(self, context: _Context | None) -> None:
+        self._context = context
+        self._pending.clear()
+
+    def __call__(self) -> _Context | None:
+        while self._pending:
+            view = _analyse(self._pending.pop())  # the most recent clause that names a countable
+            if view.topics:
+                self.set(_Context(view.topics, view.aspects, numberless=True))
+        return self._context
+
+
 def _r7_sentence(
     row: AgencyRow, key: str, sentence: str, default_topic: str | None
 ) -> Iterator[Finding]:
     report_year = row.year
-    sticky = False
     year: int | None = None
-    context: _Context | None = None
+    latest = _Latest()
     for clause in _CLAUSE_BREAK.split(sentence):
         years = _years(clause)
         if years:
@@ -423,16 +450,14 @@ def _r7_sentence(
         foreign_year = report_year is not None and any(
             y != report_year for y in (years or ([year] if year is not None else []))
         )
-        sticky = sticky or bool(_STICKY.search(clause))
+        if _STICKY.search(clause):
+            return  # 其中 …: the rest of the sentence breaks a figure down
         counts = list(_COUNT.finditer(clause))
         if not counts:
-            clause_view = _analyse(clause)
-            if clause_view.topics:
-                context = _Context(clause_view.topics, clause_view.aspects, numberless=True)
+            latest.add_clause(clause)
             continue
         skip = (
-            sticky
-            or foreign_year
+            foreign_year
             or bool(_QUALIFIER.search(_CARRIED_IN.sub("", clause)))
             or bool(_OTHER_UNIT.search(clause))
         )
@@ -441,8 +466,9 @@ def _r7_sentence(
             end = counts[i + 1].start() if i + 1 < len(counts) else len(clause)
             prefix, suffix = clause[start : m.start()], clause[m.end() : end]
             start = m.end()
-            read = _read_count(prefix, suffix, context, default_topic)
-            context, reading = read.context, read.reading
+            read = _read_count(prefix, suffix, latest, default_topic)
+            latest.set(read.context)
+            reading = read.reading
             if skip or reading is None:
                 continue
             if m["num"] == "一" and m["unit"] == "起" and not _CASE_NOUN.match(suffix):

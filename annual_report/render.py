@@ -42,7 +42,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from docxtpl import DocxTemplate
 from jinja2 import Environment, StrictUndefined, nodes
 from jinja2.exceptions import TemplateError as JinjaTemplateError
 from jinja2.exceptions import TemplateSyntaxError, UndefinedError
@@ -102,6 +101,11 @@ class CoreProperties:
     title: str
     author: str
     created: dt.datetime
+
+
+def template_sha256(data: bytes) -> str:
+    """The identity of a template for incremental builds: its bytes and the renderer's version."""
+    return hashlib.sha256(data + b"\0renderer " + RENDERER_VERSION.encode()).hexdigest()
 
 
 # --- values --------------------------------------------------------------------------------------
@@ -514,6 +518,8 @@ class _Part:
 
 
 def _docx_fix_tables(xml: str) -> etree._Element:
+    from docxtpl import DocxTemplate  # imported on use: a re-run that renders nothing skips it
+
     fixed: etree._Element = DocxTemplate(io.BytesIO()).fix_tables(xml)
     return fixed
 
@@ -537,7 +543,7 @@ class CompiledTemplate:
         optional: frozenset[VarPath],
     ) -> None:
         self.name = name
-        self.sha256 = hashlib.sha256(data + b"\0renderer " + RENDERER_VERSION.encode()).hexdigest()
+        self.sha256 = template_sha256(data)
         self._data = data
         self._env = env
         self._parts = parts
@@ -603,6 +609,8 @@ class CompiledTemplate:
             )
 
         env = _environment()
+        from docxtpl import DocxTemplate
+
         patcher = DocxTemplate(io.BytesIO(data))
         docpr_next = _max_docpr_id(contents) + 1
         parts: list[_Part] = []

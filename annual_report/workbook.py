@@ -8,10 +8,8 @@ become findings (R5) on the row. Only an unusable file raises :class:`InputError
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import difflib
 import hashlib
-import json
 import re
 import unicodedata
 import zipfile
@@ -82,6 +80,7 @@ class AgencyRow:
     extras: dict[str, Any]  # header of an unknown column -> its cell value
     columns: dict[str, int]  # field key -> 0-based column index (shared by all rows)
     findings: list[Finding] = field(default_factory=list)
+    _fingerprint: str | None = field(default=None, repr=False, compare=False)
 
     def cell(self, key: str) -> str:
         """``总表!BC7`` for a field of this row (the agency cell when the column is absent)."""
@@ -114,22 +113,17 @@ class AgencyRow:
         )
 
     def fingerprint(self) -> str:
-        """SHA-256 of everything that goes into this agency's report (not of its position)."""
-        payload = {
-            "values": {k: _jsonable(v) for k, v in sorted(self.values.items())},
-            "raw": {k: _jsonable(v) for k, v in sorted(self.raw.items()) if k not in self.values},
-            "extras": {k: _jsonable(v) for k, v in sorted(self.extras.items())},
-        }
-        text = json.dumps(payload, ensure_ascii=False, sort_keys=True)
-        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+        """SHA-256 of everything that goes into this agency's report (not of its position).
 
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, (Decimal, dt.date, dt.datetime, dt.time, dt.timedelta)):
-        return str(value)
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
+        Computed once: values are not changed after parsing.
+        """
+        if self._fingerprint is None:
+            digest = hashlib.sha256()
+            for part in (self.values, self.raw, self.extras):
+                digest.update(repr(sorted(part.items())).encode("utf-8"))
+                digest.update(b"\x00")
+            self._fingerprint = digest.hexdigest()
+        return self._fingerprint
 
 
 @dataclass
@@ -308,6 +302,7 @@ def _choose_sheet(
 
 
 _FIGURE_KINDS = frozenset(k for k in Kind if k.is_figure)
+_COUNT_KEYS = frozenset(f.key for f in FIELDS if f.kind is Kind.COUNT)
 
 
 def _parse_cell(row: AgencyRow, f: Field, raw: Any, options: ReadOptions) -> None:
@@ -365,8 +360,12 @@ def parse_row(
     agency_raw = raw.get("agency", "")
     agency = clean_line(agency_raw) if not is_blank(agency_raw) else f"（第{number}行）"
     row = AgencyRow(sheet, number, agency, {}, raw, extras, columns)
+    values = row.values
     for key, value in raw.items():
-        _parse_cell(row, FIELD_BY_KEY[key], value, options)
+        if type(value) is float and key in _COUNT_KEYS and value >= 0 and value.is_integer():
+            values[key] = int(value)  # the common case, inlined: a count read by calamine
+        else:
+            _parse_cell(row, FIELD_BY_KEY[key], value, options)
     # keep the raw cell only where it was not usable (messages, --allow-invalid rendering)
     row.raw = {k: v for k, v in raw.items() if k not in row.values}
     return row
