@@ -8,12 +8,14 @@ Exit codes: 0 success, 1 problems found in the data (or a failed report / messag
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from annual_report.errors import ReportError
 
@@ -40,7 +42,8 @@ WorkbookArg = Annotated[
 ]
 OutOption = Annotated[Path, typer.Option("--out", help="输出文件夹")]
 OnlyOption = Annotated[
-    list[str] | None, typer.Option("--only", help="只处理这个机关（机关全称，可重复）")
+    list[str] | None,
+    typer.Option("--only", metavar="机关全称", help="只处理这个机关（机关全称，可重复）"),
 ]
 
 
@@ -243,11 +246,6 @@ def check_template(
 
 # --- send command --------------------------------------------------------------------------------
 
-import os  # noqa: E402
-from typing import Any  # noqa: E402
-
-from rich.markup import escape  # noqa: E402
-
 _SEND_STYLE = {
     "sent": "green",
     "dry_run": "cyan",
@@ -299,9 +297,8 @@ def _print_send_summary(result: Any, interrupted: bool = False) -> None:
     table.add_column("说明", overflow="fold")
     for r in result.results:
         style = _SEND_STYLE.get(r.status.value, "yellow")
-        detail = r.detail if r.eml is None else f"{r.detail}；文件：{r.eml}"
         table.add_row(escape(r.agency), f"[{style}]{r.status.label}[/]",
-                      escape("、".join(r.addresses)), escape(detail))
+                      escape("、".join(r.addresses)), escape(r.detail))
     out.print(table)
     counts = result.counts()
     parts = [f"{status.label} {counts[status]}" for status in Status if counts.get(status)]
@@ -404,10 +401,8 @@ def send(
             )
         except KeyboardInterrupt:
             progress.stop()
-            done = {r.agency: r for r in [*plan.results, *finished]}
-            partial = sending.SendResult([done[n] for n in plan.order if n in done], dry_run,
-                                         plan.log.path, eml_dir)
-            _print_send_summary(partial, interrupted=True)
+            _print_send_summary(sending.interrupted_result(plan, finished, dry_run=dry_run,
+                                                           eml_dir=eml_dir), interrupted=True)
             raise typer.Exit(code=1) from None
         except Exception as exc:
             raise _send_fail(exc, password) from None
