@@ -23,6 +23,48 @@ if TYPE_CHECKING:
     from annual_report.build import BuildResult
     from annual_report.check import CheckReport
 
+def _speak_chinese() -> None:
+    """Typer's own words (panel titles, usage line, --help) in Chinese; a no-op if typer changes."""
+    try:
+        import typer.core as typer_core
+        from typer import rich_utils
+        from typer._click import core as click_core
+        from typer._click import formatting
+    except ImportError:  # pragma: no cover - another typer layout: keep its English words
+        return
+    words = {
+        "ARGUMENTS_PANEL_TITLE": "参数", "OPTIONS_PANEL_TITLE": "选项",
+        "COMMANDS_PANEL_TITLE": "命令", "ERRORS_PANEL_TITLE": "错误",
+        "DEFAULT_STRING": "[默认：{}]", "REQUIRED_LONG_STRING": "[必填]",
+        "ENVVAR_STRING": "[环境变量：{}]", "ABORTED_TEXT": "已中止。",
+        "RICH_HELP": "运行 [blue]'{command_path} {help_option}'[/] 查看用法。",
+    }
+    for name, text in words.items():
+        if hasattr(rich_utils, name):
+            setattr(rich_utils, name, text)
+    messages = {"No such command {name!r}.": "没有这个命令：{name!r}。请用 --help 查看可用的命令。",
+                "Missing command.": "缺少命令。", "Aborted!": "已中止。"}
+    typer_core._ = lambda text: messages.get(text, text)  # type: ignore[attr-defined]
+    write_usage = formatting.HelpFormatter.write_usage
+    get_help_option = click_core.Command.get_help_option
+
+    def usage_in_chinese(
+        self: formatting.HelpFormatter, prog: str, args: str = "", prefix: str | None = None
+    ) -> None:
+        write_usage(self, prog, args, "用法：" if prefix is None else prefix)
+
+    def help_in_chinese(self: click_core.Command, ctx: click_core.Context) -> Any:
+        option = get_help_option(self, ctx)
+        if option is not None:
+            option.help = "显示本帮助并退出。"
+        return option
+
+    formatting.HelpFormatter.write_usage = usage_in_chinese  # type: ignore[method-assign]
+    click_core.Command.get_help_option = help_in_chinese  # type: ignore[method-assign]
+
+
+_speak_chinese()
+
 app = typer.Typer(
     help="政府信息公开工作年度报告：校验总表、批量生成报告、发送给各单位。",
     no_args_is_help=True,

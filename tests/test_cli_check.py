@@ -9,12 +9,12 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import ROOT
-from factories import zero_record
 from typer.testing import CliRunner
 
 from annual_report.blank import write_workbook
 from annual_report.check import check_workbook
+from conftest import ROOT
+from factories import zero_record
 from generate import app
 
 runner = CliRunner()

@@ -5,12 +5,12 @@ from __future__ import annotations
 import random
 from decimal import Decimal
 
-from factories import fill_consistent, make_row, zero_record
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from annual_report.form import APP_ROWS, APPEAL_GROUPS, APPEAL_PARTS, FIELD_BY_KEY
 from annual_report.rules import check_figures
+from factories import fill_consistent, make_row, zero_record
 
 
 def rules_of(record: dict[str, object], previous: dict[str, object] | None = None) -> list[str]:

@@ -22,8 +22,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ROOT
-from smtp_helpers import USER, Certificates, Received, Server, make_certificates, smtp_server
 from typer.testing import CliRunner
 
 from annual_report.blank import write_workbook
@@ -54,7 +52,9 @@ from annual_report.send import (
     send_reports,
 )
 from annual_report.workbook import read_workbook
+from conftest import ROOT
 from generate import app
+from smtp_helpers import USER, Certificates, Received, Server, make_certificates, smtp_server
 
 PASSWORD = "S3cret-Pw-7f3a9c!XyZ"
 SENDER = "区政府办公室 <gov@example.cn>"

@@ -9,12 +9,12 @@ from typing import Any
 
 import openpyxl
 import pytest
-from factories import fill_consistent, zero_record
 
 from annual_report.blank import FIRST_DATA_ROW, write_workbook
 from annual_report.errors import InputError
 from annual_report.form import FIELDS
 from annual_report.workbook import ReadOptions, column_letter, read_workbook
+from factories import fill_consistent, zero_record
 
 
 def write_sheet(path: Path, header: list[Any], rows: list[list[Any]], title: str = "Sheet1") -> Path:
