@@ -91,7 +91,7 @@ OnlyOption = Annotated[
 
 def fail(error: ReportError) -> typer.Exit:
     """Print a fatal error in Chinese and return the exit to raise."""
-    err.print(f"[bold red]错误：[/]{error}", highlight=False)
+    err.print(f"[bold red]错误：[/]{escape(str(error))}", highlight=False)
     return typer.Exit(code=error.exit_code)
 
 
@@ -120,13 +120,13 @@ def init(
     from annual_report.blank import write_workbook
 
     if path.exists() and not force:
-        err.print(f"[bold red]错误：[/]{path} 已存在，未覆盖。换一个文件名，或加 --force 覆盖。")
+        err.print(f"[bold red]错误：[/]{escape(str(path))} 已存在，未覆盖。换一个文件名，或加 --force 覆盖。")
         raise typer.Exit(code=2)
     try:
         write_workbook(path)
     except ReportError as error:
         raise fail(error) from None
-    out.print(f"已生成空白总表：{path}（工作表“总表”从第 5 行起每个机关填一行，说明见“填表说明”）")
+    out.print(f"已生成空白总表：{escape(str(path))}（工作表“总表”从第 5 行起每个机关填一行，说明见“填表说明”）")
 
 
 def print_check_report(report: CheckReport) -> None:
@@ -136,11 +136,13 @@ def print_check_report(report: CheckReport) -> None:
         if not findings:
             continue
         errors = sum(f.is_error for f in findings)
-        head = f"[bold]{row.agency}[/]（第 {row.row} 行）：{errors} 个错误，{len(findings) - errors} 个提醒"
+        head = (f"[bold]{escape(row.agency)}[/]（第 {row.row} 行）：{errors} 个错误，"
+                f"{len(findings) - errors} 个提醒")
         out.print(head, highlight=False)
         for f in findings[:MAX_PER_AGENCY]:
             tag = "[red]错误[/]" if f.is_error else "[yellow]提醒[/]"
-            out.print(f"  {tag} {f.cell} [dim]{f.rule}[/] {f.message}", highlight=False)
+            out.print(f"  {tag} {escape(f.cell)} [dim]{f.rule}[/] {escape(f.message)}",
+                      highlight=False)
         if len(findings) > MAX_PER_AGENCY:
             out.print(f"  ……另有 {len(findings) - MAX_PER_AGENCY} 条，完整列表请用 --annotate 或 --json。")
     total = len(report.rows)
@@ -178,10 +180,10 @@ def check(
         print_check_report(report)
         if json_path:
             report.write_json(json_path)
-            out.print(f"校验结果已写入 {json_path}")
+            out.print(f"校验结果已写入 {escape(str(json_path))}")
         if annotate:
             write_annotated(report, annotate)
-            out.print(f"已写出批注副本：{annotate}（红色为错误，黄色为提醒，见“校验结果”工作表）")
+            out.print(f"已写出批注副本：{escape(str(annotate))}（红色为错误，黄色为提醒，见“校验结果”工作表）")
     except ReportError as error:
         raise fail(error) from None
     raise typer.Exit(code=0 if report.ok else 1)
@@ -197,16 +199,18 @@ def print_build_result(result: BuildResult, out_dir: Path) -> None:
         ("未覆盖", result.conflicts, "red"),
         ("生成失败", result.failed, "red"),
         ("PDF 转换失败", result.pdf_failed, "red"),
+        ("PDF 已过期", result.pdf_outdated, "yellow"),
         ("过期文件（总表中已没有这些机关）", result.stale, "yellow"),
     ):
         if items:
             out.print(f"[{style}]{title}：{len(items)} 个[/]", highlight=False)
             for item in items:
                 where = f" {item.file}" if item.file else ""
-                out.print(f"  - {item.agency}{where}：{item.message}", highlight=False)
+                out.print(f"  - {escape(item.agency + where)}：{escape(item.message)}",
+                          highlight=False)
     pdf = f"，PDF {len(result.pdf_built)} 个" if result.pdf_built else ""
     line = (f"已生成 {len(result.built)} 份报告{pdf}，未变化跳过 {len(result.skipped)} 份"
-            f"（加 --force 可全部重新生成）；输出文件夹：{out_dir}")
+            f"（加 --force 可全部重新生成）；输出文件夹：{escape(str(out_dir))}")
     out.print(("[green]" if result.exit_code == 0 else "[yellow]") + line + "[/]", highlight=False)
 
 
@@ -282,7 +286,7 @@ def check_template(
         compiled = load_checked_template(template, extras)
     except ReportError as error:
         raise fail(error) from None
-    out.print(f"[green]模板 {template} 可以使用：共用到 {len(compiled.variables())} 个变量，"
+    out.print(f"[green]模板 {escape(str(template))} 可以使用：共用到 {len(compiled.variables())} 个变量，"
               "全部能由总表提供。[/]", highlight=False)
 
 

@@ -61,6 +61,7 @@ class BuildResult:
     stale: list[Outcome] = field(default_factory=list)  # agency no longer in the workbook
     pdf_built: list[Outcome] = field(default_factory=list)
     pdf_failed: list[Outcome] = field(default_factory=list)
+    pdf_outdated: list[Outcome] = field(default_factory=list)  # left from before a rebuild
 
     @property
     def exit_code(self) -> int:
@@ -206,7 +207,8 @@ def build_reports(
     template_hash = template_sha256(_read_template(options.template))
     out = options.out
     manifest = load_manifest(out)
-    stems = unique_stems([r.agency for r in report.rows])
+    stems = unique_stems([r.agency for r in report.rows],
+                         {name: Path(e.file).stem for name, e in manifest.entries.items()})
     jobs: list[_Job] = []
     queued: list[tuple[AgencyRow, str, bool]] = []
     pdf_wanted: list[str] = []
@@ -257,6 +259,10 @@ def build_reports(
                 continue
             old = manifest.entries.get(agency)
             keep_pdf = old is not None and old.file == rel and old.sha256 == digest
+            old_pdf = old.pdf_path(out) if old is not None else None
+            if not keep_pdf and not options.pdf and old_pdf is not None and old_pdf.exists():
+                result.pdf_outdated.append(Outcome(agency, old_pdf, (
+                    "DOCX 已重新生成，这个 PDF 还是旧的（未删除）；请加 --pdf 重新生成")))
             manifest.entries[agency] = Entry(
                 agency=agency, year=row.year, file=rel, sha256=digest, row_sha256=row.fingerprint(),
                 template_sha256=template_hash, valid=valid, built_at=built_at,
@@ -272,7 +278,7 @@ def build_reports(
         present = {r.agency for r in report.rows}
         result.stale = [Outcome(name, e.path(out), "总表中已没有这个机关，文件未删除")
                         for name, e in sorted(manifest.entries.items()) if name not in present]
-        if jobs or pdf_wanted or not (out / "manifest.json").exists():
+        if result.built or result.pdf_built or result.pdf_failed:
             save_manifest(out, manifest)
     return result
 

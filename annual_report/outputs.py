@@ -17,12 +17,24 @@ _RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)),
 MAX_STEM = 80
 
 
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+# mkstemp creates files readable by the owner only; reports are ordinary files (0644 under 022).
+_FILE_MODE = 0o666 & ~_current_umask()
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write to a temporary file in the same folder, then rename over the target."""
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         fd, tmp = tempfile.mkstemp(prefix=".~", suffix=".tmp", dir=path.parent)
         try:
+            if hasattr(os, "fchmod"):
+                os.fchmod(fd, _FILE_MODE)
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
             os.replace(tmp, path)
@@ -61,11 +73,19 @@ def safe_stem(name: str) -> str:
     return stem
 
 
-def unique_stems(names: list[str]) -> dict[str, str]:
-    """Map each name to a safe stem, unique case-insensitively (sorted, so stable across runs)."""
+def unique_stems(names: list[str], existing: dict[str, str] | None = None) -> dict[str, str]:
+    """Map each name to a safe stem, unique case-insensitively.
+
+    ``existing`` holds stems handed out before (from the build manifest): a name keeps its stem,
+    so adding an agency never renames another one's file. New names are assigned in sorted order.
+    """
     result: dict[str, str] = {}
     taken: set[str] = set()
-    for name in sorted(set(names)):
+    for name, stem in sorted((existing or {}).items()):
+        if name in names and stem.lower() not in taken and stem == _UNSAFE.sub("_", stem):
+            result[name] = stem
+            taken.add(stem.lower())
+    for name in sorted(set(names) - set(result)):
         stem = safe_stem(name)
         candidate, n = stem, 2
         while candidate.lower() in taken:
