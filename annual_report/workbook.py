@@ -368,7 +368,33 @@ def parse_row(
             _parse_cell(row, FIELD_BY_KEY[key], value, options)
     # keep the raw cell only where it was not usable (messages, --allow-invalid rendering)
     row.raw = {k: v for k, v in raw.items() if k not in row.values}
+    _collapse_totals_only(row)
     return row
+
+
+_APPLICANT_KEYS = frozenset(
+    f.key for f in FIELDS if f.table == "三" and f.column != "total"
+)
+
+
+def _collapse_totals_only(row: AgencyRow) -> None:
+    """A table 三 with only its 总计 column filled gets one finding, not one per blank cell.
+
+    Filling only the totals is a known habit; "fill in 0" would be the wrong advice for it.
+    """
+    blanks = [f for f in row.findings if f.field in _APPLICANT_KEYS and "为空" in f.message]
+    if len(blanks) < len(_APPLICANT_KEYS) or not any(
+        isinstance(row.values.get(f"apps.{r}.total"), int) and row.values[f"apps.{r}.total"] > 0
+        for r in ("new", "carried_in", "results_total", "carried_over")
+    ):
+        return
+    severity_warning = not blanks[0].is_error
+    row.findings = [f for f in row.findings if f not in blanks]
+    row.findings.append(row.finding(
+        "apps.new.natural", "R5",
+        "表三只填了“总计”列，自然人、商业企业、科研机构、社会公益组织、法律服务机构、其他这六列全部为空。"
+        "请按申请人类型把每一行分列填写（各列之和等于总计），确实没有的填 0。",
+        warning=severity_warning))
 
 
 def read_workbook(path: Path | str, options: ReadOptions | None = None) -> Workbook:

@@ -211,3 +211,15 @@ def test_csv_input(tmp_path: Path, encoding: str) -> None:
     assert wb.rows[0].agency == "测试区测试局"
     assert wb.rows[0].findings == []
     assert wb.rows[0].cell("agency") == "master!A2"
+
+
+def test_only_totals_filled_is_one_clear_finding(tmp_path: Path) -> None:
+    record = fill_consistent(zero_record(), random.Random(5))
+    for f in FIELDS:
+        if f.table == "三" and f.column != "total":
+            record[f.key] = None
+    wb = read_workbook(write_workbook(tmp_path / "t.xlsx", [record]))
+    [finding] = wb.rows[0].findings
+    assert finding.rule == "R5" and finding.is_error
+    assert "只填了“总计”列" in finding.message
+    assert finding.cell == wb.rows[0].cell("apps.new.natural")
