@@ -240,7 +240,13 @@ def build(
 
     示例：python generate.py build input/master.xlsx --pdf
     """
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
 
     from annual_report.build import DEFAULT_TEMPLATE, BuildOptions, build_reports
     from annual_report.workbook import ReadOptions
@@ -251,14 +257,18 @@ def build(
         read=ReadOptions(blank_as_zero, sheet), previous=previous,
     )
     try:
-        with Progress("生成报告", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                      console=err, transient=True) as bar:
-            task = bar.add_task("build", total=None)
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                      TimeRemainingColumn(), console=err, transient=True) as bar:
+            docx_task = bar.add_task("生成报告", total=None, visible=False)
+            pdf_task = bar.add_task("转换 PDF", total=None, visible=False)
 
             def advance(done: int, total: int) -> None:
-                bar.update(task, completed=done, total=total)
+                bar.update(docx_task, completed=done, total=total, visible=True)
 
-            result = build_reports(workbook, options, advance)
+            def advance_pdf(done: int, total: int) -> None:
+                bar.update(pdf_task, completed=done, total=total, visible=True)
+
+            result = build_reports(workbook, options, advance, advance_pdf)
     except ReportError as error:
         raise fail(error) from None
     print_build_result(result, out_dir)

@@ -198,9 +198,15 @@ def _year_folder(row: AgencyRow) -> str:
 
 
 def build_reports(
-    workbook: Path, options: BuildOptions, progress: Progress | None = None
+    workbook: Path,
+    options: BuildOptions,
+    progress: Progress | None = None,
+    pdf_progress: Progress | None = None,
 ) -> BuildResult:
-    """Check the workbook and build every selected agency's report into ``options.out``."""
+    """Check the workbook and build every selected agency's report into ``options.out``.
+
+    ``progress(done, total)`` is called as reports are rendered, ``pdf_progress`` as PDFs are made.
+    """
     report = check_workbook(workbook, options.read, options.previous)
     result = BuildResult(report)
     rows = _select(report, options.only)
@@ -273,7 +279,7 @@ def build_reports(
             if options.pdf:
                 pdf_wanted.append(agency)
         if options.pdf:
-            _build_pdfs(manifest, out, pdf_wanted, workers, result)
+            _build_pdfs(manifest, out, pdf_wanted, workers, result, pdf_progress)
     finally:
         present = {r.agency for r in report.rows}
         result.stale = [Outcome(name, e.path(out), "总表中已没有这个机关，文件未删除")
@@ -289,12 +295,17 @@ def _pdf_intact(entry: Entry, out: Path) -> bool:
 
 
 def _build_pdfs(
-    manifest: Manifest, out: Path, agencies: list[str], workers: int, result: BuildResult
+    manifest: Manifest,
+    out: Path,
+    agencies: list[str],
+    workers: int,
+    result: BuildResult,
+    progress: Progress | None,
 ) -> None:
     from .pdf import convert_to_pdf
 
     files = {manifest.entries[a].path(out): a for a in agencies}
-    for source, problem in convert_to_pdf(list(files), workers).items():
+    for source, problem in convert_to_pdf(list(files), workers, progress).items():
         agency = files[source]
         entry = manifest.entries[agency]
         pdf = source.with_suffix(".pdf")

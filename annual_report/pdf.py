@@ -8,9 +8,11 @@ private folder first; a PDF is moved into place only when it exists and is not e
 from __future__ import annotations
 
 import os
+import queue
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -54,32 +56,41 @@ def require_soffice() -> str:
     return soffice
 
 
-def _split(items: list[Path], parts: int) -> list[list[Path]]:
-    parts = max(1, min(parts, len(items)))
-    return [items[i::parts] for i in range(parts)]
+BATCH_SIZE = 25  # files per soffice call: amortises its start-up, still reports progress often
 
 
-def _convert_batch(soffice: str, batch: list[Path], work: Path) -> dict[Path, str | None]:
-    """Convert one batch in one soffice process; returns file -> error message or None."""
-    results: dict[Path, str | None] = {}
-    profile = Path(tempfile.mkdtemp(prefix="profile-", dir=work))
-    staging = Path(tempfile.mkdtemp(prefix="pdf-", dir=work))
-    # The same stem may occur in two year folders: convert each folder's files separately.
-    by_stem: dict[str, list[Path]] = {}
-    for path in batch:
-        by_stem.setdefault(path.stem, []).append(path)
-    rounds: list[list[Path]] = []
-    while any(by_stem.values()):
-        rounds.append([paths.pop(0) for paths in by_stem.values() if paths])
-    env = dict(os.environ, HOME=str(profile))
-    for files in rounds:
+def _batches(items: list[Path], jobs: int) -> list[list[Path]]:
+    """Batches of at most BATCH_SIZE, at least one per worker, never two equal stems in one."""
+    size = max(1, min(BATCH_SIZE, -(-len(items) // jobs)))
+    batches: list[list[Path]] = []
+    for path in items:
+        for batch in batches:
+            if len(batch) < size and all(p.stem != path.stem for p in batch):
+                batch.append(path)
+                break
+        else:
+            batches.append([path])
+    return batches
+
+
+class _Converter:
+    """One soffice worker: its own profile folder (two instances sharing one block each other)."""
+
+    def __init__(self, soffice: str, work: Path) -> None:
+        self.soffice = soffice
+        self.profile = Path(tempfile.mkdtemp(prefix="profile-", dir=work))
+        self.staging = Path(tempfile.mkdtemp(prefix="pdf-", dir=work))
+
+    def convert(self, files: list[Path]) -> dict[Path, str | None]:
+        """Convert one batch in one soffice process; returns file -> error message or None."""
         command = [
-            soffice, "--headless", "--norestore", "--nologo", "--nodefault", "--nolockcheck",
-            f"-env:UserInstallation={profile.as_uri()}",
-            "--convert-to", "pdf:writer_pdf_Export", "--outdir", str(staging),
+            self.soffice, "--headless", "--norestore", "--nologo", "--nodefault", "--nolockcheck",
+            f"-env:UserInstallation={self.profile.as_uri()}",
+            "--convert-to", "pdf:writer_pdf_Export", "--outdir", str(self.staging),
             *[str(p) for p in files],
         ]
         timeout = SECONDS_BASE + SECONDS_PER_FILE * len(files)
+        env = dict(os.environ, HOME=str(self.profile))
         try:
             completed = subprocess.run(
                 command, capture_output=True, timeout=timeout, env=env, check=False
@@ -89,32 +100,49 @@ def _convert_batch(soffice: str, batch: list[Path], work: Path) -> dict[Path, st
                 f"{completed.stderr.decode('utf-8', 'replace').strip()[:200]}")
         except subprocess.TimeoutExpired:
             problem = f"LibreOffice 超过 {timeout:.0f} 秒没有完成，已中止。"
+        results: dict[Path, str | None] = {}
         for source in files:
-            produced = staging / f"{source.stem}.pdf"
-            target = source.with_suffix(".pdf")
+            produced = self.staging / f"{source.stem}.pdf"
             if produced.exists() and produced.stat().st_size > 0:
-                os.replace(produced, target)
+                os.replace(produced, source.with_suffix(".pdf"))  # same file system: atomic
                 results[source] = None
             else:
+                produced.unlink(missing_ok=True)
                 results[source] = problem or "LibreOffice 没有生成 PDF（文件缺失或为空）。"
-    shutil.rmtree(profile, ignore_errors=True)
-    shutil.rmtree(staging, ignore_errors=True)
-    return results
+        return results
 
 
-def convert_to_pdf(files: list[Path], jobs: int | None = None) -> dict[Path, str | None]:
+def convert_to_pdf(
+    files: list[Path],
+    jobs: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[Path, str | None]:
     """Write ``X.pdf`` beside each ``X.docx``; returns each file's error message or None."""
     if not files:
         return {}
     soffice = require_soffice()
-    jobs = jobs or os.cpu_count() or 1
-    work = Path(tempfile.mkdtemp(prefix="annual-report-pdf-"))
+    jobs = max(1, jobs or os.cpu_count() or 1)
+    batches = _batches(sorted(files), jobs)
+    # Staging inside the output folder keeps the final rename on one file system.
+    work = Path(tempfile.mkdtemp(prefix=".pdf-", dir=min(files).parent))
+    converters: queue.Queue[_Converter] = queue.Queue()
+    for _ in range(min(jobs, len(batches))):
+        converters.put(_Converter(soffice, work))
+
+    def run(batch: list[Path]) -> dict[Path, str | None]:
+        converter = converters.get()
+        try:
+            return converter.convert(batch)
+        finally:
+            converters.put(converter)
+
+    results: dict[Path, str | None] = {}
     try:
-        batches = _split(sorted(files), jobs)
-        results: dict[Path, str | None] = {}
-        with ThreadPoolExecutor(max_workers=len(batches)) as pool:
-            for part in pool.map(lambda b: _convert_batch(soffice, b, work), batches):
+        with ThreadPoolExecutor(max_workers=converters.qsize()) as pool:
+            for part in pool.map(run, batches):
                 results.update(part)
+                if progress:
+                    progress(len(results), len(files))
         return results
     finally:
         shutil.rmtree(work, ignore_errors=True)
