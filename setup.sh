@@ -11,7 +11,9 @@ office=0
 if [ "${1:-}" = "--test" ]; then extras="[test]"; office=1; fi
 if [ "${1:-}" = "--pdf" ]; then office=1; fi
 
+# Writer converts reports to PDF; Calc lets the tests open .ods/.xls workbooks.
 if [ "$office" = 1 ] && ! { command -v soffice >/dev/null && command -v pdftotext >/dev/null \
+        && [ -e /usr/lib/libreoffice/program/libsclo.so ] \
         && fc-list :lang=zh 2>/dev/null | grep -q .; }; then
     sudo=""
     if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
@@ -19,7 +21,7 @@ if [ "$office" = 1 ] && ! { command -v soffice >/dev/null && command -v pdftotex
         echo "安装 LibreOffice、中文字体和 poppler-utils（用于生成和检查 PDF）……"
         $sudo apt-get update -qq
         DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
-            libreoffice-writer-nogui fonts-noto-cjk poppler-utils >/dev/null
+            libreoffice-writer-nogui libreoffice-calc-nogui fonts-noto-cjk poppler-utils >/dev/null
     else
         echo "提示：未找到 apt-get，请自行安装 LibreOffice 和中文字体后再使用 --pdf。" >&2
     fi
