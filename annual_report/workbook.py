@@ -48,17 +48,22 @@ def column_letter(index: int) -> str:
     return letters
 
 
+_HEADER_NOISE = re.compile(r"[\s*＊·・•.。_\-－—–/／|｜:：、,，;；]+")
+
+
 def normalise_header(text: object) -> str:
-    """A header cell reduced to what identifies it: NFKC, no spaces or required-marks, lower case."""
-    folded = unicodedata.normalize("NFKC", str(text))
-    folded = re.sub(r"[\s*＊]+", "", folded)
-    return folded.replace("・", "·").replace("•", "·").lower()
+    """A header cell reduced to what identifies it: NFKC, lower case, no spaces, separators or
+    required-marks, so ``一、本年新收 - 自然人`` matches ``一、本年新收·自然人``."""
+    folded = unicodedata.normalize("NFKC", str(text)).lower()
+    return _HEADER_NOISE.sub("", folded)
 
 
 _HEADER_INDEX: dict[str, str] = {}
 for _f in FIELDS:
-    _HEADER_INDEX[normalise_header(_f.key)] = _f.key
-    _HEADER_INDEX[normalise_header(_f.header)] = _f.key
+    for _name in (_f.key, _f.header):
+        _norm = normalise_header(_name)
+        if _HEADER_INDEX.setdefault(_norm, _f.key) != _f.key:  # pragma: no cover - model guard
+            raise AssertionError(f"header {_name!r} is ambiguous after normalisation")
 
 
 def match_header(text: object) -> str | None:

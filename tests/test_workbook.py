@@ -161,13 +161,13 @@ def test_formula_without_cached_value(tmp_path: Path) -> None:
 
 def test_missing_required_column_lists_near_matches(tmp_path: Path) -> None:
     keys = [f.key for f in FIELDS if f.key != "review.total"]
-    header = [k if k != "review.upheld" else "行政复议·结果维持" for k in keys] + ["行政复议总计"]
+    header = [k if k != "review.upheld" else "行政复议·结果维持" for k in keys] + ["行政复议合计"]
     path = write_sheet(tmp_path / "m.xlsx", header, [[None] * len(header)])
     with pytest.raises(InputError) as info:
         read_workbook(path)
     message = str(info.value)
     assert "行政复议·总计" in message and "review.total" in message
-    assert "行政复议总计" in message  # the near match found in the sheet
+    assert "行政复议合计" in message  # the near match found in the sheet
 
 
 def test_unusable_files_are_one_clear_error(tmp_path: Path) -> None:
@@ -223,3 +223,11 @@ def test_only_totals_filled_is_one_clear_finding(tmp_path: Path) -> None:
     assert finding.rule == "R5" and finding.is_error
     assert "只填了“总计”列" in finding.message
     assert finding.cell == wb.rows[0].cell("apps.new.natural")
+
+
+@pytest.mark.parametrize("header", ["一、本年新收 - 自然人", "一、本年新收・自然人", "APPS_NEW_NATURAL",
+                                    " apps.new.natural "])
+def test_header_spelling_variants_match(header: str) -> None:
+    from annual_report.workbook import match_header
+
+    assert match_header(header) == "apps.new.natural"
