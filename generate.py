@@ -313,7 +313,7 @@ _SEND_STYLE = {
 
 def _send_fail(error: Exception, password: str | None) -> typer.Exit:
     """Print a fatal send error without the password and return the exit to raise."""
-    from annual_report.send import scrub
+    from annual_report.smtp import scrub
 
     if isinstance(error, ReportError):
         text, code = str(error), error.exit_code
@@ -325,7 +325,7 @@ def _send_fail(error: Exception, password: str | None) -> typer.Exit:
 
 def _ask_password(user: str) -> str:
     from annual_report.errors import MailError
-    from annual_report.send import PASSWORD_ENV
+    from annual_report.send_settings import PASSWORD_ENV
 
     try:
         value = typer.prompt(f"请输入 {user} 的邮箱密码（输入时不显示）", hide_input=True,
@@ -343,7 +343,7 @@ def _ask_password(user: str) -> str:
 def _print_send_summary(result: Any, interrupted: bool = False) -> None:
     from rich.table import Table
 
-    from annual_report.send import Status
+    from annual_report.send_results import Status
 
     title = "试运行结果（没有发送任何邮件）" if result.dry_run else "发送结果"
     table = Table(title=title, show_lines=False, title_justify="left")
@@ -422,9 +422,11 @@ def send(
     """
     from annual_report import send as sending
     from annual_report.errors import MailError
+    from annual_report.send_planning import plan_sends
+    from annual_report.send_settings import CONFIG_NAME, PASSWORD_ENV, resolve_settings
     from annual_report.workbook import read_workbook
 
-    password = os.environ.get(sending.PASSWORD_ENV) or None
+    password = os.environ.get(PASSWORD_ENV) or None
     options: dict[str, Any] = {
         "smtp": smtp, "security": security, "user": user, "sender": sender, "cafile": cafile,
         "bcc": bcc, "rate": rate, "subject_template": subject_template,
@@ -433,9 +435,9 @@ def send(
     try:
         if config is not None and not config.is_file():
             raise MailError(f"找不到设置文件 {config}（--config）。请检查路径。")
-        settings = sending.resolve_settings(options, config or Path(sending.CONFIG_NAME))
+        settings = resolve_settings(options, config or Path(CONFIG_NAME))
         settings.check(dry_run=dry_run)
-        plan = sending.plan_sends(read_workbook(workbook), out_dir, settings, only=only)
+        plan = plan_sends(read_workbook(workbook), out_dir, settings, only=only)
     except Exception as exc:
         raise _send_fail(exc, password) from None
     if not dry_run and plan.outgoing and password is None and settings.user:

@@ -63,6 +63,7 @@ class Handler:
     temp_failures: int = 0  # answer DATA with 451 this many times
     drop_once: bool = False  # close the connection instead of answering the next DATA
     echo_password: bool = False  # a careless server: repeats the password in its refusal
+    auth_unavailable: bool = False  # answer AUTH with 454 (temporary authentication failure)
     refuse: dict[str, str] = field(default_factory=dict)  # recipient -> answer (5xx or 4xx)
     messages: list[Received] = field(default_factory=list)
     logins: list[tuple[str, bool]] = field(default_factory=list)
@@ -75,6 +76,9 @@ class Handler:
             return AuthResult(success=False, handled=False)
         login = auth_data.login.decode("utf-8")
         given = auth_data.password.decode("utf-8")
+        if self.auth_unavailable:
+            return AuthResult(success=False, handled=False,
+                              message="454 4.7.0 Temporary authentication failure")
         ok = login == USER and given == self.password
         self.logins.append((login, ok))
         if ok:

@@ -36,21 +36,18 @@ from annual_report.mail import (
 )
 from annual_report.manifest import Entry, Manifest, load_manifest, save_manifest
 from annual_report.outputs import safe_stem, sha256_bytes
-from annual_report.send import (
-    LOG_NAME,
-    RateLimiter,
+from annual_report.send import send_plan, send_reports
+from annual_report.send_log import LOG_NAME, SendLog
+from annual_report.send_planning import plan_sends
+from annual_report.send_results import SendResult, Status
+from annual_report.send_settings import (
     Security,
-    SendLog,
-    SendResult,
     SendSettings,
-    Status,
     load_config,
     parse_smtp,
-    plan_sends,
     resolve_settings,
-    send_plan,
-    send_reports,
 )
+from annual_report.smtp import RateLimiter
 from annual_report.workbook import read_workbook
 from conftest import ROOT
 from generate import app
@@ -655,6 +652,18 @@ def test_a_wrong_password_is_not_repeated(office: Office, tmp_path: Path,
             send(office, settings_for(server), password=PASSWORD)
     assert PASSWORD not in str(info.value)
     assert base64.b64encode(PASSWORD.encode()).decode() not in str(info.value)
+    assert not server.messages
+
+
+def test_a_temporary_login_failure_is_worded_for_the_user(
+    office: Office, tmp_path: Path, certs: Certificates
+) -> None:
+    with smtp_server("ssl", tmp_path, password=PASSWORD, certificates=certs) as server:
+        server.handler.auth_unavailable = True
+        with pytest.raises(MailError, match="暂时无法连接邮件服务器") as info:
+            send(office, settings_for(server), password=PASSWORD)
+    assert "454" in str(info.value)
+    assert "Temporary" not in type(info.value).__name__ and "TemporaryFailure" not in str(info.value)
     assert not server.messages
 
 
