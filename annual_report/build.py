@@ -11,7 +11,7 @@ import datetime as dt
 import difflib
 import multiprocessing
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,13 @@ from .check import CheckReport, check_workbook
 from .context import build_context, sample_context
 from .errors import InputError, ReportError, TemplateError
 from .manifest import Entry, Manifest, load_manifest, save_manifest
-from .outputs import atomic_write_bytes, sha256_bytes, sha256_file, unique_stems
+from .outputs import (
+    atomic_write_bytes,
+    remove_leftovers,
+    sha256_bytes,
+    sha256_file,
+    unique_stems,
+)
 from .render import CompiledTemplate, CoreProperties, template_sha256
 from .workbook import AgencyRow, ReadOptions
 
@@ -162,23 +168,25 @@ def _run_jobs(
     jobs: list[_Job],
     workers: int,
     progress: Progress | None,
-) -> list[tuple[int, str | None, str]]:
-    results: list[tuple[int, str | None, str]] = []
+) -> Iterator[tuple[int, str | None, str]]:
+    """Render the jobs, yielding each result as it comes (so an interruption loses nothing)."""
+    done = 0
     if workers <= 1 or len(jobs) < PARALLEL_THRESHOLD:
         _init_worker(template, rows)
         for job in jobs:
-            results.append(_render_one(job))
+            yield _render_one(job)
+            done += 1
             if progress:
-                progress(len(results), len(jobs))
-        return results
+                progress(done, len(jobs))
+        return
     context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
     chunk = max(1, min(32, len(jobs) // (workers * 8)))
     with context.Pool(workers, initializer=_init_worker, initargs=(template, rows)) as pool:
         for result in pool.imap_unordered(_render_one, jobs, chunksize=chunk):
-            results.append(result)
+            yield result
+            done += 1
             if progress:
-                progress(len(results), len(jobs))
-    return results
+                progress(done, len(jobs))
 
 
 # --- the batch --------------------------------------------------------------------------------
@@ -212,6 +220,7 @@ def build_reports(
     rows = _select(report, options.only)
     template_hash = template_sha256(_read_template(options.template))
     out = options.out
+    remove_leftovers(out)  # temporary files of a run that was killed mid-write
     manifest = load_manifest(out)
     stems = unique_stems([r.agency for r in report.rows],
                          {name: Path(e.file).stem for name, e in manifest.entries.items()})
@@ -255,7 +264,7 @@ def build_reports(
         template = (load_checked_template(options.template, list(report.workbook.extra_columns))
                     if jobs else None)
         rows_to_render = [row for row, _rel, _valid in queued]
-        results = _run_jobs(template, rows_to_render, jobs, workers, progress) if template else []
+        results = _run_jobs(template, rows_to_render, jobs, workers, progress) if template else ()
         for index, digest, message in results:
             row, rel, valid = queued[index]
             agency = row.agency

@@ -31,7 +31,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write to a temporary file in the same folder, then rename over the target."""
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=".~", suffix=".tmp", dir=path.parent)
+        fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=path.parent)
         try:
             if hasattr(os, "fchmod"):
                 os.fchmod(fd, _FILE_MODE)
@@ -47,6 +47,19 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         ) from exc
     except OSError as exc:
         raise OutputError(f"无法写入 {path}：{exc.strerror or exc}。请检查磁盘空间和文件夹权限。") from exc
+
+
+TEMP_PREFIX, TEMP_SUFFIX = ".~", ".tmp"
+
+
+def remove_leftovers(folder: Path) -> int:
+    """Delete temporary files this module left in ``folder`` (and below) when a run was killed."""
+    count = 0
+    if folder.is_dir():
+        for leftover in folder.rglob(f"{TEMP_PREFIX}*{TEMP_SUFFIX}"):
+            leftover.unlink(missing_ok=True)
+            count += 1
+    return count
 
 
 def sha256_bytes(data: bytes) -> str:

@@ -810,3 +810,33 @@ def test_jobs_2_gives_the_same_files_as_jobs_1(tmp_path: Path) -> None:
         return {name: {k: v for k, v in e.items() if k != "built_at"} for name, e in data.items()}
 
     assert entries(tmp_path / "serial") == entries(tmp_path / "parallel")
+
+
+# --- interruption ----------------------------------------------------------------------------------
+
+
+def test_interrupted_build_keeps_what_was_built_and_cleans_up(
+    three: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import annual_report.build as build_module
+
+    out = tmp_path / "out"
+    real = build_module._render_one
+    calls = {"n": 0}
+
+    def flaky(job: Any) -> tuple[int, str | None, str]:
+        calls["n"] += 1
+        if calls["n"] == 3:
+            (out / "2024" / ".~half-written.tmp").write_bytes(b"PK")  # as a killed write leaves it
+            raise KeyboardInterrupt
+        return real(job)
+
+    monkeypatch.setattr(build_module, "_render_one", flaky)
+    with pytest.raises(KeyboardInterrupt):
+        build(three, out)
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert len(manifest["agencies"]) == 2  # the two finished reports are recorded
+    monkeypatch.setattr(build_module, "_render_one", real)
+    result = build(three, out)
+    assert len(result.built) == 1 and len(result.skipped) == 2
+    assert not list(out.rglob(".~*.tmp"))

@@ -27,13 +27,13 @@ from markupsafe import Markup
 
 from annual_report import docxzip
 from annual_report.context import Paragraphs, sample_context
+from annual_report.docx_parts import core_properties_xml
 from annual_report.errors import RenderError, TemplateError
 from annual_report.render import (
     RENDERER_VERSION,
     CompiledTemplate,
     CoreProperties,
     check_xml,
-    core_properties_xml,
 )
 
 CORE = CoreProperties(
