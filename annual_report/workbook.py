@@ -449,26 +449,34 @@ def _flag_duplicates(rows: list[AgencyRow]) -> None:
 
 
 def _flag_formulas(path: Path, sheet: str, rows: list[AgencyRow]) -> None:
-    """Blank figure cells that hold a formula without a cached value get a clearer message."""
+    """Blank-looking figure cells that hold a formula without a cached value, or an error value
+    such as ``#DIV/0!``, get a message that says so (calamine reads both as empty)."""
     blank = [(r, f) for r in rows for f in r.findings if f.rule == "R5" and "为空" in f.message]
     if not blank or path.suffix.lower() not in (".xlsx", ".xlsm"):
         return
-    formulas = formula_cells_without_value(path, sheet)
-    if not formulas:
+    special = unreadable_cells(path, sheet)
+    if not special:
         return
     for row, finding in blank:
-        ref = finding.cell.split("!", 1)[1]
-        if ref in formulas:
-            label = FIELD_BY_KEY[finding.field].label
-            new = row.finding(
-                finding.field, "R5",
-                f"{label}：单元格是公式，但文件里没有保存计算结果（常见于程序生成的表格）。"
-                "请在 Excel 或 WPS 中打开并保存一次，或把公式改为数字。")
-            row.findings[row.findings.index(finding)] = new
+        what = special.get(finding.cell.split("!", 1)[1])
+        if what is None:
+            continue
+        label = FIELD_BY_KEY[finding.field].label
+        if what == FORMULA_WITHOUT_VALUE:
+            message = (f"{label}：单元格是公式，但文件里没有保存计算结果（常见于程序生成的表格）。"
+                       "请在 Excel 或 WPS 中打开并保存一次，或把公式改为数字。")
+        else:
+            message = (f"{label}：单元格是错误值 {what}（公式算不出结果）。"
+                       "请改正公式引用的单元格，或直接填写数字。")
+        row.findings[row.findings.index(finding)] = row.finding(finding.field, "R5", message)
 
 
-def formula_cells_without_value(path: Path, sheet: str) -> set[str]:
-    """References (``B7``) of formula cells with no cached value in an ``.xlsx`` sheet."""
+FORMULA_WITHOUT_VALUE = "formula"
+
+
+def unreadable_cells(path: Path, sheet: str) -> dict[str, str]:
+    """Cells of an ``.xlsx`` sheet that hold no usable value: reference (``B7``) ->
+    :data:`FORMULA_WITHOUT_VALUE` or the error value (``#DIV/0!``)."""
     from lxml import etree
 
     ns = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -485,16 +493,18 @@ def formula_cells_without_value(path: Path, sheet: str) -> set[str]:
                         if rel.get("Id") == rid:
                             target = rel.get("Target", "")
             if not target:
-                return set()
+                return {}
             part = target.lstrip("/") if target.startswith("/") else "xl/" + target
-            found: set[str] = set()
+            found: dict[str, str] = {}
             with archive.open(part) as stream:
                 for _event, cell in etree.iterparse(stream, tag=f"{ns}c"):
                     formula = cell.find(f"{ns}f")
                     value = cell.find(f"{ns}v")
-                    if formula is not None and (value is None or not value.text):
-                        found.add(cell.get("r", ""))
+                    if cell.get("t") == "e":
+                        found[cell.get("r", "")] = (value.text if value is not None else "") or "#错误"
+                    elif formula is not None and (value is None or not value.text):
+                        found[cell.get("r", "")] = FORMULA_WITHOUT_VALUE
                     cell.clear()
             return found
     except (KeyError, zipfile.BadZipFile, etree.XMLSyntaxError):
-        return set()
+        return {}

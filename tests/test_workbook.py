@@ -231,3 +231,12 @@ def test_header_spelling_variants_match(header: str) -> None:
     from annual_report.workbook import match_header
 
     assert match_header(header) == "apps.new.natural"
+
+
+def test_error_value_cell_names_the_error(tmp_path: Path) -> None:
+    record = zero_record()
+    record["apps.new.natural"] = "#DIV/0!"  # openpyxl stores it as an error cell
+    wb = read_workbook(write_workbook(tmp_path / "e.xlsx", [record]))
+    [finding] = wb.rows[0].findings
+    assert finding.field == "apps.new.natural"
+    assert "错误值 #DIV/0!" in finding.message and "为空" not in finding.message
