@@ -106,6 +106,7 @@ BlankAsZeroOption = Annotated[
 ]
 SheetOption = Annotated[str | None, typer.Option("--sheet", help="总表所在的工作表名（默认自动识别）")]
 MAX_PER_AGENCY = 30
+LIST_BUILT_UP_TO = 20  # a re-run after a correction names the files it rebuilt
 
 
 @app.command()
@@ -208,6 +209,9 @@ def print_build_result(result: BuildResult, out_dir: Path) -> None:
                 where = f" {item.file}" if item.file else ""
                 out.print(f"  - {escape(item.agency + where)}：{escape(item.message)}",
                           highlight=False)
+    if 0 < len(result.built) <= LIST_BUILT_UP_TO:
+        for item in result.built:
+            out.print(f"  已生成：{escape(str(item.file))}", highlight=False)
     pdf = f"，PDF {len(result.pdf_built)} 个" if result.pdf_built else ""
     line = (f"已生成 {len(result.built)} 份报告{pdf}，未变化跳过 {len(result.skipped)} 份"
             f"（加 --force 可全部重新生成）；输出文件夹：{escape(str(out_dir))}")
