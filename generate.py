@@ -36,14 +36,16 @@ def _speak_chinese() -> None:
         "ARGUMENTS_PANEL_TITLE": "参数", "OPTIONS_PANEL_TITLE": "选项",
         "COMMANDS_PANEL_TITLE": "命令", "ERRORS_PANEL_TITLE": "错误",
         "DEFAULT_STRING": "[默认：{}]", "REQUIRED_LONG_STRING": "[必填]",
-        "ENVVAR_STRING": "[环境变量：{}]", "ABORTED_TEXT": "已中止。",
+        "ENVVAR_STRING": "[环境变量：{}]",
+        "ABORTED_TEXT": "已中断。已完成的部分都已记录，重新运行同一命令会接着做，不会重复。",
         "RICH_HELP": "运行 [blue]'{command_path} {help_option}'[/] 查看用法。",
     }
     for name, text in words.items():
         if hasattr(rich_utils, name):
             setattr(rich_utils, name, text)
     messages = {"No such command {name!r}.": "没有这个命令：{name!r}。请用 --help 查看可用的命令。",
-                "Missing command.": "缺少命令。", "Aborted!": "已中止。"}
+                "Missing command.": "缺少命令。",
+                "Aborted!": "已中断。已完成的部分都已记录，重新运行同一命令会接着做，不会重复。"}
     typer_core._ = lambda text: messages.get(text, text)  # type: ignore[attr-defined]
     write_usage = formatting.HelpFormatter.write_usage
     get_help_option = click_core.Command.get_help_option
@@ -69,6 +71,7 @@ app = typer.Typer(
     help="政府信息公开工作年度报告：校验总表、批量生成报告、发送给各单位。",
     no_args_is_help=True,
     add_completion=False,
+    pretty_exceptions_enable=False,  # main() words unexpected errors for the user instead
     pretty_exceptions_show_locals=False,
     rich_markup_mode="rich",
 )
@@ -472,5 +475,30 @@ def send(
     raise typer.Exit(code=result.exit_code)
 
 
+EXIT_INTERRUPTED = 130
+EXIT_INTERNAL = 3
+
+
+def main() -> int:
+    """Run the app; an interruption or a bug gets a Chinese message, not a traceback."""
+    import tempfile
+    import traceback
+
+    try:
+        app()
+    except KeyboardInterrupt:
+        err.print("[bold red]已中断。[/]已完成的报告和已发出的邮件都已记录；重新运行同一命令会接着做，"
+                  "不会重复。", highlight=False)
+        return EXIT_INTERRUPTED
+    except Exception:  # a bug: keep the details for the maintainers, tell the user what to do
+        with tempfile.NamedTemporaryFile("w", prefix="年度报告-错误-", suffix=".txt",
+                                         delete=False, encoding="utf-8") as log:
+            log.write(traceback.format_exc())
+        err.print(f"[bold red]程序内部错误[/]：{escape(traceback.format_exc(limit=0).strip())}。"
+                  f"详细信息已写入 {escape(log.name)}，请把这个文件发给维护人员。", highlight=False)
+        return EXIT_INTERNAL
+    return 0
+
+
 if __name__ == "__main__":
-    sys.exit(app())
+    sys.exit(main())

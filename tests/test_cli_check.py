@@ -136,3 +136,24 @@ def test_previous_year_option(tmp_path: Path) -> None:
     code, output = invoke("check", str(now_path), "--previous", str(last_path))
     assert code == 0  # warnings only
     assert "W1" in output and "应为 5" in output
+
+
+def test_a_bug_gets_a_chinese_message_and_a_log_not_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    import annual_report.check
+    import generate
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(annual_report.check, "check_workbook", broken)
+    monkeypatch.setattr(sys, "argv", ["generate.py", "check", str(tmp_path / "x.xlsx")])
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    import tempfile
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    assert generate.main() == generate.EXIT_INTERNAL
+    captured = capsys.readouterr()
+    assert "程序内部错误" in captured.err and "Traceback" not in captured.err
+    [log] = tmp_path.glob("年度报告-错误-*.txt")
+    assert "RuntimeError: boom" in log.read_text(encoding="utf-8")
