@@ -133,7 +133,7 @@ def init(
     out.print(f"已生成空白总表：{escape(str(path))}（工作表“总表”从第 5 行起每个机关填一行，说明见“填表说明”）")
 
 
-def print_check_report(report: CheckReport) -> None:
+def print_check_report(report: CheckReport, console: Console = out) -> None:
     """Per agency, errors first; then one summary line."""
     for row in report.rows:
         findings = report.findings_for(row)
@@ -142,25 +142,26 @@ def print_check_report(report: CheckReport) -> None:
         errors = sum(f.is_error for f in findings)
         head = (f"[bold]{escape(row.agency)}[/]（第 {row.row} 行）：{errors} 个错误，"
                 f"{len(findings) - errors} 个提醒")
-        out.print(head, highlight=False)
+        console.print(head, highlight=False)
         for f in findings[:MAX_PER_AGENCY]:
             tag = "[red]错误[/]" if f.is_error else "[yellow]提醒[/]"
-            out.print(f"  {tag} {escape(f.cell)} [dim]{f.rule}[/] {escape(f.message)}",
+            console.print(f"  {tag} {escape(f.cell)} [dim]{f.rule}[/] {escape(f.message)}",
                       highlight=False)
         if len(findings) > MAX_PER_AGENCY:
-            out.print(f"  ……另有 {len(findings) - MAX_PER_AGENCY} 条，完整列表请用 --annotate 或 --json。")
+            console.print(f"  ……另有 {len(findings) - MAX_PER_AGENCY} 条，完整列表请用 --annotate 或 --json。")
     total = len(report.rows)
     bad = sum(not report.is_valid(r) for r in report.rows)
     line = (f"共 {total} 个机关：{total - bad} 个无错误，{bad} 个有错误；"
             f"错误 {len(report.errors)} 条，提醒 {len(report.warnings)} 条。")
-    out.print(("[green]" if not bad else "[red]") + line + "[/]", highlight=False)
+    console.print(("[green]" if not bad else "[red]") + line + "[/]", highlight=False)
 
 
 @app.command()
 def check(
     workbook: WorkbookArg = DEFAULT_WORKBOOK,
     json_path: Annotated[
-        Path | None, typer.Option("--json", help="把校验结果写成 JSON 文件")
+        Path | None,
+        typer.Option("--json", help="把校验结果写成 JSON 文件（写 - 则输出到屏幕，供其他程序读取）"),
     ] = None,
     annotate: Annotated[
         Path | None, typer.Option("--annotate", help="写一份标出问题单元格的总表副本（.xlsx）")
@@ -181,8 +182,11 @@ def check(
 
     try:
         report = check_workbook(workbook, ReadOptions(blank_as_zero, sheet), previous)
-        print_check_report(report)
-        if json_path:
+        to_stdout = json_path == Path("-")
+        print_check_report(report, err if to_stdout else out)
+        if to_stdout:
+            sys.stdout.write(report.to_json())
+        elif json_path:
             report.write_json(json_path)
             out.print(f"校验结果已写入 {escape(str(json_path))}")
         if annotate:

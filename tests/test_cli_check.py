@@ -157,3 +157,11 @@ def test_a_bug_gets_a_chinese_message_and_a_log_not_a_traceback(
     assert "程序内部错误" in captured.err and "Traceback" not in captured.err
     [log] = tmp_path.glob("年度报告-错误-*.txt")
     assert "RuntimeError: boom" in log.read_text(encoding="utf-8")
+
+
+def test_json_to_stdout_for_other_programs(bad_workbook: Path) -> None:
+    done = subprocess.run([sys.executable, "generate.py", "check", str(bad_workbook), "--json", "-"],
+                          cwd=ROOT, capture_output=True, text=True, check=False)
+    assert done.returncode == 1
+    assert json.loads(done.stdout) == [f.to_dict() for f in check_workbook(bad_workbook).findings]
+    assert "有错的局" in done.stderr  # the human summary goes to stderr
