@@ -232,13 +232,13 @@ G_OPTIONAL = "可选：自定义标题（留空则用标准标题）"
 
 def _build_fields() -> tuple[Field, ...]:
     fields: list[Field] = [
-        Field("agency", Kind.NAME, "机关全称", G_BASIC, "机关全称", "机关全称", True,
+        Field("agency", Kind.NAME, "机关全称", G_BASIC, "", "机关全称", True,
               "必填，全表唯一，如“西安市阎良区人民政府办公室”。"),
-        Field("year", Kind.YEAR, "报告年度", G_BASIC, "报告年度", "报告年度", True,
+        Field("year", Kind.YEAR, "报告年度", G_BASIC, "", "报告年度", True,
               "必填，四位数字年份，如 2024。"),
-        Field("email", Kind.EMAIL, "联系邮箱", G_BASIC, "联系邮箱", "联系邮箱", False,
+        Field("email", Kind.EMAIL, "联系邮箱", G_BASIC, "", "联系邮箱", False,
               "发送报告用；多个地址用分号隔开。"),
-        Field("report_date", Kind.DATE, "成文日期", G_BASIC, "成文日期", "成文日期", False,
+        Field("report_date", Kind.DATE, "成文日期", G_BASIC, "", "成文日期", False,
               "可空，如 2025-01-20；印在报告末尾。"),
     ]
     for key, header, section_id, _expected in TEXT_FIELDS:
