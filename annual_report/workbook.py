@@ -373,6 +373,7 @@ def parse_row(
             _parse_cell(row, FIELD_BY_KEY[key], value, options)
     # keep the raw cell only where it was not usable (messages, --allow-invalid rendering)
     row.raw = {k: v for k, v in raw.items() if k not in row.values}
+    _collapse_blank_figures(row)
     _collapse_totals_only(row)
     return row
 
@@ -380,6 +381,23 @@ def parse_row(
 _APPLICANT_KEYS = frozenset(
     f.key for f in FIELDS if f.table == "三" and f.column != "total"
 )
+
+
+_FIGURE_KEYS = frozenset(f.key for f in FIELDS if f.kind.is_figure)
+
+
+def _collapse_blank_figures(row: AgencyRow) -> None:
+    """A row whose figures are all blank (an agency listed but not yet filled in) gets one
+    finding, not one per cell."""
+    blanks = [f for f in row.findings if f.field in _FIGURE_KEYS and "为空" in f.message]
+    if len(blanks) < len(_FIGURE_KEYS) or not blanks[0].is_error:
+        return
+    row.findings = [f for f in row.findings if f not in blanks]
+    first = min(blanks, key=lambda f: row.columns.get(f.field, 0))
+    row.findings.append(row.finding(
+        first.field, "R5",
+        f"这一行的数字一项都没有填写（共 {len(blanks)} 项）。请按“填表说明”填写表二、表三、表四和"
+        "信息处理费的全部数字，没有发生的填 0。"))
 
 
 def _collapse_totals_only(row: AgencyRow) -> None:

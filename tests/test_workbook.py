@@ -240,3 +240,11 @@ def test_error_value_cell_names_the_error(tmp_path: Path) -> None:
     [finding] = wb.rows[0].findings
     assert finding.field == "apps.new.natural"
     assert "错误值 #DIV/0!" in finding.message and "为空" not in finding.message
+
+
+def test_agency_listed_but_not_filled_is_one_finding(tmp_path: Path) -> None:
+    wb = read_workbook(write_workbook(tmp_path / "e.xlsx", [{"agency": "新来的局", "year": 2024}]))
+    [finding] = [f for f in wb.rows[0].findings if f.rule == "R5"]
+    from annual_report.form import FIGURE_FIELDS
+
+    assert "一项都没有填写" in finding.message and f"共 {len(FIGURE_FIELDS)} 项" in finding.message
