@@ -230,8 +230,11 @@ def build_reports(
     for row in rows:
         valid = report.is_valid(row)
         if not valid and not options.allow_invalid:
-            errors = sum(f.is_error for f in report.findings_for(row))
-            result.invalid.append(Outcome(row.agency, None, f"有 {errors} 个错误，未生成"))
+            errors = [f for f in report.findings_for(row) if f.is_error]
+            first = errors[0]
+            more = f"（另有 {len(errors) - 1} 个错误）" if len(errors) > 1 else ""
+            result.invalid.append(Outcome(row.agency, None, (
+                f"{first.cell} {first.message}{more}")))
             continue
         rel = f"{_year_folder(row)}/{stems[row.agency]}.docx"
         target = out / rel
