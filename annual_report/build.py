@@ -18,10 +18,11 @@ from typing import Any
 
 from .check import CheckReport, check_workbook
 from .context import build_context, sample_context
-from .errors import InputError, ReportError, TemplateError
+from .errors import InputError, OutputError, ReportError, TemplateError
 from .manifest import Entry, Manifest, load_manifest, save_manifest
 from .outputs import (
     atomic_write_bytes,
+    exclusive_folder,
     remove_leftovers,
     sha256_bytes,
     sha256_file,
@@ -216,9 +217,23 @@ def build_reports(
     ``progress(done, total)`` is called as reports are rendered, ``pdf_progress`` as PDFs are made.
     """
     report = check_workbook(workbook, options.read, options.previous)
-    result = BuildResult(report)
     rows = _select(report, options.only)
     template_hash = template_sha256(_read_template(options.template))
+    busy = OutputError(f"另一个 build 正在写输出文件夹 {options.out}。请等它结束后再运行。")
+    with exclusive_folder(options.out, busy):
+        return _build_locked(report, rows, template_hash, options, progress, pdf_progress)
+
+
+def _build_locked(
+    report: CheckReport,
+    rows: list[AgencyRow],
+    template_hash: str,
+    options: BuildOptions,
+    progress: Progress | None,
+    pdf_progress: Progress | None,
+) -> BuildResult:
+    """The part of a build that reads and writes the output folder (under its lock)."""
+    result = BuildResult(report)
     out = options.out
     remove_leftovers(out)  # temporary files of a run that was killed mid-write
     manifest = load_manifest(out)

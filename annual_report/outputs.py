@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
 import tempfile
 import unicodedata
+from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
-from .errors import OutputError
+from .errors import OutputError, ReportError
 
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]')
 _RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)),
@@ -107,3 +110,49 @@ def unique_stems(names: list[str], existing: dict[str, str] | None = None) -> di
         taken.add(candidate.lower())
         result[name] = candidate
     return result
+
+
+@contextlib.contextmanager
+def exclusive(path: Path, busy: ReportError) -> Iterator[None]:
+    """Hold a lock file so two runs on the same output folder cannot overlap; raise ``busy``
+    when another run holds it. The lock goes with the process, so a killed run leaves none."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle: IO[str] = path.open("a+", encoding="utf-8")
+    try:
+        try:
+            if os.name == "nt":  # pragma: no cover - Windows
+                import msvcrt
+
+                handle.seek(0)
+                msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined]
+            else:
+                import fcntl
+
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            raise busy from exc
+        yield
+    finally:
+        handle.close()
+
+
+@contextlib.contextmanager
+def exclusive_folder(folder: Path, busy: ReportError) -> Iterator[None]:
+    """Like :func:`exclusive` for a whole folder; on POSIX the folder itself is locked, so no
+    lock file is left among the user's files."""
+    folder.mkdir(parents=True, exist_ok=True)
+    if os.name == "nt":  # pragma: no cover - Windows cannot lock a directory handle
+        with exclusive(folder / ".lock", busy):
+            yield
+        return
+    import fcntl
+
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            raise busy from exc
+        yield
+    finally:
+        os.close(fd)

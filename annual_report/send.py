@@ -21,17 +21,15 @@ agency, marked 【更正】 in the subject.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import os
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from .errors import MailError, ReportError
 from .mail import Attachment, compose, template_context
-from .outputs import atomic_write_bytes, unique_stems
+from .outputs import atomic_write_bytes, exclusive, unique_stems
 from .send_planning import Outgoing, Plan, plan_sends
 from .send_results import AgencyResult, SendResult, Status
 from .send_settings import SendSettings
@@ -75,31 +73,6 @@ def _compose(plan: Plan, item: Outgoing, *, with_bcc: bool) -> tuple[bytes, str,
                        subject=subject, body=body, attachments=attachments,
                        bcc=item.bcc if with_bcc else ())
     return composed.data, composed.subject, composed.message_id
-
-
-@contextlib.contextmanager
-def _exclusive(path: Path) -> Iterator[None]:
-    """Hold a lock on ``path`` so two sends from the same folder cannot run at once."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle: IO[str] = path.open("a+", encoding="utf-8")
-    try:
-        try:
-            if os.name == "nt":  # pragma: no cover - Windows
-                import msvcrt
-
-                handle.seek(0)
-                msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined]
-            else:
-                import fcntl
-
-                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as exc:
-            raise MailError(
-                f"另一个 send 正在使用输出文件夹 {path.parent}。请等它结束后再运行，以免重复发送。"
-            ) from exc
-        yield
-    finally:
-        handle.close()
 
 
 def _dry_run(plan: Plan, eml_dir: Path, on_start: Callable[[str], None] | None,
@@ -197,7 +170,8 @@ def send_plan(plan: Plan, *, password: str | None = None, dry_run: bool = False,
             done[result.agency] = result
     elif plan.outgoing:
         plan.settings.check(dry_run=False)
-        with _exclusive(plan.out / LOCK_NAME), \
+        with exclusive(plan.out / LOCK_NAME, MailError(
+                f"另一个 send 正在使用输出文件夹 {plan.out}。请等它结束后再运行，以免重复发送。")), \
                 SmtpClient(plan.settings, password, sleep=sleep, clock=clock) as client:
             try:
                 client.connect()

@@ -840,3 +840,15 @@ def test_interrupted_build_keeps_what_was_built_and_cleans_up(
     result = build(three, out)
     assert len(result.built) == 1 and len(result.skipped) == 2
     assert not list(out.rglob(".~*.tmp"))
+
+
+def test_two_builds_on_one_folder_cannot_overlap(three: Path, tmp_path: Path) -> None:
+    from annual_report.errors import OutputError
+    from annual_report.outputs import exclusive_folder
+
+    out = tmp_path / "out"
+    with exclusive_folder(out, OutputError("busy")), \
+            pytest.raises(OutputError, match="另一个 build"):
+        build(three, out)
+    assert not list(out.rglob("*.docx"))
+    assert len(build(three, out).built) == 3  # free again once the other run has ended
