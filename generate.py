@@ -22,6 +22,7 @@ from annual_report.errors import ReportError
 if TYPE_CHECKING:
     from annual_report.build import BuildResult
     from annual_report.check import CheckReport
+    from annual_report.send_results import AgencyResult
 
 def _speak_chinese() -> None:
     """Typer's own words (panel titles, usage line, --help) in Chinese; a no-op if typer changes."""
@@ -46,7 +47,11 @@ def _speak_chinese() -> None:
     messages = {"No such command {name!r}.": "没有这个命令：{name!r}。请用 --help 查看可用的命令。",
                 "Missing command.": "缺少命令。",
                 "Aborted!": "已中断。已完成的部分都已记录，重新运行同一命令会接着做，不会重复。"}
-    typer_core._ = lambda text: messages.get(text, text)  # type: ignore[attr-defined]
+
+    def translate(message: str) -> str:
+        return messages.get(message, message)
+
+    typer_core._ = translate  # type: ignore[attr-defined]
     write_usage = formatting.HelpFormatter.write_usage
     get_help_option = click_core.Command.get_help_option
 
@@ -456,17 +461,22 @@ def send(
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    finished: list[Any] = []
+    finished: list[AgencyResult] = []
     verb = "正在写入" if dry_run else "正在发送"
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=err, transient=True,
                   disable=not plan.outgoing) as progress:
         task = progress.add_task(verb, total=len(plan.outgoing))
+
+        def done(result: AgencyResult) -> None:
+            finished.append(result)
+            progress.advance(task)
+
         try:
             result = sending.send_plan(
                 plan, password=password, dry_run=dry_run, eml_dir=eml_dir,
                 on_start=lambda name: progress.update(task, description=f"{verb}：{escape(name)}"),
-                on_done=lambda r: (finished.append(r), progress.advance(task)),
+                on_done=done,
             )
         except KeyboardInterrupt:
             progress.stop()
