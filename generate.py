@@ -221,6 +221,8 @@ def print_build_result(result: BuildResult, out_dir: Path) -> None:
                 where = f" {item.file}" if item.file else ""
                 out.print(f"  - {escape(item.agency + where)}：{escape(item.message)}",
                           highlight=False)
+    for note in result.notes:
+        out.print(f"[yellow]注意：[/]{escape(note)}", highlight=False)
     if 0 < len(result.built) <= LIST_BUILT_UP_TO:
         for item in result.built:
             out.print(f"  已生成：{escape(str(item.file))}", highlight=False)

@@ -69,6 +69,7 @@ class BuildResult:
     pdf_built: list[Outcome] = field(default_factory=list)
     pdf_failed: list[Outcome] = field(default_factory=list)
     pdf_outdated: list[Outcome] = field(default_factory=list)  # left from before a rebuild
+    notes: list[str] = field(default_factory=list)  # things the user should know, in Chinese
 
     @property
     def exit_code(self) -> int:
@@ -329,9 +330,14 @@ def _build_pdfs(
     result: BuildResult,
     progress: Progress | None,
 ) -> None:
-    from .pdf import convert_to_pdf
+    from .pdf import convert_to_pdf, missing_official_fonts
 
     files = {manifest.entries[a].path(out): a for a in agencies}
+    missing = missing_official_fonts() if files else []
+    if missing:
+        result.notes.append(
+            f"本机没有 {'、'.join(missing)} 等公文字体，PDF 中用相近的 Noto CJK 字体代替（DOCX 不受影响）。"
+            "需要正式版 PDF 时，请在装有这些字体的电脑上用 Word 或 WPS 打开 DOCX 另存为 PDF。")
     for source, problem in convert_to_pdf(list(files), workers, progress).items():
         agency = files[source]
         entry = manifest.entries[agency]

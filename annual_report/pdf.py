@@ -73,6 +73,54 @@ def _batches(items: list[Path], jobs: int) -> list[list[Path]]:
     return batches
 
 
+# The official fonts (仿宋_GB2312, 方正小标宋简体 …) are commercial and often missing on the machine
+# that converts. Without help fontconfig falls back to a sans-serif Japanese face for everything;
+# these rules pick the closest free Simplified Chinese faces, and only where the font is missing.
+OFFICIAL_FONTS = ("仿宋_GB2312", "方正小标宋简体", "黑体", "楷体_GB2312", "宋体")
+_SUBSTITUTES = {
+    "Noto Serif CJK SC": ("仿宋_GB2312", "仿宋", "FangSong", "FangSong_GB2312", "宋体", "SimSun",
+                          "方正小标宋简体", "方正小标宋_GBK", "华文中宋", "STZhongsong"),
+    "Noto Sans CJK SC": ("黑体", "SimHei", "方正黑体_GBK", "微软雅黑", "Microsoft YaHei"),
+    "AR PL UKai CN": ("楷体_GB2312", "楷体", "KaiTi", "KaiTi_GB2312", "方正楷体_GBK"),
+}
+_FALLBACK_AFTER_KAI = "Noto Serif CJK SC"
+
+
+def fontconfig_file(folder: Path) -> Path:
+    """A fontconfig file: the system's configuration plus the substitutes above."""
+    rules = []
+    for substitute, families in _SUBSTITUTES.items():
+        extra = f"<family>{_FALLBACK_AFTER_KAI}</family>" if substitute.startswith("AR PL") else ""
+        for family in families:
+            rules.append(
+                f'  <alias binding="same"><family>{family}</family>'
+                f"<accept><family>{substitute}</family>{extra}</accept></alias>"
+            )
+    text = (
+        '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">\n'
+        "<fontconfig>\n"
+        '  <include ignore_missing="yes">/etc/fonts/fonts.conf</include>\n'
+        + "\n".join(rules) + "\n</fontconfig>\n"
+    )
+    path = folder / "fonts.conf"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def missing_official_fonts() -> list[str]:
+    """The official fonts this machine lacks (empty when fontconfig cannot be asked)."""
+    fc_list = shutil.which("fc-list")
+    if fc_list is None:
+        return []
+    try:
+        listed = subprocess.run([fc_list, ":", "family"], capture_output=True, text=True,
+                                timeout=30, check=False).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return []
+    families = {name.strip() for line in listed.splitlines() for name in line.split(",")}
+    return [font for font in OFFICIAL_FONTS if font not in families]
+
+
 class _Converter:
     """One soffice worker: its own profile folder (two instances sharing one block each other)."""
 
@@ -80,6 +128,7 @@ class _Converter:
         self.soffice = soffice
         self.profile = Path(tempfile.mkdtemp(prefix="profile-", dir=work))
         self.staging = Path(tempfile.mkdtemp(prefix="pdf-", dir=work))
+        self.fonts = fontconfig_file(self.profile)
 
     def convert(self, files: list[Path]) -> dict[Path, str | None]:
         """Convert one batch in one soffice process; returns file -> error message or None."""
@@ -87,10 +136,10 @@ class _Converter:
             self.soffice, "--headless", "--norestore", "--nologo", "--nodefault", "--nolockcheck",
             f"-env:UserInstallation={self.profile.as_uri()}",
             "--convert-to", "pdf:writer_pdf_Export", "--outdir", str(self.staging),
-            *[str(p) for p in files],
+            *[str(p.resolve()) for p in files],
         ]
         timeout = SECONDS_BASE + SECONDS_PER_FILE * len(files)
-        env = dict(os.environ, HOME=str(self.profile))
+        env = dict(os.environ, HOME=str(self.profile), FONTCONFIG_FILE=str(self.fonts))
         try:
             completed = subprocess.run(
                 command, capture_output=True, timeout=timeout, env=env, check=False
@@ -123,8 +172,9 @@ def convert_to_pdf(
     soffice = require_soffice()
     jobs = max(1, jobs or os.cpu_count() or 1)
     batches = _batches(sorted(files), jobs)
-    # Staging inside the output folder keeps the final rename on one file system.
-    work = Path(tempfile.mkdtemp(prefix=".pdf-", dir=min(files).parent))
+    # Staging inside the output folder keeps the final rename on one file system; absolute,
+    # because the profile is given to soffice as a file URI.
+    work = Path(tempfile.mkdtemp(prefix=".pdf-", dir=min(files).parent)).resolve()
     converters: queue.Queue[_Converter] = queue.Queue()
     for _ in range(min(jobs, len(batches))):
         converters.put(_Converter(soffice, work))

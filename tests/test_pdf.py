@@ -148,3 +148,20 @@ def test_missing_libreoffice_is_a_clear_error(
     result = CliRunner().invoke(app, ["build", str(workbook), "--out", str(out), "--pdf"])
     assert result.exit_code == 2
     assert "LibreOffice" in result.output and "Traceback" not in result.output
+
+
+@needs_libreoffice
+def test_relative_output_folder_and_substitute_fonts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The default --out is the relative folder output/; the profile URI must still work."""
+    workbook = write_workbook(tmp_path / "总表.xlsx", [figure_record("测试区丁局", 4324)])
+    monkeypatch.chdir(tmp_path)
+    result = build(workbook, Path("out"))
+    assert result.pdf_failed == [] and len(result.pdf_built) == 1
+    pdf = tmp_path / "out" / "2024" / "测试区丁局.pdf"
+    assert "4324" in pdftotext(pdf)
+    if shutil.which("pdffonts"):
+        fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True,
+                               check=True).stdout
+        assert "Serif" in fonts  # the body asks for 仿宋/宋体: a serif face, not the sans default
