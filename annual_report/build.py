@@ -66,6 +66,7 @@ class BuildResult:
     conflicts: list[Outcome] = field(default_factory=list)  # files we refuse to overwrite
     failed: list[Outcome] = field(default_factory=list)  # rendering or writing failed
     stale: list[Outcome] = field(default_factory=list)  # agency no longer in the workbook
+    kept: list[Outcome] = field(default_factory=list)  # edited by hand, nothing to rebuild
     pdf_built: list[Outcome] = field(default_factory=list)
     pdf_failed: list[Outcome] = field(default_factory=list)
     pdf_outdated: list[Outcome] = field(default_factory=list)  # left from before a rebuild
@@ -243,6 +244,7 @@ def _build_locked(
     jobs: list[_Job] = []
     queued: list[tuple[AgencyRow, str, bool]] = []
     pdf_wanted: list[str] = []
+    manifest_changed = False
     for row in rows:
         valid = report.is_valid(row)
         if not valid and not options.allow_invalid:
@@ -257,20 +259,32 @@ def _build_locked(
         row_hash = row.fingerprint()
         entry = manifest.entries.get(row.agency)
         same_file = entry is not None and entry.file == rel
-        if (not options.force and entry is not None and same_file
-                and entry.row_sha256 == row_hash and entry.template_sha256 == template_hash
-                and entry.valid == valid and entry.file_intact(out)):
+        current = sha256_file(target) if same_file and not options.force else None
+        unchanged = (entry is not None and same_file and entry.row_sha256 == row_hash
+                     and entry.template_sha256 == template_hash and entry.valid == valid)
+        if entry is not None and unchanged and current == entry.sha256:
+            if entry.edited_sha256 is not None:  # the hand edit was undone
+                entry.edited_sha256, manifest_changed = None, True
             result.skipped.append(Outcome(row.agency, target))
             if options.pdf and not _pdf_intact(entry, out):
                 pdf_wanted.append(row.agency)
             continue
+        if entry is not None and unchanged and current is not None:
+            # Edited by hand, nothing to rebuild: keep the user's version; send sends it.
+            result.kept.append(Outcome(row.agency, target, (
+                "生成后被手工修改过；总表和模板都没有变化，保留手工修改的版本（发送时发这一版）。"
+                "如要恢复为按总表生成的版本，请加 --force。")))
+            if entry.edited_sha256 != current:
+                entry.edited_sha256 = current
+                manifest_changed = True
+            continue
         adopt_only = False
         if target.exists() and not options.force:
             if same_file and entry is not None:
-                if not entry.file_intact(out):
+                if current != entry.sha256:
                     result.conflicts.append(Outcome(row.agency, target, (
-                        "文件在生成后被手工修改过，未覆盖。如确需用总表重新生成，请加 --force"
-                        "（手工修改会丢失，请先备份）。")))
+                        "文件在生成后被手工修改过，而总表（或模板）也变了：未覆盖，以免丢失手工修改。"
+                        "请把手工修改的内容改到总表里，再加 --force 重新生成（先备份该文件）。")))
                     continue
             else:
                 adopt_only = True
@@ -312,7 +326,7 @@ def _build_locked(
         present = {r.agency for r in report.rows}
         result.stale = [Outcome(name, e.path(out), "总表中已没有这个机关，文件未删除")
                         for name, e in sorted(manifest.entries.items()) if name not in present]
-        if result.built or result.pdf_built or result.pdf_failed:
+        if result.built or result.pdf_built or result.pdf_failed or manifest_changed:
             save_manifest(out, manifest)
     return result
 

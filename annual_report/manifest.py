@@ -33,6 +33,12 @@ class Entry:
     built_at: str  # ISO time of the build, for people; not part of the comparison
     pdf: str | None = None
     pdf_sha256: str | None = None
+    edited_sha256: str | None = None  # the DOCX as changed by hand after the build, kept
+
+    @property
+    def current_sha256(self) -> str:
+        """The SHA-256 the DOCX should have now: the hand-edited version if one was kept."""
+        return self.edited_sha256 or self.sha256
 
     def path(self, out: Path) -> Path:
         return out / self.file
@@ -43,6 +49,10 @@ class Entry:
     def file_intact(self, out: Path) -> bool:
         """The DOCX is there and unchanged since it was built."""
         return sha256_file(self.path(out)) == self.sha256
+
+    def file_current(self, out: Path) -> bool:
+        """The DOCX is there as built, or as edited by hand and kept by a later build."""
+        return sha256_file(self.path(out)) == self.current_sha256
 
 
 @dataclass

@@ -111,7 +111,7 @@ def _record(plan: Plan, item: Outgoing, subject: str, message_id: str, bcc: Sequ
         "addresses": list(item.pending),
         "bcc": list(bcc),
         "file": item.entry.file,
-        "sha256": item.entry.sha256,
+        "sha256": item.entry.current_sha256,
         "pdf": item.entry.pdf,
         "pdf_sha256": item.entry.pdf_sha256,
         "result": status.value,

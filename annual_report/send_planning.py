@@ -87,9 +87,9 @@ def _report_problem(row: AgencyRow, entry: Entry | None, out: Path) -> tuple[Sta
         return Status.INVALID, "该单位数据有错误，报告不能发送；请改正总表后重新运行 build"
     if entry.row_sha256 != row.fingerprint():
         return Status.NOT_CURRENT, "报告未更新，请先运行 build（总表中该单位的数据已改动）"
-    if not entry.file_intact(out):
+    if not entry.file_current(out):
         return Status.NOT_CURRENT, (
-            f"报告未更新，请先运行 build（{entry.file} 已被改动或删除）"
+            f"报告未更新，请先运行 build（{entry.file} 已被改动或删除；手工修改会被保留）"
         )
     pdf = entry.pdf_path(out)
     if pdf is not None and sha256_file(pdf) != entry.pdf_sha256:
@@ -153,7 +153,7 @@ def plan_sends(workbook: Workbook, out: Path, settings: SendSettings, *,
                 file=entry.file if entry else None))
             continue
         assert entry is not None
-        delivered = log.delivered(row.agency, entry.sha256)
+        delivered = log.delivered(row.agency, entry.current_sha256)
         pending = tuple(a for a in addresses if a.lower() not in delivered)
         if not pending:
             when = min(delivered[a.lower()] for a in addresses)
@@ -171,7 +171,7 @@ def plan_sends(workbook: Workbook, out: Path, settings: SendSettings, *,
             bcc=tuple(b for b in _unique(settings.bcc) if b.lower() not in delivered
                       and b.lower() not in {a.lower() for a in addresses}),
             entry=entry,
-            corrected=log.earlier_version_sent(row.agency, year, entry.sha256),
+            corrected=log.earlier_version_sent(row.agency, year, entry.current_sha256),
             attachments=_attachments(entry, out, row.agency, year),
         ))
     return Plan(out, settings, sender, templates, log, outgoing, results, [r.agency for r in rows])

@@ -550,9 +550,12 @@ def test_hand_edited_file_is_not_overwritten(three: Path, tmp_path: Path) -> Non
     target = out / "2024" / "测试区甲局.docx"
     hand_edit(target)
     edited = target.read_bytes()
-    unchanged = build(three, out)  # the row did not change: still not overwritten
-    assert names(unchanged.conflicts) == ["测试区甲局"] and unchanged.exit_code == 1
+    unchanged = build(three, out)  # the row did not change: the hand edit is kept, not an error
+    assert names(unchanged.kept) == ["测试区甲局"] and unchanged.exit_code == 0
+    assert unchanged.conflicts == [] and unchanged.built == []
     assert target.read_bytes() == edited
+    entry = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["agencies"]["测试区甲局"]
+    assert entry["edited_sha256"] == sha256(target) != entry["sha256"]
     corrected = [record(a, n) for n, a in enumerate(AGENCIES)]
     corrected[0]["text.other"] = "更正。"
     write_workbook(three, corrected)

@@ -448,6 +448,23 @@ def test_a_changed_report_file_is_not_current(office: Office) -> None:
     assert "已被改动或删除" in by_agency(result)[HEALTH].detail
 
 
+def test_a_hand_edit_kept_by_build_is_current_and_sent_as_edited(
+    office: Office, plain: Server
+) -> None:
+    manifest = load_manifest(office.out)
+    entry = manifest.entries[HEALTH]
+    edited = b"PK\x03\x04 edited by hand " + os.urandom(1000)
+    entry.path(office.out).write_bytes(edited)
+    entry.edited_sha256 = sha256_bytes(edited)  # what build records when it keeps a hand edit
+    save_manifest(office.out, manifest)
+    office.files[HEALTH][".docx"] = edited
+    result = send(office, settings_for(plain))
+    assert by_agency(result)[HEALTH].status is Status.SENT
+    check_message(single(plain, HEALTH).message, office, HEALTH)
+    assert [r["sha256"] for r in office.log() if r["agency"] == HEALTH] == [sha256_bytes(edited)]
+    assert by_agency(send(office, settings_for(plain)))[HEALTH].status is Status.ALREADY_SENT
+
+
 # --- sending --------------------------------------------------------------------------------------
 
 
