@@ -80,8 +80,9 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
     rich_markup_mode="rich",
 )
-out = Console()
-err = Console(stderr=True)
+# Messages are long Chinese sentences: never hard-wrap them when the output goes to a file.
+out = Console(soft_wrap=not sys.stdout.isatty())
+err = Console(stderr=True, soft_wrap=not sys.stderr.isatty())
 
 DEFAULT_WORKBOOK = Path("input/master.xlsx")
 DEFAULT_OUT = Path("output")
@@ -145,7 +146,8 @@ def print_check_report(report: CheckReport, console: Console = out) -> None:
         if not findings:
             continue
         errors = sum(f.is_error for f in findings)
-        head = (f"[bold]{escape(row.agency)}[/]（第 {row.row} 行）：{errors} 个错误，"
+        name = row.agency if "agency" in row.values else "（机关全称为空）"
+        head = (f"[bold]{escape(name)}[/]（第 {row.row} 行）：{errors} 个错误，"
                 f"{len(findings) - errors} 个提醒")
         console.print(head, highlight=False)
         for f in findings[:MAX_PER_AGENCY]:
@@ -154,6 +156,8 @@ def print_check_report(report: CheckReport, console: Console = out) -> None:
                       highlight=False)
         if len(findings) > MAX_PER_AGENCY:
             console.print(f"  ……另有 {len(findings) - MAX_PER_AGENCY} 条，完整列表请用 --annotate 或 --json。")
+    for note in report.notes:
+        console.print(f"[yellow]注意：[/]{escape(note)}", highlight=False)
     total = len(report.rows)
     bad = sum(not report.is_valid(r) for r in report.rows)
     line = (f"共 {total} 个机关：{total - bad} 个无错误，{bad} 个有错误；"
@@ -185,6 +189,9 @@ def check(
     from annual_report.check import check_workbook
     from annual_report.workbook import ReadOptions
 
+    if annotate is not None and annotate.suffix.lower() != ".xlsx":
+        raise typer.BadParameter("批注副本是 Excel 工作簿，文件名请以 .xlsx 结尾，如 总表-批注.xlsx。",
+                                 param_hint="--annotate")
     try:
         report = check_workbook(workbook, ReadOptions(blank_as_zero, sheet), previous)
         to_stdout = json_path == Path("-")
@@ -222,7 +229,7 @@ def print_build_result(result: BuildResult, out_dir: Path) -> None:
                 where = f" {item.file}" if item.file else ""
                 out.print(f"  - {escape(item.agency + where)}：{escape(item.message)}",
                           highlight=False)
-    for note in result.notes:
+    for note in [*result.report.notes, *result.notes]:
         out.print(f"[yellow]注意：[/]{escape(note)}", highlight=False)
     if 0 < len(result.built) <= LIST_BUILT_UP_TO:
         for item in result.built:

@@ -29,6 +29,7 @@ from .outputs import (
     unique_stems,
 )
 from .render import CompiledTemplate, CoreProperties, template_sha256
+from .values import clean_line
 from .workbook import AgencyRow, ReadOptions
 
 DEFAULT_TEMPLATE = Path(__file__).resolve().parent.parent / "templates" / "annual_report.docx"
@@ -98,6 +99,7 @@ def _select(report: CheckReport, only: tuple[str, ...]) -> list[AgencyRow]:
     if not only:
         return report.rows
     names = {r.agency: r for r in report.rows}
+    only = tuple(clean_line(n) for n in only)  # as the reader cleans the 机关全称 cells
     unknown = [n for n in only if n not in names]
     if unknown:
         lines = []
@@ -247,7 +249,8 @@ def _build_locked(
     manifest_changed = False
     for row in rows:
         valid = report.is_valid(row)
-        if not valid and not options.allow_invalid:
+        duplicate = any(f.rule == "DUPLICATE" for f in report.findings_for(row))
+        if not valid and (duplicate or not options.allow_invalid):  # a second row never wins
             errors = [f for f in report.findings_for(row) if f.is_error]
             first = errors[0]
             more = f"（另有 {len(errors) - 1} 个错误）" if len(errors) > 1 else ""

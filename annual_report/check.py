@@ -5,8 +5,9 @@ The result is a :class:`CheckReport`: data, not exceptions. Only an unusable fil
 
 from __future__ import annotations
 
+import datetime as dt
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from .findings import Finding, sort_key
 from .narrative import check_narrative
 from .outputs import atomic_write_bytes
 from .rules import check_figures
+from .values import is_blank
 from .workbook import AgencyRow, ReadOptions, Workbook, read_workbook
 
 
@@ -24,6 +26,7 @@ class CheckReport:
     workbook: Workbook
     findings: list[Finding]
     previous: Workbook | None = None
+    notes: list[str] = field(default_factory=list)  # about the workbook as a whole, in Chinese
     _by_row: dict[int, list[Finding]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -79,8 +82,64 @@ def check_workbook(
     workbook = read_workbook(path, options)
     previous = read_workbook(previous_path, ReadOptions()) if previous_path else None
     last_year = previous.by_agency() if previous else {}
+    year = usual_year(workbook.rows)
     findings: list[Finding] = []
     for row in workbook.rows:
         findings.extend(check_row(row, last_year.get(row.agency)))
+        findings.extend(check_year_and_date(row, year))
     findings.sort(key=sort_key)
-    return CheckReport(workbook, findings, previous)
+    notes = previous_notes(workbook, previous, year) if previous else []
+    return CheckReport(workbook, findings, previous, notes)
+
+
+def usual_year(rows: list[AgencyRow]) -> int | None:
+    """The report year most rows give (a workbook is one year's)."""
+    years = Counter(r.year for r in rows if r.year)
+    return years.most_common(1)[0][0] if years else None
+
+
+def check_year_and_date(row: AgencyRow, year: int | None) -> list[Finding]:
+    """YEAR: a row of another year than the workbook's; DATE: a 成文日期 that is missing or not
+    in the weeks after the report year (reports are published by 31 January)."""
+    found: list[Finding] = []
+    if year is not None and row.year is not None and row.year != year:
+        found.append(row.finding(
+            "year", "YEAR",
+            f"报告年度填的是 {row.year}，总表中其他机关是 {year}。请核对年度（报告会放在 "
+            f"output/{row.year}/ 下）。", warning=True))
+    date = row.values.get("report_date")
+    if row.year is None or "report_date" not in row.columns:
+        return found
+    if date is None and is_blank(row.raw.get("report_date")):
+        found.append(row.finding(
+            "report_date", "DATE",
+            "成文日期为空：报告末尾将只有机关名称，没有日期。请填写成文日期，如 "
+            f"{row.year + 1}-01-20。", warning=True))
+    elif isinstance(date, dt.date) and date.year != row.year + 1:
+        found.append(row.finding(
+            "report_date", "DATE",
+            f"成文日期 {date.isoformat()} 不在 {row.year + 1} 年：{row.year} 年度的报告一般在 "
+            f"{row.year + 1} 年 1 月成文。请核对日期或报告年度。", warning=True))
+    return found
+
+
+def previous_notes(workbook: Workbook, previous: Workbook, year: int | None) -> list[str]:
+    """Signs that --previous names the wrong workbook, or that agencies cannot be compared."""
+    notes: list[str] = []
+    last = usual_year(previous.rows)
+    if year is not None and last is not None and last != year - 1:
+        notes.append(
+            f"--previous 指定的总表 {previous.path.name} 是 {last} 年度的，本总表是 {year} 年度："
+            f"跨年核对应使用 {year - 1} 年度的总表。请确认文件是否选对。")
+    names = previous.by_agency()
+    unmatched = [r.agency for r in workbook.rows if r.agency not in names]
+    if unmatched and len(unmatched) == len(workbook.rows):
+        notes.append(
+            f"上年总表 {previous.path.name} 中一个机关也对不上，跨年核对（W1、W3）没有进行。"
+            "请确认文件是否选对，以及两年的机关全称是否一致。")
+    elif unmatched:
+        listed = "、".join(unmatched[:5]) + ("等" if len(unmatched) > 5 else "")
+        notes.append(
+            f"上年总表中找不到 {len(unmatched)} 个机关（{listed}），这些机关没有做跨年核对；"
+            "如果是改了名称，请在两年的总表中使用相同的机关全称。")
+    return notes

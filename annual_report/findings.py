@@ -42,6 +42,16 @@ class Finding:
         return data
 
 
-def sort_key(finding: Finding) -> tuple[int, int, str]:
-    """Errors before warnings, then sheet order."""
-    return (finding.row, 0 if finding.is_error else 1, finding.cell)
+def _column_number(cell: str) -> int:
+    """``总表!CW6`` -> 101 (the column's position, so G sorts before CW)."""
+    number = 0
+    for char in cell.rsplit("!", 1)[-1]:
+        if not char.isalpha():
+            break
+        number = number * 26 + ord(char.upper()) - 64
+    return number
+
+
+def sort_key(finding: Finding) -> tuple[int, int, int]:
+    """Sheet row, errors before warnings, then left to right."""
+    return (finding.row, 0 if finding.is_error else 1, _column_number(finding.cell))

@@ -59,6 +59,24 @@ _YEAR = re.compile(
     rf"{_GAP}年"
 )
 _CARRY_TO_YEAR = re.compile(r"(?:结转|转入|转至)(?:至|到|入)?$")
+# Dates that mean the whole report year: 截至（2024年）12月31日 / 截至年底 / 截至12月底, and the
+# ranges 1月至12月 / 1-12月 / 1月1日至12月31日. They are blanked out of a clause (when any year
+# they name is the report year), so that 截至 and 月 no longer mark a part of the year.
+_YEAR_DIGITS = r"(?:[12１２][0-9０-９]{3}|[一二][〇零一二三四五六七八九]{3})"
+_FULL_YEAR_OF = rf"(?:{_YEAR_DIGITS}{_GAP}年{_GAP}|本年度?|当年度?|今年)"
+_NOT_DIGIT_BEFORE = r"(?<![0-9０-９零〇一二两三四五六七八九十百])"
+_NOT_DIGIT_AFTER = r"(?![0-9０-９零〇一二两三四五六七八九十])"
+_JAN = rf"{_NOT_DIGIT_BEFORE}(?:1|１|一)"
+_DEC = rf"{_NOT_DIGIT_BEFORE}(?:12|１２|十二){_GAP}月份?"
+_DEC_31 = rf"(?:31|３１|三十一){_GAP}[日号]"
+_FULL_YEAR = re.compile(
+    rf"(?:截至|截止)(?:到|至)?{_GAP}"
+    rf"(?:{_FULL_YEAR_OF}?{_GAP}{_DEC}{_GAP}(?:{_DEC_31}|底|末)"
+    rf"|(?:{_YEAR_DIGITS}{_GAP}年?|本年?|当年?|今年?)?{_GAP}年度?[底末])"
+    rf"|{_FULL_YEAR_OF}?{_JAN}(?:{_GAP}月份?(?:{_GAP}{_JAN}{_GAP}[日号])?)?"
+    rf"{_GAP}(?:至|到|[-－—–―~～]+){_GAP}{_FULL_YEAR_OF}?{_DEC}(?:{_GAP}(?:{_DEC_31}|底|末))?"
+    rf"{_NOT_DIGIT_AFTER}"
+)
 
 # --- what a clause talks about ------------------------------------------------------------------
 
@@ -69,7 +87,7 @@ _QUALIFIER = re.compile(
     r"|占|[%％‰]|百分之|约|左右|近[0-9０-９零〇一二两三四五六七八九十年期]|超过|超出|逾|不足|不到"
     r"|将近|至少|最多|以上|以下|以内"
     rf"|[0-9０-９{_CN_DIGITS}]{_GAP}[余多]|其余|剩余|[余多]{_GAP}[件宗起份]"
-    r"|累计|历年|以来|平均|人均|每|各|均为|都为|均是|合并"
+    r"|累计|历年|以来|平均|人均|每|各(?!类)|均为|都为|均是|合并"
     r"|人次|件次"
     r"|自然人|法人|其他组织|企业|科研机构|社会公益组织|法律服务机构"
     r"|网上|在线|线上|线下|信函|当面|邮寄|传真|邮件|现场|窗口|电话|网站|平台"
@@ -84,9 +102,10 @@ _TOPIC = re.compile(
     r"|(?P<suit>诉讼|起诉|应诉)"
     r"|(?P<normative>规范性文件)"
     r"|(?P<rules>规章(?!制度))"
-    r"|(?P<apps>依申请|申请(?!人))"
+    r"|(?P<apps>依申请公开事项|依申请|申请(?!人))"
     r"|(?P<other>建议|提案|许可|审批|处罚|强制|备案|赔偿|补贴|补助|资金|项目|注册|登记|救助|信访"
     r"|举报|投诉|咨询|留言|来信|工单|热线|诉求|信件|事项|会议|文件|政策|稿件|信息(?!公开)"
+    r"|目录|清单|指南"
     # other things done to documents: the number counts them, not what the tables hold
     r"|修改|修订|修正|清理|审查|起草|评估|解读|宣传|培训|转发)"
 )
@@ -157,7 +176,9 @@ _NONE_SAID = re.compile(
     r"|无(?!法|正当|论|缝|纸|需|须|偿|误|差|关|一)"
 )
 _ALL_ZERO = re.compile(r"(?:均|都|皆|全部)(?:为|是)[ \u3000]*(?:0|０|零)(?![0-9０-９.．%％])")
-_ALL_UPHELD = re.compile(r"(?:均|全部|都|皆)(?:已|获|予|被|得到|获得|以|予以|为|是)*维持")
+_ALL_UPHELD = re.compile(
+    r"(?:均|全部|都|皆)(?:已|获|予|被|得到|获得|以|予以|为|是|依法|复议机关|(?:人民)?法院|判决|决定)*维持"
+)
 _SAYS_REVIEW = re.compile(r"复议(?!后)")
 _SAYS_SUIT = re.compile(r"诉讼|起诉|应诉")
 _W4_OUTCOME = re.compile(r"纠正|纠错|撤销|败诉|确认违法|驳回")
@@ -236,6 +257,18 @@ def _years(clause: str) -> list[int]:
         if not _CARRY_TO_YEAR.search(clause, max(0, m.start() - 3), m.start()):
             found.append(_year_value(m["y"]))
     return found
+
+
+def _without_full_year(clause: str, report_year: int | None) -> str:
+    """The clause with dates that mean the whole report year blanked out (same length)."""
+    if "截" not in clause and "月" not in clause:
+        return clause
+    for m in _FULL_YEAR.finditer(clause):
+        named = _years(m.group())
+        if named and (report_year is None or any(y != report_year for y in named)):
+            continue  # another year, or a year that cannot be checked: the date stays
+        clause = clause[: m.start()] + " " * (m.end() - m.start()) + clause[m.end() :]
+    return clause
 
 
 def _sentences(text: str) -> Iterator[str]:
@@ -450,6 +483,7 @@ def _r7_sentence(
         foreign_year = report_year is not None and any(
             y != report_year for y in (years or ([year] if year is not None else []))
         )
+        original, clause = clause, _without_full_year(clause, report_year)
         if _STICKY.search(clause):
             return  # 其中 …: the rest of the sentence breaks a figure down
         counts = list(_COUNT.finditer(clause))
@@ -476,7 +510,7 @@ def _r7_sentence(
             stated = _number(m["num"])
             if stated is None:
                 continue
-            quote = _quote(clause, m.end() + len(read.noun))
+            quote = _quote(original, m.end() + len(read.noun))
             finding = _compare(row, key, reading, stated, quote)
             if finding is not None:
                 yield finding

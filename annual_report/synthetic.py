@@ -22,6 +22,7 @@ def zero_record(agency: str = "测试区测试局", year: int = 2024) -> dict[st
         "agency": agency,
         "year": year,
         "email": "office@example.cn",
+        "report_date": f"{year + 1}-01-20",
         "text.overview": "本机关认真贯彻落实《中华人民共和国政府信息公开条例》。",
         "text.proactive": "全年主动公开政府信息120条。",
         "text.problems": "一是公开内容还不够全面。",

@@ -30,9 +30,16 @@ def is_blank(raw: object) -> bool:
     return raw is None or (isinstance(raw, str) and raw.strip() == "")
 
 
+_INVISIBLE = re.compile("[\u200b-\u200f\u2060\ufeff\u00ad]")
+
+
 def shown(raw: object) -> str:
-    """A raw value as a user would recognise it in a message."""
+    """A raw value as a user would recognise it in a message (-1.0 read by Excel shows as -1;
+    invisible characters are named, since the user cannot see them)."""
+    if isinstance(raw, float) and raw.is_integer():
+        raw = int(raw)
     text = str(raw).strip()
+    text = _INVISIBLE.sub("〔不可见字符〕", text)
     return text if len(text) <= 20 else text[:20] + "…"
 
 
@@ -49,7 +56,7 @@ def _to_decimal(raw: object) -> Decimal | Invalid:
         return raw
     if isinstance(raw, (dt.date, dt.time, dt.timedelta)):
         return Invalid(f"「{shown(raw)}」是日期或时间，不是数字；请把单元格格式改为“常规”后填写数字。")
-    text = unicodedata.normalize("NFKC", str(raw)).strip().replace(" ", "")
+    text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", str(raw))).strip().replace(" ", "")
     if text.lower() in _PLACEHOLDERS:
         return Invalid(f"「{shown(raw)}」不是数字：本项没有发生时请填 0。")
     if _THOUSANDS.match(text):

@@ -444,6 +444,10 @@ def read_workbook(path: Path | str, options: ReadOptions | None = None) -> Workb
             if c < width and not is_blank(cells[c])
         }
         rows.append(parse_row(sheet, index + 1, raw, extras, columns, options))
+    if not rows:
+        raise InputError(
+            f"工作表「{sheet}」中没有机关的数据：请从第 {layout.header_row + 1} 行起，每个机关填一行"
+            "（填写方法见“填表说明”工作表）。")
     findings: list[Finding] = []
     _flag_formulas(path, sheet, rows)
     _flag_duplicates(rows)

@@ -855,3 +855,14 @@ def test_two_builds_on_one_folder_cannot_overlap(three: Path, tmp_path: Path) ->
         build(three, out)
     assert not list(out.rglob("*.docx"))
     assert len(build(three, out).built) == 3  # free again once the other run has ended
+
+
+def test_allow_invalid_never_lets_a_duplicate_row_overwrite(tmp_path: Path) -> None:
+    good = record("测试区甲局", 1)
+    dup = record("测试区甲局", 2, **{"text.overview": "重复的一行"})
+    workbook = write_workbook(tmp_path / "d.xlsx", [good, dup])
+    out = tmp_path / "out"
+    result = build(workbook, out, allow_invalid=True)
+    assert names(result.built) == ["测试区甲局"] and names(result.invalid) == ["测试区甲局"]
+    text = body_text(open_docx(out / "2024" / "测试区甲局.docx"))
+    assert "重复的一行" not in text

@@ -165,3 +165,53 @@ def test_json_to_stdout_for_other_programs(bad_workbook: Path) -> None:
     assert done.returncode == 1
     assert json.loads(done.stdout) == [f.to_dict() for f in check_workbook(bad_workbook).findings]
     assert "有错的局" in done.stderr  # the human summary goes to stderr
+
+
+def test_year_and_date_warnings(tmp_path: Path) -> None:
+    other_year = zero_record("去年的局", year=2023)
+    other_year["report_date"] = "2024-01-20"
+    old_date = zero_record("日期早的局")
+    old_date["report_date"] = "2023-01-01"
+    no_date = zero_record("没日期的局")
+    no_date["report_date"] = None
+    path = write_workbook(tmp_path / "y.xlsx", [zero_record("甲局"), zero_record("乙局"), other_year,
+                                                old_date, no_date])
+    found = {(f.agency, f.rule) for f in check_workbook(path).findings}
+    assert found == {("去年的局", "YEAR"), ("日期早的局", "DATE"), ("没日期的局", "DATE")}
+    assert all(not f.is_error for f in check_workbook(path).findings)
+
+
+def test_previous_of_the_wrong_year_or_other_agencies_is_noted(tmp_path: Path) -> None:
+    now = write_workbook(tmp_path / "2024.xlsx", [zero_record("甲局"), zero_record("乙局")])
+    same_year = write_workbook(tmp_path / "same.xlsx", [zero_record("甲局")])
+    strangers = write_workbook(tmp_path / "other.xlsx", [zero_record("丙局", year=2023)])
+    code, output = invoke("check", str(now), "--previous", str(same_year))
+    assert "2024 年度的，本总表是 2024 年度" in output
+    assert "找不到 1 个机关（乙局）" in output
+    code, output = invoke("check", str(now), "--previous", str(strangers))
+    assert "一个机关也对不上" in output and code == 0
+
+
+def test_empty_workbook_is_unusable(tmp_path: Path) -> None:
+    path = tmp_path / "空白.xlsx"
+    invoke("init", str(path))
+    code, output = invoke("check", str(path))
+    assert code == 2 and "没有机关的数据" in output and "第 5 行" in output
+
+
+def test_annotate_needs_an_xlsx_name(bad_workbook: Path, tmp_path: Path) -> None:
+    code, output = invoke("check", str(bad_workbook), "--annotate", str(tmp_path / "out.csv"))
+    assert code == 2 and ".xlsx" in output
+    assert not (tmp_path / "out.csv").exists()
+
+
+def test_findings_are_listed_left_to_right(tmp_path: Path) -> None:
+    record = zero_record()
+    record["rules.issued"] = "/"  # column L
+    record["review.total"] = "/"  # column GS
+    record["text.overview"] = None  # column E (W3 warning)
+    record["apps.new.natural"] = "/"  # column V
+    findings = check_workbook(write_workbook(tmp_path / "o.xlsx", [record])).findings
+    errors = [f.cell for f in findings if f.is_error]
+    assert errors == ["总表!L5", "总表!V5", "总表!GS5"]
+    assert findings[-1].cell == "总表!E5"  # warnings after errors

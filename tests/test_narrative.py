@@ -344,6 +344,110 @@ def test_real_world_accepted_2_against_table_of_3() -> None:
     assert "表三“本年新收”总计为 3" in finding.message
 
 
+# --- R7: full-year dates, 各类 and 依申请公开事项 (found in real reports) -----------------------------
+
+# 9 new + 1 carried in = 10 handled (6 granted, 4 partly), nothing carried over.
+QA = {
+    "apps__new__natural": 9,
+    "apps__carried_in__natural": 1,
+    "apps__granted__natural": 6,
+    "apps__partial__natural": 4,
+    "apps__results_total__natural": 10,
+    "apps__carried_over__natural": 0,
+}
+FULL_YEAR_ENDS = [
+    "截至2024年12月31日，", "截至2024年12月31日", "截止到2024年12月31日，", "截至12月31日，",
+    "截至年底，", "截至12月底，", "截至2024年底，", "截至2024年年底，", "截至本年末，",
+]
+PARTIAL_ENDS = [
+    "截至2024年6月，", "截至2024年6月30日，", "截至12月15日，", "截至2024年12月，", "截至目前，",
+    "截至上年底，", "截至2023年12月31日，", "截至2025年12月31日，",
+]
+
+
+@pytest.mark.parametrize("end", FULL_YEAR_ENDS)
+def test_until_the_end_of_the_report_year_is_the_whole_year(end: str) -> None:
+    text = f"全年新收政府信息公开申请9件，上年结转1件。{end}已办结{{}}件。"
+    assert r7(text.format(10), "text.applications", **QA) == []
+    found = r7(text.format(99), "text.applications", **QA)
+    assert len(found) == 1, found
+    assert found[0].is_error
+    assert "正文为 99，表三“办理结果（七）总计”为 10" in found[0].message
+
+
+def test_the_quote_keeps_a_full_year_date() -> None:
+    (finding,) = r7("截至2024年12月31日已办结99件。", "text.applications", **QA)
+    assert finding.message.startswith("「截至2024年12月31日已办结99件」与表三不一致")
+
+
+@pytest.mark.parametrize("end", PARTIAL_ENDS)
+def test_until_another_date_is_left_alone(end: str) -> None:
+    assert r7(f"{end}已办结99件。", "text.applications", **QA) == []
+    assert r7(f"{end}共收到政府信息公开申请99件。", **QA) == []
+
+
+def test_full_year_date_with_another_year_earlier_in_the_sentence_is_left_alone() -> None:
+    assert r7("2023年，截至年底已办结99件。", "text.applications", **QA) == []
+
+
+def test_full_year_date_naming_a_year_needs_the_report_year() -> None:
+    row = make_row({"text.applications": "截至2024年12月31日，已办结99件。"}, **QA)
+    del row.values["year"]
+    assert findings(row, "R7") == []
+    row = make_row({"text.applications": "截至年底，已办结99件。"}, **QA)
+    del row.values["year"]
+    assert len(findings(row, "R7")) == 1
+
+
+def test_in_force_documents_until_the_end_of_the_year() -> None:
+    assert r7("2024年制发行政规范性文件2件，截至年底现行有效行政规范性文件12件。") == []
+    (finding,) = r7("2024年制发行政规范性文件2件，截至年底现行有效行政规范性文件30件。")
+    assert "表二“行政规范性文件·现行有效件数”为 12" in finding.message
+
+
+@pytest.mark.parametrize(
+    "period",
+    ["2024年1月至12月，", "2024年1-12月，", "2024年1—12月，", "1—12月，", "1月—12月份，",
+     "2024年1月1日至12月31日，", "2024年1月1日至2024年12月31日，", "1～12月"],
+)
+def test_january_to_december_is_the_whole_year(period: str) -> None:
+    text = f"{period}共收到政府信息公开申请{{}}件。"
+    assert r7(text.format(9), **QA) == []
+    assert r7(text.format(10), **QA) == []  # new plus carried in
+    found = r7(text.format(99), **QA)
+    assert len(found) == 1, found
+    assert "正文为 99，表三“本年新收”总计为 9（加上年结转为 10）" in found[0].message
+
+
+@pytest.mark.parametrize(
+    "period",
+    ["1-6月，", "2024年1-6月，", "2024年1月至6月，", "11-12月，", "1月至12月15日，", "7—12月，",
+     "2023年1-12月，", "2024年6月至12月，"],
+)
+def test_part_of_the_year_is_left_alone(period: str) -> None:
+    assert r7(f"{period}共收到政府信息公开申请99件。", **QA) == []
+
+
+def test_all_kinds_of_applications_are_the_applications() -> None:
+    assert r7("全年共收到各类政府信息公开申请10件。", **QA) == []
+    assert r7("全年共收到各类政府信息公开申请9件。", **QA) == []
+    (finding,) = r7("全年共收到各类政府信息公开申请99件。", **QA)
+    assert "「全年共收到各类政府信息公开申请99件」" in finding.message
+    assert r7("行政复议、行政诉讼各1件。") == []  # 各 alone means "each"
+    assert len(r7("行政复议、行政诉讼1件。")) == 1
+
+
+def test_applications_called_matters() -> None:
+    assert r7("共受理依申请公开事项9件。", **QA) == []
+    assert r7("共受理依申请公开事项10件。", **QA) == []
+    (finding,) = r7("共受理依申请公开事项5件。", **QA)
+    assert "正文为 5，表三“本年新收”总计为 9" in finding.message
+    assert len(r7("受理5件依申请公开事项。", **QA)) == 1
+    # Catalogues and guides of those matters are documents, not applications.
+    assert r7("编制依申请公开事项目录5份。", **QA) == []
+    assert r7("更新政府信息公开申请办理指南5份。", **QA) == []
+
+
 # --- the seed report ------------------------------------------------------------------------------
 
 SEED = {
@@ -528,6 +632,18 @@ def test_w4_all_upheld_but_table_has_other_results() -> None:
     text = "行政诉讼1件尚未审结，行政复议1件均获维持。"
     assert w4(text, review__upheld=1, suit_direct__pending=1) == []
     assert len(w4(text, review__pending=1, suit_direct__pending=1)) == 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["收到行政复议2件，行政复议案件均被依法维持。", "行政复议2件，全部被维持。",
+     "行政复议2件，均依法予以维持。", "行政复议2件，均被复议机关决定维持。"],
+)
+def test_w4_other_ways_of_saying_all_upheld(text: str) -> None:
+    found = w4(text, review__upheld=1, review__corrected=1)
+    assert len(found) == 1
+    assert "纠正 1" in found[0].message
+    assert w4(text, review__upheld=2) == []
 
 
 def test_w4_one_warning_per_statement_kind() -> None:

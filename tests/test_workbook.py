@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 import zipfile
 from pathlib import Path
@@ -46,10 +47,11 @@ def test_blank_workbook_round_trip(tmp_path: Path) -> None:
     assert row.findings == []
     assert row.extras == {"联系人": "张三"}
     for key, value in record.items():
-        if key in ("email", "联系人"):
+        if key in ("email", "联系人", "report_date"):
             continue
         assert row.values[key] == value, key
     assert row.values["email"] == ["office@example.cn"]
+    assert row.values["report_date"] == dt.date(2025, 1, 20)
     # the cell reference is the column of the field in the blank workbook
     index = [f.key for f in FIELDS].index("apps.new.total")
     assert row.cell("apps.new.total") == f"总表!{column_letter(index)}{FIRST_DATA_ROW}"
