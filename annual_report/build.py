@@ -121,13 +121,28 @@ def template_problems(template: CompiledTemplate, extras: list[str]) -> list[str
     return template.unknown_variables(context)
 
 
+def _variable_names(context: dict[str, Any], prefix: str = "") -> list[str]:
+    """Every dotted variable path of a context (``apps.new.total`` …)."""
+    names: list[str] = []
+    for key, value in context.items():
+        path = f"{prefix}{key}"
+        names.append(path)
+        if isinstance(value, dict):
+            names += _variable_names(value, path + ".")
+    return names
+
+
 def load_checked_template(path: Path, extras: list[str]) -> CompiledTemplate:
     template = CompiledTemplate.load(path)
     unknown = template_problems(template, extras)
     if unknown:
-        names = "、".join(unknown[:10])
+        known = _variable_names(sample_context())
+        described = []
+        for name in unknown[:10]:
+            near = difflib.get_close_matches(name, known, n=1, cutoff=0.75)
+            described.append(f"{name}（是否是 {near[0]}？）" if near else name)
         raise TemplateError(
-            f"模板 {path.name} 使用了总表中没有的变量：{names}。"
+            f"模板 {path.name} 使用了总表中没有的变量：{'、'.join(described)}。"
             "请改正模板中的变量名（变量清单见 docs/template.md），或在总表中增加同名的列。"
         )
     return template

@@ -273,7 +273,9 @@ def _missing_message(missing: Sequence[Field], seen: Iterable[str], sheet: str) 
     candidates = [str(s) for s in seen if not is_blank(s)]
     lines = [f"工作表「{sheet}」缺少必填的列（表头行里找不到）："]
     for f in missing[:12]:
-        near = difflib.get_close_matches(f.header, candidates, n=2, cutoff=0.6)
+        near = list(dict.fromkeys(
+            difflib.get_close_matches(f.header, candidates, n=2, cutoff=0.6)
+            + difflib.get_close_matches(f.key, candidates, n=2, cutoff=0.8)))
         hint = f"；表中相近的列：{'、'.join(near)}" if near else ""
         lines.append(f"  - {f.header}（键名 {f.key}）{hint}")
     if len(missing) > 12:

@@ -250,3 +250,10 @@ def test_agency_listed_but_not_filled_is_one_finding(tmp_path: Path) -> None:
     from annual_report.form import FIGURE_FIELDS
 
     assert "一项都没有填写" in finding.message and f"共 {len(FIGURE_FIELDS)} 项" in finding.message
+
+
+def test_mistyped_key_header_is_named_as_the_near_match(tmp_path: Path) -> None:
+    header = [f.key if f.key != "apps.new.natural" else "apps.new.naturl" for f in FIELDS]
+    path = write_sheet(tmp_path / "k.xlsx", header, [[None] * len(header)])
+    with pytest.raises(InputError, match="apps.new.naturl"):
+        read_workbook(path)
