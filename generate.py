@@ -9,6 +9,7 @@ Exit codes: 0 success, 1 problems found in the data (or a failed report / messag
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -69,10 +70,55 @@ def _speak_chinese() -> None:
     formatting.HelpFormatter.write_usage = usage_in_chinese  # type: ignore[method-assign]
     click_core.Command.get_help_option = help_in_chinese  # type: ignore[method-assign]
 
+    type_words = {"<bool>": None, "<path>": "<路径>", "<str>": "<文字>", "<int>": "<整数>",
+                  "<float>": "<数字>", "<list[str]>": "<文字>", "<int range>": "<整数>",
+                  "<float range>": "<数字>"}
+    for kind in (typer_core.TyperOption, typer_core.TyperArgument):
+        shown_type = kind.display_type_rich
+
+        def type_in_chinese(self: Any, ctx: Any, shown_type: Any = shown_type) -> str | None:
+            text = shown_type(self, ctx)
+            return type_words.get(text, text) if isinstance(text, str) else text
+
+        kind.display_type_rich = type_in_chinese  # type: ignore[method-assign]
+
+    errors = [
+        (r"^No such option: (\S+)\s*(.*)$", "没有这个选项：{0}。{1}"),
+        (r"^Invalid value for (.+?): (.+)$", "{0} 的值不对：{1}"),
+        (r"^Missing argument (.+?)\.$", "缺少参数 {0}。"),
+        (r"^Missing option (.+?)\.$", "缺少选项 {0}。"),
+        (r"^Got unexpected extra argument\(?s?\)? \((.+)\)$",
+         "多余的参数：{0}。参数中有空格时请加引号。"),
+        (r"^Option (.+?) requires an argument\.$", "选项 {0} 后面要写一个值。"),
+    ]
+    values = {"Input should be greater than or equal to": "应不小于",
+              "Input should be less than or equal to": "应不大于",
+              "is not one of": "不在可选范围内：", "does not exist": "不存在",
+              "is a directory": "是文件夹，不是文件"}
+    format_error = rich_utils.rich_format_error
+
+    def error_in_chinese(self: Any) -> None:
+        message = self.format_message()
+        for pattern, words in errors:
+            found = re.match(pattern, message)
+            if found:
+                message = words.format(*(g or "" for g in found.groups()))
+                break
+        for english, chinese in values.items():
+            message = message.replace(english, chinese)
+        message = re.sub(r"\(Possible options: (.+?)\)", r"可用的选项：\1。", message)
+        message = re.sub(r"Did you mean (.+?)\?", r"是否是 \1？", message)
+        self.format_message = lambda: message
+        format_error(self)
+
+    rich_utils.rich_format_error = error_in_chinese
+
 
 _speak_chinese()
 
 app = typer.Typer(
+    options_metavar="[选项]",
+    subcommand_metavar="命令 [参数]...",
     help="政府信息公开工作年度报告：校验总表、批量生成报告、发送给各单位。",
     no_args_is_help=True,
     add_completion=False,

@@ -215,3 +215,17 @@ def test_findings_are_listed_left_to_right(tmp_path: Path) -> None:
     errors = [f.cell for f in findings if f.is_error]
     assert errors == ["总表!L5", "总表!V5", "总表!GS5"]
     assert findings[-1].cell == "总表!E5"  # warnings after errors
+
+
+def test_typer_words_are_chinese() -> None:
+    code, output = invoke("build", "--help")
+    assert code == 0
+    for english in ("Usage", "Options", "Show this message", "<bool>", "<path>", "default:"):
+        assert english not in output, english
+    assert "用法" in output and "选项" in output
+    code, output = invoke("build", "--forse")
+    assert code == 2 and "没有这个选项：--forse" in output and "--force" in output
+    code, output = invoke("check", "a.xlsx", "b.xlsx")
+    assert code == 2 and "多余的参数" in output
+    code, output = invoke("build", "--jobs", "-1")
+    assert code == 2 and "应不小于 0" in output
