@@ -2,27 +2,112 @@
 
 Every field key becomes a nested value (``apps.new.total`` -> ``ctx["apps"]["new"]["total"]``).
 Counts stay ``int``; money is a formatted string (``12.5``); narrative cells become a
-:class:`Paragraphs` list (one item per line); blank optional titles and headings fall back to the
-official ones. ``summary`` holds sentences computed from the figures, ``extra`` the workbook's
-unknown columns (also at the top level when their header is a free identifier).
+:class:`Paragraphs` list (one :class:`Paragraph` per line, which also knows its run-in heading);
+blank optional titles and headings fall back to the official ones. ``summary`` holds sentences
+computed from the figures, ``subheading`` the labels of section 五's two parts, ``extra`` the
+workbook's unknown columns (also at the top level when their header is a free identifier).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, SupportsIndex
 
 from .form import FIELDS, SECTIONS, Field, Kind, default_title
 from .values import clean_line, clean_text, format_money, is_blank, paragraphs
 from .workbook import AgencyRow
 
+# A run-in heading (GB/T 9704): 「（一）主动公开情况。」 (second level, 楷体) or 「1.主动公开情况。」
+# (third level, 仿宋 bold) at the start of a paragraph, the text following in the same paragraph.
+HEAD_MAX = 20  # characters, number and closing punctuation included
+HEAD_MAX_PLAIN = 30  # a longer first sentence still counts when it has no comma (a heading's shape)
+_HEAD_NUMBER = re.compile(
+    r"(?P<cn>[（(][一二三四五六七八九十]{1,3}[）)])|(?P<arabic>[0-9]{1,2}\s*[.．、](?![0-9]))"
+)
+_HEAD_END = re.compile(r"[。：:]")
+_CLAUSE_BREAK = re.compile(r"[，,；;、]")
 
-class Paragraphs(list[str]):
-    """A narrative: iterate it for paragraphs; printed whole it is the paragraphs joined."""
+
+def split_head(text: str) -> tuple[str, str, str]:
+    """``(head, body, level)`` of a paragraph: its run-in heading, the rest, and the heading's
+    level (``"一"`` for （一）, ``"1"`` for 1., ``""`` without a heading).
+
+    A heading is a numbered first sentence of at most :data:`HEAD_MAX` characters ending in 。
+    or ：, or up to :data:`HEAD_MAX_PLAIN` without a comma (「（一）人大代表建议和政协委员提案办理
+    结果公开情况。」), or a whole paragraph of at most :data:`HEAD_MAX` without a 。
+    (「（一）存在的主要问题」).
+    """
+    number = _HEAD_NUMBER.match(text)
+    if number is None:
+        return "", text, ""
+    level = "一" if number.group("cn") else "1"
+    end = _HEAD_END.search(text, number.end())
+    if end is not None and end.start() > number.end() and (
+        end.end() <= HEAD_MAX
+        or (end.end() <= HEAD_MAX_PLAIN and not _CLAUSE_BREAK.search(text, 0, end.start()))
+    ):
+        return text[: end.end()], text[end.end() :], level
+    if len(text) <= HEAD_MAX and "。" not in text and len(text) > number.end():
+        return text, "", level
+    return "", text, ""
+
+
+class Paragraph(str):
+    """One paragraph of a narrative: the text itself (``{{ para }}``), plus ``head`` (its run-in
+    heading or ``""``), ``body`` (the rest) and ``level`` (``"一"``, ``"1"`` or ``""``)."""
+
+    head: str
+    body: str
+    level: str
+
+    def __new__(cls, text: object = "") -> Paragraph:
+        self = super().__new__(cls, text)
+        self.head, self.body, self.level = split_head(str.__str__(self))
+        return self
+
+
+class Paragraphs(list[Paragraph]):
+    """A narrative: iterate it for paragraphs; printed whole it is the paragraphs joined.
+
+    Every item is a :class:`Paragraph` (plain strings are converted as they are added).
+    """
+
+    def __init__(self, items: Iterable[str] = ()) -> None:
+        super().__init__(Paragraph(item) for item in items)
+
+    def append(self, item: str) -> None:
+        super().append(Paragraph(item))
+
+    def insert(self, index: SupportsIndex, item: str) -> None:
+        super().insert(index, Paragraph(item))
+
+    def extend(self, items: Iterable[str]) -> None:
+        super().extend(Paragraph(item) for item in items)
 
     def __str__(self) -> str:
         return "\n".join(self)
+
+
+# Section 五's two parts, labelled unless the text brings its own label.
+SUBHEADINGS = {
+    "problems": "（一）存在的主要问题",
+    "improvements": "（二）改进情况",
+}
+OWN_LABELS = {
+    "problems": ("存在", "主要问题", "问题", "不足", "（一）", "(一)", "一、"),
+    "improvements": ("改进", "下一步", "整改", "今后", "（二）", "(二)", "二、"),
+}
+
+
+def subheading(part: str, text: Sequence[str]) -> str:
+    """The label printed before section 五's ``part`` (``problems`` or ``improvements``):
+    ``""`` when the text is empty or already starts with a label of its own."""
+    if not text or text[0].startswith(OWN_LABELS[part]):
+        return ""
+    return SUBHEADINGS[part]
 
 
 def format_date(value: dt.date) -> str:
@@ -125,6 +210,7 @@ def build_context(row: AgencyRow) -> dict[str, Any]:
         "appeals": appeals_sentence(row, year),
         "processing_fee": processing_fee_sentence(row, year),
     }
+    ctx["subheading"] = {part: subheading(part, ctx["text"][part]) for part in SUBHEADINGS}
     extra = {name: clean_line(value) for name, value in row.extras.items()}
     ctx["extra"] = extra
     for name, value in extra.items():

@@ -8,6 +8,7 @@ Row and column labels are compared with :mod:`annual_report.form`, the format mo
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import importlib.util
 import io
 import re
@@ -34,7 +35,8 @@ from docxtpl import DocxTemplate
 from lxml import etree
 
 from annual_report import form
-from annual_report.context import sample_context
+from annual_report.context import Paragraphs, sample_context
+from annual_report.render import CompiledTemplate, CoreProperties
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "templates" / "annual_report.docx"
@@ -49,8 +51,19 @@ def tag(path: str) -> str:
     return f"{{{{ {path} }}}}"
 
 
+# A narrative paragraph: its run-in heading (bold for 1., 楷体 otherwise), then the rest.
+NARRATIVE = (
+    '{%r if para.level == "1" %}{{ para.head }}{%r else %}{{ para.head }}{%r endif %}'
+    "{{ para.body }}"
+)
+
+
 def loop(key: str) -> list[str]:
-    return [f"{{%p for para in {key} %}}", "{{ para }}", "{%p endfor %}"]
+    return [f"{{%p for para in {key} %}}", NARRATIVE, "{%p endfor %}"]
+
+
+def subheading(part: str) -> list[str]:
+    return [f"{{%p if subheading.{part} %}}", f"{{{{ subheading.{part} }}}}", "{%p endif %}"]
 
 
 def text_or_summary(section: str) -> list[str]:
@@ -77,7 +90,9 @@ EXPECTED_BODY = [
     *text_or_summary("appeals"),
     TABLE4,
     "{{ heading.problems }}",
+    *subheading("problems"),
     *loop("text.problems"),
+    *subheading("improvements"),
     *loop("text.improvements"),
     "{{ heading.other }}",
     *loop("text.other"),
@@ -297,7 +312,7 @@ def test_paragraph_styles(template: Document) -> None:
     assert alignment(title) == WD_ALIGN_PARAGRAPH.CENTER
     assert font_size(title.style) == Pt(22)
     assert east_asia_font(title.style) == "方正小标宋简体"
-    for text in ("{{ para }}", "{{ summary.applications }}", "{{ summary.processing_fee }}"):
+    for text in (NARRATIVE, "{{ summary.applications }}", "{{ summary.processing_fee }}"):
         assert paragraphs[text].style.name == "Normal"
     for text in ("{{ agency }}", "{{ report_date }}"):
         assert alignment(paragraphs[text]) == WD_ALIGN_PARAGRAPH.RIGHT
@@ -325,6 +340,42 @@ def test_heading_style(template: Document) -> None:
     assert font_size(heading) == Pt(16)
     chars, twips = first_line(heading)
     assert chars == "200" or (twips is not None and int(twips) == 640)
+
+
+def test_text_language_is_simplified_chinese(template: Document) -> None:
+    """Without it, LibreOffice may draw Chinese text with Japanese glyph variants."""
+    defaults = template.styles.element.find(f"{qn('w:docDefaults')}/{qn('w:rPrDefault')}")
+    assert defaults is not None
+    lang = defaults.find(f"{qn('w:rPr')}/{qn('w:lang')}")
+    assert lang is not None and lang.get(qn("w:eastAsia")) == "zh-CN"
+    for root in (template.styles.element, template.element):
+        for found in root.iter(qn("w:lang")):
+            assert found.get(qn("w:eastAsia")) in (None, "zh-CN"), etree.tostring(found)
+    settings = template.settings.element.find(qn("w:themeFontLang"))
+    assert settings is not None and settings.get(qn("w:eastAsia")) == "zh-CN"
+
+
+def test_kai_headings(template: Document) -> None:
+    """（一） headings are 楷体_GB2312 3号 (a paragraph style and a run-in character style); 1.
+    run-in headings are bold in the body face."""
+    heading2 = template.styles["Heading 2"]
+    assert east_asia_font(heading2) == "楷体_GB2312"
+    assert font_size(heading2) == Pt(16)
+    assert heading2.paragraph_format.keep_with_next
+    assert east_asia_font(template.styles["Run-in Heading"]) == "楷体_GB2312"
+    bold = template.styles["Run-in Heading Bold"]
+    assert bold.font.bold and east_asia_font(bold) is None  # 仿宋, from the paragraph
+    paragraphs = [p for p in template.paragraphs if p.text == NARRATIVE]
+    assert len(paragraphs) == len([f for f in form.FIELDS if f.key.startswith("text.")])
+    for p in paragraphs:
+        styles = {r.text: r.style.name if r.style is not None else None for r in p.runs}
+        assert [r.text for r in p.runs if r.text == "{{ para.head }}"] == ["{{ para.head }}"] * 2
+        assert [r.style.name for r in p.runs if r.text == "{{ para.head }}"] == [
+            "Run-in Heading Bold", "Run-in Heading"]
+        assert styles["{{ para.body }}"] == "Default Paragraph Font"
+    for part in ("problems", "improvements"):
+        (label,) = [p for p in template.paragraphs if p.text == f"{{{{ subheading.{part} }}}}"]
+        assert label.style.name == "Heading 2"
 
 
 def test_every_font_declaration_has_an_east_asian_slot(template: Document) -> None:
@@ -503,8 +554,8 @@ def test_rendered_figures_land_in_their_cells() -> None:
     ctx = numbered_context()
     ctx["agency"] = ctx["agency"] + "（A&B）"
     ctx["report_date"] = "2025年1月20日"
-    ctx["text"]["applications"] = ["第一段。", "第二段。"]
-    ctx["text"]["overview"] = ["总体情况一。", "总体情况二。", "总体情况三。"]
+    ctx["text"]["applications"] = Paragraphs(["第一段。", "第二段。"])
+    ctx["text"]["overview"] = Paragraphs(["总体情况一。", "总体情况二。", "总体情况三。"])
     document = render(ctx)
     table3 = tables(document)[TABLE3]
     for i, row in enumerate(form.APP_ROWS):
@@ -526,6 +577,69 @@ def test_rendered_figures_land_in_their_cells() -> None:
     overview = body.index(ctx["heading"]["overview"])
     assert body[overview + 1 : overview + 4] == ctx["text"]["overview"]
     assert body[-2:] == [ctx["agency"], "2025年1月20日"]
+
+
+def run_ins(document: Document) -> list[tuple[str, str, str]]:
+    """Each body paragraph with text in a run-in style: (head style, head, rest)."""
+    found = []
+    for p in document.paragraphs:
+        runs = p.runs
+        heads = [r for r in runs if r.text and r.style.name.startswith("Run-in")]
+        if heads:
+            (head,) = heads
+            rest = "".join(r.text for r in runs if r._r is not head._r)
+            found.append((head.style.name, head.text, rest))
+    return found
+
+
+NARRATIVE_CASES = {
+    "overview": ["本年度，本机关认真贯彻落实条例。"],
+    "proactive": [
+        "（一）主动公开情况。本机关主动公开政府信息 12 条。",
+        "1.依申请公开情况：本年度未收到申请。",
+        "（二）政府信息管理",
+        "2.这一句话很长很长，超过了二十个字，所以不是小标题。后面还有。",
+    ],
+    "problems": ["一是公开不够及时。"],
+    "improvements": ["下一步，加强培训。"],
+}
+
+
+def narrative_context() -> dict[str, Any]:
+    ctx = sample_context()
+    for key, lines in NARRATIVE_CASES.items():
+        ctx["text"][key] = Paragraphs(lines)
+    ctx["subheading"] = {"problems": "（一）存在的主要问题", "improvements": ""}
+    return ctx
+
+
+def test_run_in_headings_render_in_their_own_runs() -> None:
+    ctx = narrative_context()
+    document = render(ctx)
+    body = [p.text for p in document.paragraphs]
+    for lines in NARRATIVE_CASES.values():
+        for line in lines:
+            assert line in body  # the paragraph reads as it was written
+    assert run_ins(document) == [
+        ("Run-in Heading", "（一）主动公开情况。", "本机关主动公开政府信息 12 条。"),
+        ("Run-in Heading Bold", "1.依申请公开情况：", "本年度未收到申请。"),
+        ("Run-in Heading", "（二）政府信息管理", ""),
+    ]
+    problems = body.index(ctx["heading"]["problems"])
+    assert body[problems + 1 : problems + 4] == [
+        "（一）存在的主要问题", "一是公开不够及时。", "下一步，加强培训。"]
+    (label,) = [p for p in document.paragraphs if p.text == "（一）存在的主要问题"]
+    assert label.style.name == "Heading 2"
+
+
+def test_project_renderer_agrees_with_docxtpl_on_narratives() -> None:
+    ctx = narrative_context()
+    core = CoreProperties(ctx["title"], ctx["agency"], dt.datetime(2025, 1, 20))
+    data = CompiledTemplate.load(TEMPLATE).render(ctx, core)
+    ours = docx.Document(io.BytesIO(data))
+    theirs = render(ctx)
+    assert [p.text for p in ours.paragraphs] == [p.text for p in theirs.paragraphs]
+    assert run_ins(ours) == run_ins(theirs)
 
 
 @pytest.mark.pdf

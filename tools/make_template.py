@@ -100,6 +100,7 @@ LINE_EXACT = 579  # 28.95 pt: 22 lines a page
 LATIN = "Times New Roman"
 FONT_BODY = "仿宋_GB2312"
 FONT_HEADING = "黑体"
+FONT_KAI = "楷体_GB2312"  # （一） headings, also run-in at the start of a paragraph
 FONT_TITLE = "方正小标宋简体"
 FONT_TABLE = "宋体"
 # Declared in the font table so that Word can substitute a font that is not installed.
@@ -108,6 +109,7 @@ FONT_TABLE_ENTRIES: tuple[tuple[str, str, str, str, str], ...] = (
     (LATIN, "", "00", "roman", "variable"),
     (FONT_BODY, "仿宋", "86", "modern", "fixed"),
     (FONT_HEADING, "SimHei", "86", "modern", "fixed"),
+    (FONT_KAI, "楷体", "86", "modern", "fixed"),
     (FONT_TITLE, "宋体", "86", "script", "fixed"),
     (FONT_TABLE, "SimSun", "86", "auto", "variable"),
 )
@@ -118,9 +120,15 @@ SIZE_FOOTER = 28  # 4号 14 pt
 SIZE_TABLE = 21  # 五号 10.5 pt
 SIZE_TABLE_SMALL = 18  # 小五 9 pt
 
+# The language of the text: Simplified Chinese, so that renderers pick Chinese glyph variants.
+LANG: Attrs = {"w:val": "en-US", "w:eastAsia": "zh-CN", "w:bidi": "ar-SA"}
+
 # Style ids.
 S_TITLE = "Title"
 S_HEADING = "Heading1"
+S_HEADING2 = "Heading2"  # （一） headings on a line of their own: 楷体
+S_RUN_IN = "RunInHeading"  # （一） run-in heading: 楷体
+S_RUN_IN_BOLD = "RunInHeadingBold"  # 1. run-in heading: 仿宋 bold
 S_TABLE_TEXT = "TableText"
 S_TABLE_SMALL = "TableTextSmall"
 S_TABLE_GRID = "TableGrid"
@@ -255,7 +263,7 @@ def styles_xml() -> Element:
                     el("w:kern", {"w:val": 2}),
                     el("w:sz", {"w:val": SIZE_BODY}),
                     el("w:szCs", {"w:val": SIZE_BODY}),
-                    el("w:lang", {"w:val": "en-US", "w:eastAsia": "zh-CN", "w:bidi": "ar-SA"}),
+                    el("w:lang", LANG),
                 ),
             ),
             el("w:pPrDefault"),
@@ -324,6 +332,31 @@ def styles_xml() -> Element:
         ),
         style(
             "paragraph",
+            S_HEADING2,
+            "heading 2",
+            el("w:pPr", None, el("w:keepNext"), el("w:outlineLvl", {"w:val": 1})),
+            run_props(FONT_KAI, SIZE_BODY),
+            based_on="Normal",
+            next_style="Normal",
+        ),
+        style(
+            "character",
+            S_RUN_IN,
+            "Run-in Heading",
+            el("w:rPr", None, fonts(FONT_KAI)),
+            based_on="DefaultParagraphFont",
+            custom=True,
+        ),
+        style(
+            "character",
+            S_RUN_IN_BOLD,
+            "Run-in Heading Bold",
+            el("w:rPr", None, el("w:b"), el("w:bCs")),
+            based_on="DefaultParagraphFont",
+            custom=True,
+        ),
+        style(
+            "paragraph",
             S_TABLE_TEXT,
             "Table Text",
             el("w:pPr", None, single_spacing(), no_indent(), el("w:jc", {"w:val": "center"})),
@@ -362,12 +395,13 @@ def styles_xml() -> Element:
 # --- Paragraphs -----------------------------------------------------------------------------------
 
 
-def run(text: str) -> Element:
+def run(text: str, style_id: str | None = None) -> Element:
     """One run with one text node: a Jinja tag written this way reaches docxtpl intact."""
     node = el("w:t", text=text)
     if text != text.strip():
         node.set(qn("xml:space"), "preserve")
-    return el("w:r", None, node)
+    props = el("w:rPr", None, el("w:rStyle", {"w:val": style_id})) if style_id else None
+    return el("w:r", None, props, node)
 
 
 def paragraph(
@@ -401,11 +435,34 @@ def block_tag(statement: str) -> Element:
     return paragraph(f"{{%p {statement} %}}")
 
 
+def narrative_paragraph() -> Element:
+    """A paragraph of a narrative: its run-in heading (楷体 for （一）, bold for 1.), then the rest.
+
+    ``para.head`` is ``""`` for a paragraph without a heading, so only the body shows.
+    """
+    return el(
+        "w:p",
+        None,
+        run('{%r if para.level == "1" %}'),
+        run(var("para.head"), S_RUN_IN_BOLD),
+        run("{%r else %}"),
+        run(var("para.head"), S_RUN_IN),
+        run("{%r endif %}"),
+        run(var("para.body")),
+    )
+
+
 def text_loop(key: str) -> list[Element]:
     """One Word paragraph per paragraph of the narrative ``key`` (e.g. ``text.overview``)."""
     if key not in form.FIELD_BY_KEY or form.FIELD_BY_KEY[key].kind is not form.Kind.TEXT:
         raise KeyError(f"{key} is not a narrative field of the format model")
-    return [block_tag(f"for para in {key}"), paragraph(var("para")), block_tag("endfor")]
+    return [block_tag(f"for para in {key}"), narrative_paragraph(), block_tag("endfor")]
+
+
+def subheading(part: str) -> list[Element]:
+    """The 楷体 label of a part of section 五 (``subheading.problems`` …), when it has one."""
+    key = f"subheading.{part}"
+    return [block_tag(f"if {key}"), paragraph(var(key), S_HEADING2), block_tag("endif")]
 
 
 def text_or_summary(section: str) -> list[Element]:
@@ -701,7 +758,12 @@ SECTION_BODY: dict[str, Callable[[], list[Element]]] = {
     "proactive": lambda: [*text_loop("text.proactive"), table2()],
     "applications": lambda: [*text_or_summary("applications"), table3()],
     "appeals": lambda: [*text_or_summary("appeals"), table4()],
-    "problems": lambda: [*text_loop("text.problems"), *text_loop("text.improvements")],
+    "problems": lambda: [
+        *subheading("problems"),
+        *text_loop("text.problems"),
+        *subheading("improvements"),
+        *text_loop("text.improvements"),
+    ],
     "other": lambda: [*text_loop("text.other"), paragraph(var("summary.processing_fee"))],
 }
 
@@ -777,6 +839,7 @@ def settings_xml() -> Element:
                 },
             ),
         ),
+        el("w:themeFontLang", {"w:val": LANG["w:val"], "w:eastAsia": LANG["w:eastAsia"]}),
         el("w:decimalSymbol", {"w:val": "."}),
         el("w:listSeparator", {"w:val": ","}),
         nsmap={"w": NS["w"]},
