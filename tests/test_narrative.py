@@ -660,18 +660,10 @@ def test_returns_an_iterator_of_findings() -> None:
     assert list(result) == []
 
 
-def test_thousand_agencies_are_fast() -> None:
-    rows = [make_row(SEED, **ZERO) for _ in range(1000)]
-    previous = make_row(SEED, year=2023, **ZERO)
-    start = time.perf_counter()
-    for row in rows:
-        list(check_narrative(row, previous))
-    # The target is well under 0.3 s; the bound is loose so that a busy machine does not fail it.
-    assert time.perf_counter() - start < 2.0
-
-
 def test_pathological_text_does_not_backtrack() -> None:
     text = "收到政府信息公开申请" + "一二三四五六七八九十" * 2000 + "件" + "，" * 5000 + "5" * 5000
     start = time.perf_counter()
     findings(make_row({"text.proactive": text}))
-    assert time.perf_counter() - start < 1.0
+    # Not a speed target (bench/bench_check.py measures speed): catastrophic backtracking would
+    # take minutes here, so a bound this loose only catches a regex that blows up.
+    assert time.perf_counter() - start < 30.0
