@@ -182,7 +182,8 @@ def load_grids(path: Path, wanted: str | None = None) -> list[tuple[str, list[li
         grids = []
         for name in names:
             sheet = book.get_sheet_by_name(name)
-            grids.append((name, _with_offset(sheet.to_python(skip_empty_area=False), sheet.start)))
+            # skip_empty_area=False: the grid starts at A1 whatever the first used cell is
+            grids.append((name, sheet.to_python(skip_empty_area=False)))
         return grids
     except python_calamine.PasswordError as exc:
         raise InputError(
@@ -193,14 +194,6 @@ def load_grids(path: Path, wanted: str | None = None) -> list[tuple[str, list[li
             f"无法读取 {path.name}：文件已损坏、已加密或不是 Excel 工作簿（{type(exc).__name__}）。"
             "请用 Excel 或 WPS 打开确认后，“另存为” .xlsx 再重试。"
         ) from exc
-
-
-def _with_offset(rows: list[list[Any]], start: tuple[int, int] | None) -> list[list[Any]]:
-    # to_python(skip_empty_area=False) already starts at A1; keep the guard for older versions.
-    if not start or start == (0, 0) or (rows and len(rows) > start[0] and start[0] == 0):
-        return rows
-    top, left = start
-    return [[] for _ in range(top)] + [[""] * left + list(r) for r in rows]
 
 
 def _read_csv(path: Path) -> list[list[Any]]:

@@ -257,3 +257,22 @@ def test_mistyped_key_header_is_named_as_the_near_match(tmp_path: Path) -> None:
     path = write_sheet(tmp_path / "k.xlsx", header, [[None] * len(header)])
     with pytest.raises(InputError, match="apps.new.naturl"):
         read_workbook(path)
+
+
+def test_cell_references_when_the_sheet_starts_with_empty_rows_and_columns(tmp_path: Path) -> None:
+    record = zero_record()
+    record["review.total"] = -1
+    keys = [f.key for f in FIELDS]
+    book = openpyxl.Workbook()
+    ws = book.active
+    assert ws is not None
+    ws.title = "总表"
+    for c, key in enumerate(keys, start=2):  # header in B3, rows 1-2 and column A empty
+        ws.cell(row=3, column=c, value=key)
+        ws.cell(row=4, column=c, value=record.get(key))
+    path = tmp_path / "offset.xlsx"
+    book.save(path)
+    row = read_workbook(path).rows[0]
+    [finding] = row.findings
+    expected = f"总表!{column_letter(keys.index('review.total') + 1)}4"
+    assert finding.cell == expected == row.cell("review.total")
