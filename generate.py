@@ -146,6 +146,15 @@ def check(
     from annual_report.check import check_workbook
     from annual_report.workbook import ReadOptions
 
+    inputs = [p.resolve() for p in (workbook, previous) if p is not None]
+    outputs = [p for p in (json_path, annotate) if p is not None and p != Path("-")]
+    for target in outputs:
+        if target.resolve() in inputs:
+            raise typer.BadParameter(
+                f"不能覆盖原总表：{target} 是要读取的总表，请给结果另起一个文件名。",
+                param_hint="--json" if target is json_path else "--annotate")
+    if len(outputs) == 2 and outputs[0].resolve() == outputs[1].resolve():
+        raise typer.BadParameter("--json 和 --annotate 不能写到同一个文件。", param_hint="--json")
     if annotate is not None and annotate.suffix.lower() != ".xlsx":
         raise typer.BadParameter("批注副本是 Excel 工作簿，文件名请以 .xlsx 结尾，如 总表-批注.xlsx。",
                                  param_hint="--annotate")

@@ -229,3 +229,17 @@ def test_typer_words_are_chinese() -> None:
     assert code == 2 and "多余的参数" in output
     code, output = invoke("build", "--jobs", "-1")
     assert code == 2 and "应不小于 0" in output
+
+
+def test_outputs_never_overwrite_the_inputs(bad_workbook: Path, tmp_path: Path) -> None:
+    original = bad_workbook.read_bytes()
+    last_year = write_workbook(tmp_path / "2023.xlsx", [zero_record(year=2023)])
+    before = last_year.read_bytes()
+    for args in (["--json", str(bad_workbook)],
+                 ["--annotate", str(tmp_path / "a.xlsx"), "--json", str(bad_workbook)],
+                 ["--previous", str(last_year), "--annotate", str(last_year)],
+                 ["--json", str(tmp_path / "x.xlsx"), "--annotate", str(tmp_path / "x.xlsx")]):
+        code, output = invoke("check", str(bad_workbook), *args)
+        assert code == 2, args
+    assert bad_workbook.read_bytes() == original and last_year.read_bytes() == before
+    assert not (tmp_path / "a.xlsx").exists() and not (tmp_path / "x.xlsx").exists()
