@@ -19,7 +19,7 @@ from typing import Any
 from .check import CheckReport, check_workbook
 from .context import build_context, sample_context
 from .errors import InputError, OutputError, ReportError, TemplateError
-from .manifest import Entry, Manifest, load_manifest, save_manifest
+from .manifest import Entry, Manifest, load_manifest, save_manifest, year_key
 from .outputs import (
     atomic_write_bytes,
     exclusive_folder,
@@ -221,10 +221,6 @@ def _read_template(path: Path) -> bytes:
         raise TemplateError(f"无法读取模板文件 {path}：{exc.strerror or exc}。") from exc
 
 
-def _year_folder(row: AgencyRow) -> str:
-    return str(row.year) if row.year else "未知年度"
-
-
 def build_reports(
     workbook: Path,
     options: BuildOptions,
@@ -256,26 +252,28 @@ def _build_locked(
     out = options.out
     remove_leftovers(out)  # temporary files of a run that was killed mid-write
     manifest = load_manifest(out)
-    stems = unique_stems([r.agency for r in report.rows],
-                         {name: Path(e.file).stem for name, e in manifest.entries.items()})
+    stems = _file_stems(report.rows, manifest)
+    duplicated = _duplicated(report)
     jobs: list[_Job] = []
     queued: list[tuple[AgencyRow, str, bool]] = []
-    pdf_wanted: list[str] = []
+    pdf_wanted: list[Entry] = []
     manifest_changed = False
     for row in rows:
         valid = report.is_valid(row)
-        duplicate = any(f.rule == "DUPLICATE" for f in report.findings_for(row))
-        if not valid and (duplicate or not options.allow_invalid):  # a second row never wins
+        if row.agency in duplicated:  # neither row is built until the duplicate is resolved
+            result.invalid.append(Outcome(row.agency, None, duplicated[row.agency]))
+            continue
+        if not valid and not options.allow_invalid:
             errors = [f for f in report.findings_for(row) if f.is_error]
             first = errors[0]
             more = f"（另有 {len(errors) - 1} 个错误）" if len(errors) > 1 else ""
             result.invalid.append(Outcome(row.agency, None, (
                 f"{first.cell} {first.message}{more}")))
             continue
-        rel = f"{_year_folder(row)}/{stems[row.agency]}.docx"
+        rel = f"{year_key(row.year)}/{stems[year_key(row.year), row.agency]}.docx"
         target = out / rel
         row_hash = row.fingerprint()
-        entry = manifest.entries.get(row.agency)
+        entry = manifest.get(row.agency, row.year)
         same_file = entry is not None and entry.file == rel
         current = sha256_file(target) if same_file and not options.force else None
         unchanged = (entry is not None and same_file and entry.row_sha256 == row_hash
@@ -285,16 +283,23 @@ def _build_locked(
                 entry.edited_sha256, manifest_changed = None, True
             result.skipped.append(Outcome(row.agency, target))
             if options.pdf and not _pdf_intact(entry, out):
-                pdf_wanted.append(row.agency)
+                pdf_wanted.append(entry)
             continue
         if entry is not None and unchanged and current is not None:
             # Edited by hand, nothing to rebuild: keep the user's version; send sends it.
             result.kept.append(Outcome(row.agency, target, (
                 "生成后被手工修改过；总表和模板都没有变化，保留手工修改的版本（发送时发这一版）。"
-                "如要恢复为按总表生成的版本，请加 --force。")))
-            if entry.edited_sha256 != current:
-                entry.edited_sha256 = current
-                manifest_changed = True
+                f"如要恢复为按总表生成的版本，请加 --force --only \"{row.agency}\"。")))
+            new_edit = entry.edited_sha256 != current
+            if new_edit:
+                entry.edited_sha256, manifest_changed = current, True
+            if new_edit and entry.pdf and not options.pdf:  # the PDF shows the old text
+                result.pdf_outdated.append(Outcome(row.agency, entry.pdf_path(out), (
+                    "DOCX 被手工修改过，这个 PDF 还是修改前的（未删除，发送时不再附上）；"
+                    "请加 --pdf 重新生成")))
+                entry.pdf, entry.pdf_sha256 = None, None
+            elif options.pdf and (new_edit or not _pdf_intact(entry, out)):
+                pdf_wanted.append(entry)  # converted from the hand-edited DOCX
             continue
         adopt_only = False
         if target.exists() and not options.force:
@@ -302,7 +307,8 @@ def _build_locked(
                 if current != entry.sha256:
                     result.conflicts.append(Outcome(row.agency, target, (
                         "文件在生成后被手工修改过，而总表（或模板）也变了：未覆盖，以免丢失手工修改。"
-                        "请把手工修改的内容改到总表里，再加 --force 重新生成（先备份该文件）。")))
+                        "请把手工修改的内容改到总表里，再运行 build --force --only "
+                        f"\"{row.agency}\" 只重新生成这一份（先备份该文件）。")))
                     continue
             else:
                 adopt_only = True
@@ -323,30 +329,60 @@ def _build_locked(
                 outcome = Outcome(agency, out / rel, message)
                 (result.conflicts if "未覆盖" in message else result.failed).append(outcome)
                 continue
-            old = manifest.entries.get(agency)
+            old = manifest.get(agency, row.year)
             keep_pdf = old is not None and old.file == rel and old.sha256 == digest
             old_pdf = old.pdf_path(out) if old is not None else None
             if not keep_pdf and not options.pdf and old_pdf is not None and old_pdf.exists():
                 result.pdf_outdated.append(Outcome(agency, old_pdf, (
                     "DOCX 已重新生成，这个 PDF 还是旧的（未删除）；请加 --pdf 重新生成")))
-            manifest.entries[agency] = Entry(
+            entry = Entry(
                 agency=agency, year=row.year, file=rel, sha256=digest, row_sha256=row.fingerprint(),
                 template_sha256=template_hash, valid=valid, built_at=built_at,
                 pdf=old.pdf if keep_pdf and old else None,
                 pdf_sha256=old.pdf_sha256 if keep_pdf and old else None,
             )
+            manifest.put(entry)
             result.built.append(Outcome(agency, out / rel, message))
             if options.pdf:
-                pdf_wanted.append(agency)
+                pdf_wanted.append(entry)
         if options.pdf:
             _build_pdfs(manifest, out, pdf_wanted, workers, result, pdf_progress)
     finally:
-        present = {r.agency for r in report.rows}
-        result.stale = [Outcome(name, e.path(out), "总表中已没有这个机关，文件未删除")
-                        for name, e in sorted(manifest.entries.items()) if name not in present]
+        present = {(year_key(r.year), r.agency) for r in report.rows}
+        years = {year for year, _agency in present}  # other years' reports are not stale
+        result.stale = [Outcome(agency, e.path(out), "总表中已没有这个机关，文件未删除")
+                        for (year, agency), e in sorted(manifest.entries.items())
+                        if year in years and (year, agency) not in present]
         if result.built or result.pdf_built or result.pdf_failed or manifest_changed:
             save_manifest(out, manifest)
     return result
+
+
+def _file_stems(rows: list[AgencyRow], manifest: Manifest) -> dict[tuple[str, str], str]:
+    """(year folder, agency) -> file name stem, safe and unique within its year folder; names
+    the manifest already gave are kept."""
+    stems: dict[tuple[str, str], str] = {}
+    by_year: dict[str, list[str]] = {}
+    for row in rows:
+        by_year.setdefault(year_key(row.year), []).append(row.agency)
+    for year, names in by_year.items():
+        existing = {agency: Path(e.file).stem for (y, agency), e in manifest.entries.items()
+                    if y == year}
+        for agency, stem in unique_stems(names, existing).items():
+            stems[year, agency] = stem
+    return stems
+
+
+def _duplicated(report: CheckReport) -> dict[str, str]:
+    """Agency names on more than one row -> why none of those rows is built or sent."""
+    rows_of: dict[str, list[int]] = {}
+    for row in report.rows:
+        rows_of.setdefault(row.agency, []).append(row.row)
+    return {
+        name: (f"总表中有 {len(numbers)} 行都是这个机关（第 {'、'.join(map(str, numbers))} 行）："
+               "请删除或合并重复的行后再生成。")
+        for name, numbers in rows_of.items() if len(numbers) > 1
+    }
 
 
 def _pdf_intact(entry: Entry, out: Path) -> bool:
@@ -357,28 +393,26 @@ def _pdf_intact(entry: Entry, out: Path) -> bool:
 def _build_pdfs(
     manifest: Manifest,
     out: Path,
-    agencies: list[str],
+    entries: list[Entry],
     workers: int,
     result: BuildResult,
     progress: Progress | None,
 ) -> None:
     from .pdf import convert_to_pdf, missing_official_fonts
 
-    files = {manifest.entries[a].path(out): a for a in agencies}
+    files = {entry.path(out): entry for entry in entries}
     missing = missing_official_fonts() if files else []
     if missing:
         result.notes.append(
             f"本机没有 {'、'.join(missing)} 等公文字体，PDF 中用相近的 Noto CJK 字体代替（DOCX 不受影响）。"
             "需要正式版 PDF 时，请在装有这些字体的电脑上用 Word 或 WPS 打开 DOCX 另存为 PDF。")
     for source, problem in convert_to_pdf(list(files), workers, progress).items():
-        agency = files[source]
-        entry = manifest.entries[agency]
+        entry = files[source]
         pdf = source.with_suffix(".pdf")
         if problem is None:
             entry.pdf = Path(entry.file).with_suffix(".pdf").as_posix()
             entry.pdf_sha256 = sha256_file(pdf)
-            result.pdf_built.append(Outcome(agency, pdf))
+            result.pdf_built.append(Outcome(entry.agency, pdf))
         else:
             entry.pdf, entry.pdf_sha256 = None, None
-            result.pdf_failed.append(Outcome(agency, pdf, problem))
-
+            result.pdf_failed.append(Outcome(entry.agency, pdf, problem))

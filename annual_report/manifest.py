@@ -16,7 +16,13 @@ from .errors import InputError
 from .outputs import atomic_write_bytes, sha256_file
 
 MANIFEST_NAME = "manifest.json"
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2  # 2: reports grouped by year, so one output folder serves many years
+UNKNOWN_YEAR = "未知年度"
+
+
+def year_key(year: int | None) -> str:
+    """The year folder (and manifest group) of a report."""
+    return str(year) if year else UNKNOWN_YEAR
 
 
 @dataclass
@@ -57,13 +63,21 @@ class Entry:
 
 @dataclass
 class Manifest:
-    entries: dict[str, Entry] = field(default_factory=dict)
+    """Every built report, by (year folder, agency)."""
+
+    entries: dict[tuple[str, str], Entry] = field(default_factory=dict)
+
+    def get(self, agency: str, year: int | None) -> Entry | None:
+        return self.entries.get((year_key(year), agency))
+
+    def put(self, entry: Entry) -> None:
+        self.entries[(year_key(entry.year), entry.agency)] = entry
 
     def to_json(self) -> str:
-        data: dict[str, Any] = {
-            "version": MANIFEST_VERSION,
-            "agencies": {name: asdict(e) for name, e in sorted(self.entries.items())},
-        }
+        reports: dict[str, dict[str, Any]] = {}
+        for (year, agency), entry in sorted(self.entries.items()):
+            reports.setdefault(year, {})[agency] = asdict(entry)
+        data: dict[str, Any] = {"version": MANIFEST_VERSION, "reports": reports}
         return json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
 
 
@@ -76,14 +90,21 @@ def load_manifest(out: Path) -> Manifest:
     path = manifest_path(out)
     if not path.exists():
         return Manifest()
+    manifest = Manifest()
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        entries = {name: Entry(**raw) for name, raw in data.get("agencies", {}).items()}
+        if "reports" in data:
+            raws = [raw for group in data["reports"].values() for raw in group.values()]
+        else:  # version 1: one group keyed by agency
+            raws = list(data.get("agencies", {}).values())
+        for raw in raws:
+            manifest.put(Entry(**raw))
     except (ValueError, TypeError, AttributeError) as exc:
         raise InputError(
-            f"生成记录 {path} 已损坏，无法读取。请把它改名备份后重新运行 build --force。"
+            f"生成记录 {path} 已损坏，无法读取。请把它改名备份后重新运行 build（已生成的相同文件会被"
+            "自动认回）。"
         ) from exc
-    return Manifest(entries)
+    return manifest
 
 
 def save_manifest(out: Path, manifest: Manifest) -> None:

@@ -554,7 +554,7 @@ def test_hand_edited_file_is_not_overwritten(three: Path, tmp_path: Path) -> Non
     assert names(unchanged.kept) == ["测试区甲局"] and unchanged.exit_code == 0
     assert unchanged.conflicts == [] and unchanged.built == []
     assert target.read_bytes() == edited
-    entry = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["agencies"]["测试区甲局"]
+    entry = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["reports"]["2024"]["测试区甲局"]
     assert entry["edited_sha256"] == sha256(target) != entry["sha256"]
     corrected = [record(a, n) for n, a in enumerate(AGENCIES)]
     corrected[0]["text.other"] = "更正。"
@@ -584,7 +584,7 @@ def test_foreign_file_is_kept_identical_file_adopted(three: Path, tmp_path: Path
     assert "未覆盖" in result.conflicts[0].message
     assert foreign.read_bytes() == b"somebody else's report"
     assert names(result.built) == ["测试区丙局", "测试区乙局"]
-    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["agencies"]
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["reports"]["2024"]
     assert sorted(manifest) == ["测试区丙局", "测试区乙局"]
     assert manifest["测试区乙局"]["sha256"] == sha256(reference / "2024" / "测试区乙局.docx")
     again = build(three, out)
@@ -617,7 +617,7 @@ def test_template_change_rebuilds_all(three: Path, tmp_path: Path) -> None:
         path = out / "2024" / f"{name}.docx"
         assert "（本报告由模板修订版生成）" in paragraph_texts(open_docx(path))
         assert path.stat().st_mtime != OLD
-    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["agencies"]
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["reports"]["2024"]
     assert {e["template_sha256"] for e in manifest.values()} == {
         CompiledTemplate.load(template).sha256}
     assert names(build(three, out, template=template).skipped) == sorted(AGENCIES)
@@ -637,7 +637,7 @@ def test_invalid_rows_are_not_built_unless_allowed(tmp_path: Path) -> None:
     assert allowed.exit_code == 0
     cells = grid(tables_by_width(open_docx(out / "2024" / "测试区错表局.docx"))[TABLE3_COLS])
     assert cells[HEADER_ROWS3][LABEL_COLS3].text == "/"  # what the cell says, not a made-up 0
-    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["agencies"]
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["reports"]["2024"]
     assert manifest["测试区错表局"]["valid"] is False and manifest["测试区好局"]["valid"] is True
 
 
@@ -657,8 +657,8 @@ def test_manifest_records_files_rows_and_template(three: Path, tmp_path: Path) -
     out = tmp_path / "out"
     build(three, out)
     data = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-    assert data["version"] == 1
-    entries = data["agencies"]
+    assert data["version"] == 2
+    entries = data["reports"]["2024"]
     assert sorted(entries) == sorted(AGENCIES)
     rows = read_workbook(three).by_agency()
     template_sha = CompiledTemplate.load(DEFAULT_TEMPLATE).sha256
@@ -810,7 +810,7 @@ def test_jobs_2_gives_the_same_files_as_jobs_1(tmp_path: Path) -> None:
     assert len(one) == 40 and one == two
 
     def entries(out: Path) -> dict[str, Any]:
-        data = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["agencies"]
+        data = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["reports"]["2024"]
         return {name: {k: v for k, v in e.items() if k != "built_at"} for name, e in data.items()}
 
     assert entries(tmp_path / "serial") == entries(tmp_path / "parallel")
@@ -839,7 +839,7 @@ def test_interrupted_build_keeps_what_was_built_and_cleans_up(
     with pytest.raises(KeyboardInterrupt):
         build(three, out)
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-    assert len(manifest["agencies"]) == 2  # the two finished reports are recorded
+    assert len(manifest["reports"]["2024"]) == 2  # the two finished reports are recorded
     monkeypatch.setattr(build_module, "_render_one", real)
     result = build(three, out)
     assert len(result.built) == 1 and len(result.skipped) == 2
@@ -858,12 +858,27 @@ def test_two_builds_on_one_folder_cannot_overlap(three: Path, tmp_path: Path) ->
     assert len(build(three, out).built) == 3  # free again once the other run has ended
 
 
-def test_allow_invalid_never_lets_a_duplicate_row_overwrite(tmp_path: Path) -> None:
+def test_a_duplicated_agency_is_not_built_from_either_row(tmp_path: Path) -> None:
     good = record("测试区甲局", 1)
     dup = record("测试区甲局", 2, **{"text.overview": "重复的一行"})
-    workbook = write_workbook(tmp_path / "d.xlsx", [good, dup])
+    workbook = write_workbook(tmp_path / "d.xlsx", [good, dup, record("测试区乙局", 3)])
     out = tmp_path / "out"
-    result = build(workbook, out, allow_invalid=True)
-    assert names(result.built) == ["测试区甲局"] and names(result.invalid) == ["测试区甲局"]
-    text = body_text(open_docx(out / "2024" / "测试区甲局.docx"))
-    assert "重复的一行" not in text
+    for allow_invalid in (False, True):
+        result = build(workbook, out, allow_invalid=allow_invalid)
+        assert names(result.built) in (["测试区乙局"], [])
+        assert names(result.invalid) == ["测试区甲局", "测试区甲局"]
+        assert "第 5、6 行" in result.invalid[0].message and result.exit_code == 1
+    assert not (out / "2024" / "测试区甲局.docx").exists()
+
+
+def test_one_output_folder_holds_many_years(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    last = write_workbook(tmp_path / "2024.xlsx", [record(a, n) for n, a in enumerate(AGENCIES)])
+    this = write_workbook(tmp_path / "2025.xlsx", [
+        record(a, n + 10, year=2025, report_date="2026-01-20") for n, a in enumerate(AGENCIES)])
+    assert len(build(last, out).built) == 3
+    assert len(build(this, out).built) == 3 and not build(this, out).stale
+    again = build(last, out)  # the 2024 reports are still the tool's own and unchanged
+    assert len(again.skipped) == 3 and again.conflicts == [] and again.stale == []
+    data = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["reports"]
+    assert sorted(data) == ["2024", "2025"] and all(len(v) == 3 for v in data.values())

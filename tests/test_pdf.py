@@ -99,7 +99,7 @@ def test_pdfs_show_agency_and_table_figures(built: tuple[Path, Path, BuildResult
 @needs_libreoffice
 def test_manifest_records_the_pdfs(built: tuple[Path, Path, BuildResult]) -> None:
     _, out, _ = built
-    entries = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["agencies"]
+    entries = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["reports"]["2024"]
     assert sorted(entries) == sorted(AGENCIES)
     for entry in entries.values():
         assert entry["pdf"] == entry["file"].removesuffix(".docx") + ".pdf"
@@ -165,3 +165,26 @@ def test_relative_output_folder_and_substitute_fonts(
         fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True,
                                check=True).stdout
         assert "Serif" in fonts  # the body asks for 仿宋/宋体: a serif face, not the sans default
+
+
+@needs_libreoffice
+def test_a_kept_hand_edit_gets_a_matching_pdf(tmp_path: Path) -> None:
+    import docx
+
+    workbook = write_workbook(tmp_path / "总表.xlsx", [figure_record("测试区戊局", 4325)])
+    out = tmp_path / "out"
+    build(workbook, out)
+    source = out / "2024" / "测试区戊局.docx"
+    document = docx.Document(str(source))
+    document.add_paragraph("手工补充的一句话。")
+    document.save(str(source))
+    without_pdf = build_reports(workbook, BuildOptions(out=out, jobs=1))
+    assert [o.agency for o in without_pdf.kept] == ["测试区戊局"]
+    assert [o.agency for o in without_pdf.pdf_outdated] == ["测试区戊局"]  # old PDF not sent
+    entry = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["reports"]["2024"]
+    assert entry["测试区戊局"]["pdf"] is None
+    with_pdf = build(workbook, out)
+    assert [o.agency for o in with_pdf.pdf_built] == ["测试区戊局"] and with_pdf.exit_code == 0
+    assert "手工补充的一句话" in pdftotext(source.with_suffix(".pdf"))
+    entry = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["reports"]["2024"]
+    assert entry["测试区戊局"]["pdf_sha256"] == sha256(source.with_suffix(".pdf"))

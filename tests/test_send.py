@@ -97,7 +97,8 @@ class Office:
     def rebuild(self, agency: str) -> bytes:
         """A corrected report: new bytes, new SHA-256 in the manifest (the row is unchanged)."""
         manifest = load_manifest(self.out)
-        entry = manifest.entries[agency]
+        entry = manifest.get(agency, YEAR)
+        assert entry is not None
         data = b"PK\x03\x04 corrected " + os.urandom(3000)
         entry.path(self.out).write_bytes(data)
         entry.sha256 = sha256_bytes(data)
@@ -143,7 +144,7 @@ def office(tmp_path: Path) -> Office:
             (out / str(YEAR) / f"{stem}.pdf").write_bytes(pdf)
             result.files[agency][".pdf"] = pdf
             entry.pdf, entry.pdf_sha256 = f"{YEAR}/{stem}.pdf", sha256_bytes(pdf)
-        manifest.entries[agency] = entry
+        manifest.put(entry)
     save_manifest(out, manifest)
     return result
 
@@ -441,7 +442,8 @@ def test_missing_build_output_folder_is_unusable(office: Office, tmp_path: Path)
 
 
 def test_a_changed_report_file_is_not_current(office: Office) -> None:
-    entry = load_manifest(office.out).entries[HEALTH]
+    entry = load_manifest(office.out).get(HEALTH, YEAR)
+    assert entry is not None
     entry.path(office.out).write_bytes(b"edited by hand")
     result = send(office, SendSettings(sender=SENDER), dry_run=True)
     assert by_agency(result)[HEALTH].status is Status.NOT_CURRENT
@@ -452,7 +454,8 @@ def test_a_hand_edit_kept_by_build_is_current_and_sent_as_edited(
     office: Office, plain: Server
 ) -> None:
     manifest = load_manifest(office.out)
-    entry = manifest.entries[HEALTH]
+    entry = manifest.get(HEALTH, YEAR)
+    assert entry is not None
     edited = b"PK\x03\x04 edited by hand " + os.urandom(1000)
     entry.path(office.out).write_bytes(edited)
     entry.edited_sha256 = sha256_bytes(edited)  # what build records when it keeps a hand edit
@@ -463,6 +466,15 @@ def test_a_hand_edit_kept_by_build_is_current_and_sent_as_edited(
     check_message(single(plain, HEALTH).message, office, HEALTH)
     assert [r["sha256"] for r in office.log() if r["agency"] == HEALTH] == [sha256_bytes(edited)]
     assert by_agency(send(office, settings_for(plain)))[HEALTH].status is Status.ALREADY_SENT
+
+
+def test_a_duplicated_agency_is_not_sent(office: Office) -> None:
+    rows = [record(OFFICE, ADDRESSES[OFFICE][0]), record(HEALTH, ADDRESSES[HEALTH][0]),
+            record(OFFICE, "other@example.cn")]
+    write_workbook(office.workbook, rows)
+    result = by_agency(send(office, SendSettings(sender=SENDER), dry_run=True))
+    assert result[OFFICE].status is Status.INVALID and "重复" in result[OFFICE].detail
+    assert result[HEALTH].status is Status.DRY_RUN
 
 
 # --- sending --------------------------------------------------------------------------------------
