@@ -263,6 +263,10 @@ def build(
             result = build_reports(workbook, options, advance, advance_pdf)
     except ReportError as error:
         raise fail(error) from None
+    except KeyboardInterrupt:
+        err.print("[bold red]已中断。[/]已写完的报告都已记录；重新运行同一命令会接着生成其余的。",
+                  highlight=False)
+        raise typer.Exit(code=130) from None
     print_build_result(result, out_dir)
     raise typer.Exit(code=result.exit_code)
 

@@ -11,7 +11,10 @@ import datetime as dt
 import difflib
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -160,6 +163,16 @@ def _init_worker(template: CompiledTemplate, rows: list[AgencyRow]) -> None:
     _TEMPLATE, _ROWS = template, rows
 
 
+def _init_process(template: CompiledTemplate, rows: list[AgencyRow]) -> None:
+    """A worker process: Ctrl+C is the parent's to handle (it stops the batch, once)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _init_worker(template, rows)
+
+
+def _render_batch(jobs: list[_Job]) -> list[tuple[int, str | None, str]]:
+    return [_render_one(job) for job in jobs]
+
+
 def _render_one(job: _Job) -> tuple[int, str | None, str]:
     """Render and write one report: returns (row index, sha256 or None, message)."""
     assert _TEMPLATE is not None
@@ -200,13 +213,28 @@ def _run_jobs(
                 progress(done, len(jobs))
         return
     context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
-    chunk = max(1, min(32, len(jobs) // (workers * 8)))
-    with context.Pool(workers, initializer=_init_worker, initargs=(template, rows)) as pool:
-        for result in pool.imap_unordered(_render_one, jobs, chunksize=chunk):
-            yield result
-            done += 1
-            if progress:
-                progress(done, len(jobs))
+    size = max(1, min(32, len(jobs) // (workers * 8)))
+    batches = [jobs[i:i + size] for i in range(0, len(jobs), size)]
+    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_init_process,
+                               initargs=(template, rows))
+    pending = {pool.submit(_render_batch, batch): batch for batch in batches}
+    try:
+        for future in as_completed(pending):
+            batch = pending.pop(future)
+            try:
+                results = future.result()
+            except BrokenProcessPool:  # a worker died (out of memory, killed): do not hang
+                results = [(job.index, None, WORKER_DIED) for job in batch]
+            for result in results:
+                yield result
+                done += 1
+                if progress:
+                    progress(done, len(jobs))
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+WORKER_DIED = "生成进程意外退出（可能是内存不足或被结束），这一份没有生成；请重新运行 build。"
 
 
 # --- the batch --------------------------------------------------------------------------------

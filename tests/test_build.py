@@ -882,3 +882,27 @@ def test_one_output_folder_holds_many_years(tmp_path: Path) -> None:
     assert len(again.skipped) == 3 and again.conflicts == [] and again.stale == []
     data = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["reports"]
     assert sorted(data) == ["2024", "2025"] and all(len(v) == 3 for v in data.values())
+
+
+def test_a_worker_that_dies_fails_its_reports_instead_of_hanging(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import annual_report.build as build_module
+
+    real = build_module._render_one
+
+    def dies_on_the_first(job: Any) -> tuple[int, str | None, str]:
+        if job.index == 0:
+            os._exit(9)  # as the OOM killer would end the worker
+        return real(job)
+
+    # forked workers inherit the patched module; _render_batch calls it by its global name
+    monkeypatch.setattr(build_module, "_render_one", dies_on_the_first)
+    workbook = write_workbook(tmp_path / "w.xlsx", district_records(40))
+    result = build(workbook, tmp_path / "out", jobs=2)
+    assert result.failed and all(o.message == build_module.WORKER_DIED for o in result.failed)
+    assert result.exit_code == 1
+    assert len(result.built) + len(result.failed) == 40
+    monkeypatch.setattr(build_module, "_render_one", real)
+    again = build(workbook, tmp_path / "out", jobs=2)  # a re-run completes the batch
+    assert len(again.built) == len(result.failed) and again.exit_code == 0
