@@ -33,7 +33,9 @@ def _open_copy(path: Path) -> openpyxl.Workbook:
         try:
             return openpyxl.load_workbook(path, keep_vba=path.suffix.lower() == ".xlsm")
         except Exception as exc:
-            raise InputError(f"无法打开 {path.name} 来写批注副本：{type(exc).__name__}。") from exc
+            raise InputError(
+                f"无法打开 {path.name} 来写批注副本：文件可能已损坏。请在 Excel 或 WPS 中打开并另存为 "
+                ".xlsx 后重试。") from exc
     book = openpyxl.Workbook()
     first = True
     for name, grid in load_grids(path):

@@ -21,7 +21,7 @@ from typing import Any
 
 from .check import CheckReport, check_workbook
 from .context import build_context, sample_context
-from .errors import InputError, OutputError, ReportError, TemplateError
+from .errors import InputError, OutputError, ReportError, TemplateError, os_error_words
 from .manifest import Entry, Manifest, load_manifest, save_manifest, year_key
 from .outputs import (
     atomic_write_bytes,
@@ -246,7 +246,7 @@ def _read_template(path: Path) -> bytes:
     except FileNotFoundError as exc:
         raise TemplateError(f"找不到模板文件 {path}：请检查路径和文件名。") from exc
     except OSError as exc:
-        raise TemplateError(f"无法读取模板文件 {path}：{exc.strerror or exc}。") from exc
+        raise TemplateError(f"无法读取模板文件 {path}：{os_error_words(exc)}。") from exc
 
 
 def build_reports(
@@ -262,6 +262,8 @@ def build_reports(
     report = check_workbook(workbook, options.read, options.previous)
     rows = _select(report, options.only)
     template_hash = template_sha256(_read_template(options.template))
+    if options.out.exists() and not options.out.is_dir():
+        raise OutputError(f"输出文件夹 {options.out} 是一个文件，不是文件夹。请用 --out 换一个文件夹名。")
     busy = OutputError(f"另一个 build 正在写输出文件夹 {options.out}。请等它结束后再运行。")
     with exclusive_folder(options.out, busy):
         return _build_locked(report, rows, template_hash, options, progress, pdf_progress)

@@ -29,3 +29,19 @@ class OutputError(ReportError):
 
 class MailError(ReportError):
     """Sending cannot start (bad server settings, no password, login refused)."""
+
+
+_OS_ERRORS = {
+    "EACCES": "没有权限", "EPERM": "没有权限", "ENOSPC": "磁盘空间不足", "EEXIST": "同名的文件已存在",
+    "ENOENT": "路径不存在", "ENOTDIR": "路径中有一段是文件而不是文件夹", "EISDIR": "这是一个文件夹",
+    "EROFS": "磁盘是只读的", "EBUSY": "文件正被其他程序使用", "ENAMETOOLONG": "文件名太长",
+    "EDQUOT": "磁盘配额已满", "EIO": "磁盘读写出错",
+}
+
+
+def os_error_words(exc: OSError) -> str:
+    """What an operating-system error means, in Chinese (the system's own text is English)."""
+    import errno
+
+    name = errno.errorcode.get(exc.errno or 0, "")
+    return _OS_ERRORS.get(name, f"系统错误 {name or exc.errno}")

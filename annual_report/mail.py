@@ -31,7 +31,7 @@ from urllib.parse import quote
 import jinja2
 from jinja2 import meta
 
-from .errors import MailError
+from .errors import MailError, os_error_words
 
 CORRECTION_MARK = "【更正】"
 
@@ -233,7 +233,7 @@ def _read_template(path: Path) -> str:
         raise MailError(f"模板文件 {path} 不是 UTF-8 编码。请用记事本“另存为”UTF-8 编码后重试。") \
             from exc
     except OSError as exc:
-        raise MailError(f"无法读取模板文件 {path}：{exc.strerror or exc}。") from exc
+        raise MailError(f"无法读取模板文件 {path}：{os_error_words(exc)}。") from exc
 
 
 def template_context(agency: str, year: int | None, *, corrected: bool,

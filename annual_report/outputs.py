@@ -6,13 +6,14 @@ import contextlib
 import hashlib
 import os
 import re
+import shutil
 import tempfile
 import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
-from .errors import OutputError, ReportError
+from .errors import OutputError, ReportError, os_error_words
 
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]')
 _RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)),
@@ -49,10 +50,11 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
             f"无法写入 {path}：没有权限，或文件正被 Word/WPS/Excel 打开。请关闭该文件后重试。"
         ) from exc
     except OSError as exc:
-        raise OutputError(f"无法写入 {path}：{exc.strerror or exc}。请检查磁盘空间和文件夹权限。") from exc
+        raise OutputError(f"无法写入 {path}：{os_error_words(exc)}。请检查磁盘空间和文件夹权限。") from exc
 
 
 TEMP_PREFIX, TEMP_SUFFIX = ".~", ".tmp"
+PDF_STAGING_PREFIX = ".pdf-"  # annual_report.pdf stages conversions in such a folder
 
 
 def remove_leftovers(folder: Path) -> int:
@@ -62,6 +64,10 @@ def remove_leftovers(folder: Path) -> int:
         for leftover in folder.rglob(f"{TEMP_PREFIX}*{TEMP_SUFFIX}"):
             leftover.unlink(missing_ok=True)
             count += 1
+        for staging in folder.glob(f"*/{PDF_STAGING_PREFIX}*"):  # a killed PDF conversion's
+            if staging.is_dir():
+                shutil.rmtree(staging, ignore_errors=True)
+                count += 1
     return count
 
 

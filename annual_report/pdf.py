@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from .errors import ReportError
+from .outputs import PDF_STAGING_PREFIX
 
 SOFFICE_NAMES = ("soffice", "libreoffice")
 SOFFICE_PATHS = (
@@ -174,7 +175,7 @@ def convert_to_pdf(
     batches = _batches(sorted(files), jobs)
     # Staging inside the output folder keeps the final rename on one file system; absolute,
     # because the profile is given to soffice as a file URI.
-    work = Path(tempfile.mkdtemp(prefix=".pdf-", dir=min(files).parent)).resolve()
+    work = Path(tempfile.mkdtemp(prefix=PDF_STAGING_PREFIX, dir=min(files).parent)).resolve()
     converters: queue.Queue[_Converter] = queue.Queue()
     for _ in range(min(jobs, len(batches))):
         converters.put(_Converter(soffice, work))

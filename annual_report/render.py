@@ -63,7 +63,7 @@ from .docx_parts import (
     templated_parts,
 )
 from .docxzip import PreparedZip, read_members
-from .errors import RenderError, TemplateError
+from .errors import RenderError, TemplateError, os_error_words
 from .template_errors import syntax_error
 from .template_vars import VarPath, analyse, has_path
 
@@ -251,7 +251,7 @@ class CompiledTemplate:
         except IsADirectoryError as exc:
             raise TemplateError(f"模板 {path} 是一个文件夹，请指定 .docx 模板文件。") from exc
         except OSError as exc:
-            raise TemplateError(f"无法读取模板文件 {path}：{exc.strerror or exc}。") from exc
+            raise TemplateError(f"无法读取模板文件 {path}：{os_error_words(exc)}。") from exc
         return cls.from_bytes(data, path.name)
 
     @classmethod

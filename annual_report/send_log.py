@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError, MailError
+from .errors import InputError, MailError, os_error_words
 
 LOG_NAME = "send-log.jsonl"
 
@@ -80,13 +80,18 @@ class SendLog:
         line = json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n"
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            if self.skipped_tail:  # drop the cut-off last line, unreadable anyway, before adding
+                data = self.path.read_bytes()
+                end = data.rstrip(b"\n").rfind(b"\n") + 1
+                os.truncate(self.path, end)
+                self.skipped_tail = False
             with self.path.open("a", encoding="utf-8") as handle:
                 handle.write(line)
                 handle.flush()
                 os.fsync(handle.fileno())
         except OSError as exc:
             raise MailError(
-                f"无法写入发送记录 {self.path}：{exc.strerror or exc}。为避免重复发送，已停止；"
+                f"无法写入发送记录 {self.path}：{os_error_words(exc)}。为避免重复发送，已停止；"
                 "请检查磁盘空间和文件夹权限后重新运行 send。"
             ) from exc
         self.records.append(dict(record))

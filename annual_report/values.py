@@ -126,6 +126,9 @@ def parse_emails(raw: object) -> list[str] | Invalid:
     bad = [a for a in addresses if not _EMAIL.match(a)]
     if bad:
         return Invalid(f"「{shown(bad[0])}」不是有效的邮箱地址；多个地址请用分号隔开。")
+    foreign = [a for a in addresses if not a.isascii()]
+    if foreign:
+        return Invalid(f"「{shown(foreign[0])}」含有中文或全角字符，邮件系统发不出去；请改用英文字母的邮箱地址。")
     return addresses
 
 

@@ -163,8 +163,8 @@ def load_grids(path: Path, wanted: str | None = None) -> list[tuple[str, list[li
     if path.is_dir():
         raise InputError(f"{path} 是文件夹，不是工作簿。请给出 .xlsx 文件的路径。")
     suffix = path.suffix.lower()
-    if suffix == ".csv":
-        return [(path.stem, _read_csv(path))]
+    if suffix == ".csv":  # one table: called 总表 so references read as in the .xlsx
+        return [(MAIN_SHEET, _read_csv(path))]
     if suffix not in WORKBOOK_SUFFIXES:
         raise InputError(
             f"无法读取 {path.name}：只支持 .xlsx、.xls、.ods 和 .csv 文件。"
@@ -191,7 +191,7 @@ def load_grids(path: Path, wanted: str | None = None) -> list[tuple[str, list[li
         ) from exc
     except Exception as exc:  # calamine raises a handful of unrelated types for broken files
         raise InputError(
-            f"无法读取 {path.name}：文件已损坏、已加密或不是 Excel 工作簿（{type(exc).__name__}）。"
+            f"无法读取 {path.name}：文件已损坏、已加密或不是 Excel 工作簿。"
             "请用 Excel 或 WPS 打开确认后，“另存为” .xlsx 再重试。"
         ) from exc
 
@@ -385,8 +385,9 @@ def _collapse_blank_figures(row: AgencyRow) -> None:
     """A row whose figures are all blank (an agency listed but not yet filled in) gets one
     finding, not one per cell."""
     blanks = [f for f in row.findings if f.field in _FIGURE_KEYS and "为空" in f.message]
-    if len(blanks) < len(_FIGURE_KEYS) or not blanks[0].is_error:
+    if len(blanks) < len(_FIGURE_KEYS):
         return
+    # Even with --blank-as-zero: an agency that filled in nothing must not get an all-zero report.
     row.findings = [f for f in row.findings if f not in blanks]
     first = min(blanks, key=lambda f: row.columns.get(f.field, 0))
     row.findings.append(row.finding(

@@ -906,3 +906,17 @@ def test_a_worker_that_dies_fails_its_reports_instead_of_hanging(
     monkeypatch.setattr(build_module, "_render_one", real)
     again = build(workbook, tmp_path / "out", jobs=2)  # a re-run completes the batch
     assert len(again.built) == len(result.failed) and again.exit_code == 0
+
+
+def test_output_folder_that_is_a_file_and_leftover_staging(three: Path, tmp_path: Path) -> None:
+    from annual_report.errors import OutputError
+
+    not_a_folder = tmp_path / "out.txt"
+    not_a_folder.write_text("x", encoding="utf-8")
+    with pytest.raises(OutputError, match="是一个文件，不是文件夹"):
+        build(three, not_a_folder)
+    out = tmp_path / "out"
+    staging = out / "2024" / ".pdf-abc123" / "profile-x"  # a killed --pdf run leaves this
+    staging.mkdir(parents=True)
+    build(three, out)
+    assert not (out / "2024" / ".pdf-abc123").exists()

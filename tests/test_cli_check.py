@@ -243,3 +243,21 @@ def test_outputs_never_overwrite_the_inputs(bad_workbook: Path, tmp_path: Path) 
         assert code == 2, args
     assert bad_workbook.read_bytes() == original and last_year.read_bytes() == before
     assert not (tmp_path / "a.xlsx").exists() and not (tmp_path / "x.xlsx").exists()
+
+
+def test_annotated_copy_of_a_csv(tmp_path: Path) -> None:
+    from annual_report.form import FIELDS
+
+    record = zero_record()
+    record["review.upheld"] = 1
+    path = tmp_path / "总表[2024年度，各机关汇总的长长的文件名称].csv"
+    lines = [",".join(f.key for f in FIELDS),
+             ",".join("" if record.get(f.key) is None else str(record[f.key]) for f in FIELDS)]
+    path.write_text("\n".join(lines), encoding="utf-8")
+    target = tmp_path / "批注.xlsx"
+    code, output = invoke("check", str(path), "--annotate", str(target))
+    assert code == 1, output
+    book = openpyxl.load_workbook(target)
+    [finding] = check_workbook(path).findings
+    sheet, ref = finding.cell.split("!")
+    assert book[sheet][ref].comment is not None

@@ -380,6 +380,10 @@ def test_send_log_survives_a_cut_off_last_line(tmp_path: Path) -> None:
                     encoding="utf-8")
     log = SendLog.load(path)
     assert log.skipped_tail and log.delivered("甲", "s") == {"a@x.cn": ""}
+    log.append({"agency": "丙", "sha256": "t", "delivered": ["c@x.cn"]})
+    again = SendLog.load(path)  # the fragment is gone, the new record stands on its own line
+    assert not again.skipped_tail
+    assert [r["agency"] for r in again.records] == ["甲", "丙"]
     path.write_text('{"agency": "甲"\n{"agency": "乙"}\n', encoding="utf-8")
     with pytest.raises(InputError, match="第 1 行已损坏"):
         SendLog.load(path)

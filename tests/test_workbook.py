@@ -212,7 +212,7 @@ def test_csv_input(tmp_path: Path, encoding: str) -> None:
     wb = read_workbook(path)
     assert wb.rows[0].agency == "测试区测试局"
     assert wb.rows[0].findings == []
-    assert wb.rows[0].cell("agency") == "master!A2"
+    assert wb.rows[0].cell("agency") == "总表!A2"  # one table, named as in the .xlsx
 
 
 def test_only_totals_filled_is_one_clear_finding(tmp_path: Path) -> None:
@@ -276,3 +276,17 @@ def test_cell_references_when_the_sheet_starts_with_empty_rows_and_columns(tmp_p
     [finding] = row.findings
     expected = f"总表!{column_letter(keys.index('review.total') + 1)}4"
     assert finding.cell == expected == row.cell("review.total")
+
+
+def test_blank_as_zero_does_not_turn_an_unfilled_agency_into_a_report(tmp_path: Path) -> None:
+    path = write_workbook(tmp_path / "e.xlsx", [{"agency": "新来的局", "year": 2024}])
+    row = read_workbook(path, ReadOptions(blank_as_zero=True)).rows[0]
+    [finding] = [f for f in row.findings if f.rule == "R5"]
+    assert finding.is_error and "一项都没有填写" in finding.message
+
+
+def test_chinese_mail_address_is_flagged(tmp_path: Path) -> None:
+    record = zero_record()
+    record["email"] = "张三@政府.cn"
+    [finding] = read_workbook(write_workbook(tmp_path / "m.xlsx", [record])).rows[0].findings
+    assert finding.rule == "EMAIL" and not finding.is_error and "英文" in finding.message
