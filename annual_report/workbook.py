@@ -225,13 +225,16 @@ class _Layout:
     score: int
 
 
-def _find_layout(grid: list[list[Any]]) -> _Layout | None:
+def _find_layout(grid: list[list[Any]], sheet: str) -> _Layout | None:
     scores: list[tuple[int, dict[str, int]]] = []
-    for row in grid[:HEADER_SCAN_ROWS]:
+    twice: list[tuple[str, int, int, int]] = []  # key, header row, first column, second column
+    for r, row in enumerate(grid[:HEADER_SCAN_ROWS]):
         mapping: dict[str, int] = {}
         for c, cell in enumerate(row):
             key = match_header(cell)
-            if key and key not in mapping:
+            if key and key in mapping:
+                twice.append((key, r, mapping[key], c))
+            elif key:
                 mapping[key] = c
         scores.append((len(mapping), mapping))
     if not scores:
@@ -240,11 +243,23 @@ def _find_layout(grid: list[list[Any]]) -> _Layout | None:
     if best < 2:
         return None
     header_rows = [r for r, (s, _) in enumerate(scores) if s >= max(2, best * 0.3)]
+    problems = [
+        f"  - 第 {r + 1} 行的 {column_letter(a)} 列和 {column_letter(b)} 列都是「{FIELD_BY_KEY[k].header}」"
+        for k, r, a, b in twice if r in header_rows
+    ]
     columns: dict[str, int] = {}
     for r in sorted(header_rows, key=lambda r: -scores[r][0]):
         for key, c in scores[r][1].items():
-            if key not in columns and c not in columns.values():
+            if key in columns and columns[key] != c:
+                problems.append(
+                    f"  - 「{FIELD_BY_KEY[key].header}」：{column_letter(columns[key])} 列和 "
+                    f"{column_letter(c)} 列的表头（第 {r + 1} 行）都指向它")
+            elif key not in columns and c not in columns.values():
                 columns[key] = c
+    if problems:
+        raise InputError(
+            f"工作表「{sheet}」的表头有重复，无法确定该读哪一列：\n" + "\n".join(problems[:10])
+            + "\n请删除多余的列，或改正表头（第 3 行中文列名和第 4 行键名应指同一项）。")
     last = max(header_rows)
     used = set(columns.values())
     extras: dict[str, int] = {}
@@ -286,7 +301,7 @@ def _choose_sheet(
             names = "、".join(n for n, _ in grids)
             raise InputError(f"{path.name} 中没有名为「{wanted}」的工作表；现有工作表：{names}。")
         grids = named
-    found = [(name, grid, _find_layout(grid)) for name, grid in grids]
+    found = [(name, grid, _find_layout(grid, name)) for name, grid in grids]
     usable = [(n, g, lay) for n, g, lay in found if lay is not None]
     if not usable:
         raise InputError(

@@ -290,3 +290,30 @@ def test_chinese_mail_address_is_flagged(tmp_path: Path) -> None:
     record["email"] = "张三@政府.cn"
     [finding] = read_workbook(write_workbook(tmp_path / "m.xlsx", [record])).rows[0].findings
     assert finding.rule == "EMAIL" and not finding.is_error and "英文" in finding.message
+
+
+def test_a_column_header_given_twice_is_an_error_naming_both(tmp_path: Path) -> None:
+    path = write_workbook(tmp_path / "twice.xlsx", [zero_record()])
+    book = openpyxl.load_workbook(path)
+    ws = book["总表"]
+    extra = ws.max_column + 1
+    ws.cell(row=3, column=extra, value="行政规范性文件·本年制发件数")
+    ws.cell(row=5, column=extra, value="abc")
+    book.save(path)
+    with pytest.raises(InputError, match="表头有重复") as info:
+        read_workbook(path)
+    index = [f.key for f in FIELDS].index("normative.issued")
+    assert column_letter(index) in str(info.value) and column_letter(extra - 1) in str(info.value)
+
+
+def test_chinese_header_and_key_rows_that_disagree(tmp_path: Path) -> None:
+    path = write_workbook(tmp_path / "swap.xlsx", [zero_record()])
+    book = openpyxl.load_workbook(path)
+    ws = book["总表"]
+    keys = [c.value for c in ws[4]]
+    a, b = keys.index("review.upheld") + 1, keys.index("review.corrected") + 1
+    ws.cell(row=3, column=a).value, ws.cell(row=3, column=b).value = (
+        ws.cell(row=3, column=b).value, ws.cell(row=3, column=a).value)
+    book.save(path)
+    with pytest.raises(InputError, match="都指向它"):
+        read_workbook(path)
