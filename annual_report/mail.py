@@ -36,7 +36,8 @@ from .errors import MailError, os_error_words
 CORRECTION_MARK = "【更正】"
 
 DEFAULT_SUBJECT_TEMPLATE = (
-    "{% if corrected %}【更正】{% endif %}{{ agency }}{{ year }}年政府信息公开工作年度报告"
+    "{% if corrected %}【更正】{% endif %}{% if supplement %}【补发PDF】{% endif %}"
+    "{{ agency }}{{ year }}年政府信息公开工作年度报告"
 )
 
 DEFAULT_BODY_TEMPLATE = """\
@@ -51,6 +52,10 @@ DEFAULT_BODY_TEMPLATE = """\
 
     此前发送的版本已作更正，请以本邮件所附版本为准，此前收到的版本作废。
 {% endif %}
+{% if supplement %}
+
+    报告内容与此前发送的 DOCX 版相同，现补发 PDF 版，便于查阅和打印。
+{% endif %}
 
     请核对报告内容，如有疑问请直接回复本邮件与我们联系。
 
@@ -63,6 +68,7 @@ TEMPLATE_VARIABLES: dict[str, str] = {
     "agency": "机关全称",
     "year": "报告年度（如 2024）",
     "corrected": "是否为更正后重发（true/false）",
+    "supplement": "是否为补发 PDF（此前已发过同一份报告的 DOCX；true/false）",
     "attachments": "附件文件名列表",
     "addresses": "收件地址列表",
     "sender": "发件人（含名称）",
@@ -157,6 +163,7 @@ def _sample_context() -> dict[str, Any]:
         "agency": "示例单位",
         "year": 2024,
         "corrected": True,
+        "supplement": True,
         "attachments": ["示例单位2024年政府信息公开工作年度报告.docx"],
         "addresses": ["office@example.cn"],
         "sender": "区政府办公室 <gov@example.cn>",
@@ -238,12 +245,13 @@ def _read_template(path: Path) -> str:
 
 def template_context(agency: str, year: int | None, *, corrected: bool,
                      attachments: Sequence[str], addresses: Sequence[str], sender: Sender,
-                     today: dt.date | None = None) -> dict[str, Any]:
+                     today: dt.date | None = None, supplement: bool = False) -> dict[str, Any]:
     today = today or dt.date.today()
     return {
         "agency": agency,
         "year": year if year is not None else "",
         "corrected": corrected,
+        "supplement": supplement,
         "attachments": list(attachments),
         "addresses": list(addresses),
         "sender": f"{sender.name} <{sender.address}>" if sender.name else sender.address,

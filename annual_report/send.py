@@ -60,9 +60,9 @@ def _now() -> str:
 def _compose(plan: Plan, item: Outgoing, *, with_bcc: bool) -> tuple[bytes, str, str]:
     attachments = [Attachment.from_file(path, name) for path, name in item.attachments]
     context = template_context(
-        item.agency, item.year, corrected=item.corrected, attachments=[a.filename for a in
-                                                                        attachments],
-        addresses=item.addresses, sender=plan.sender)
+        item.agency, item.year, corrected=item.corrected,
+        attachments=[a.filename for a in attachments], addresses=item.addresses,
+        sender=plan.sender, supplement=item.supplement)
     try:
         subject = plan.templates.subject(context)
         body = plan.templates.body(context)
@@ -116,6 +116,7 @@ def _record(plan: Plan, item: Outgoing, subject: str, message_id: str, bcc: Sequ
         "pdf_sha256": item.entry.pdf_sha256,
         "result": status.value,
         "corrected": item.corrected,
+        "supplement": item.supplement,
         "delivered": delivery.delivered,
         "refused": delivery.refused,
         "answer": delivery.answer,
@@ -137,6 +138,8 @@ def _send_one(plan: Plan, client: SmtpClient, item: Outgoing) -> AgencyResult:
     notes: list[str] = []
     if item.corrected:
         notes.append("更正后重发")
+    if item.supplement:
+        notes.append("补发 PDF（DOCX 此前已发送）")
     if got:
         notes.append(f"已送达 {'、'.join(got)}")
     for address, answer in refused.items():

@@ -68,6 +68,12 @@ class SendLog:
                     found.setdefault(str(address).lower(), str(record.get("time", "")))
         return found
 
+    def delivered_pdf(self, agency: str, pdf_sha256: str) -> set[str]:
+        """Addresses (lower case) that already had this very PDF of the agency's report."""
+        return {str(address).lower() for record in self._successes(agency)
+                if record.get("pdf_sha256") == pdf_sha256
+                for address in record.get("delivered", [])}
+
     def earlier_version_sent(self, agency: str, year: int | None, sha256: str) -> bool:
         """A different report file of the same agency and year was delivered before."""
         return any(

@@ -37,6 +37,7 @@ class Outgoing:
     entry: Entry
     corrected: bool
     attachments: tuple[tuple[Path, str], ...]  # (file, name shown to the recipient)
+    supplement: bool = False  # only the PDF, made after the DOCX had been sent
 
 
 @dataclass
@@ -160,13 +161,24 @@ def plan_sends(workbook: Workbook, out: Path, settings: SendSettings, *,
         assert entry is not None
         delivered = log.delivered(row.agency, entry.current_sha256)
         pending = tuple(a for a in addresses if a.lower() not in delivered)
+        year = entry.year if entry.year is not None else row.year
+        if not pending and entry.pdf and entry.pdf_sha256:
+            # The DOCX went out before its PDF existed: send the PDF alone, once.
+            had_pdf = log.delivered_pdf(row.agency, entry.pdf_sha256)
+            pdf_pending = tuple(a for a in addresses if a.lower() not in had_pdf)
+            if pdf_pending:
+                outgoing.append(Outgoing(
+                    agency=row.agency, year=year, email_cell=row.cell("email"),
+                    addresses=addresses, pending=pdf_pending, bcc=(), entry=entry,
+                    corrected=False, attachments=_attachments(entry, out, row.agency, year)[1:],
+                    supplement=True))
+                continue
         if not pending:
             when = min(delivered[a.lower()] for a in addresses)
             results.append(AgencyResult(
                 row.agency, Status.ALREADY_SENT, addresses,
                 f"这份报告已于 {when.replace('T', ' ')[:16]} 发送，不再重复发送", file=entry.file))
             continue
-        year = entry.year if entry.year is not None else row.year
         outgoing.append(Outgoing(
             agency=row.agency,
             year=year,

@@ -517,6 +517,29 @@ def test_send_delivers_every_message_intact_and_only_once(office: Office, plain:
     assert len(office.log()) == 3
 
 
+def test_a_pdf_made_after_sending_is_sent_alone_once(office: Office, plain: Server) -> None:
+    settings = settings_for(plain)
+    send(office, settings)
+    before = len(plain.messages)
+    manifest = load_manifest(office.out)
+    entry = manifest.get(HEALTH, YEAR)
+    assert entry is not None and entry.pdf is None
+    pdf = b"%PDF-1.7\n" + os.urandom(500)
+    pdf_path = entry.path(office.out).with_suffix(".pdf")
+    pdf_path.write_bytes(pdf)
+    entry.pdf, entry.pdf_sha256 = pdf_path.relative_to(office.out).as_posix(), sha256_bytes(pdf)
+    save_manifest(office.out, manifest)
+    result = by_agency(send(office, settings))
+    assert result[HEALTH].status is Status.SENT and "补发 PDF" in result[HEALTH].detail
+    assert result[OFFICE].status is Status.ALREADY_SENT
+    assert len(plain.messages) == before + 1
+    message = plain.messages[-1].message
+    assert "【补发PDF】" in str(message["Subject"]) or "补发PDF" in message.get("Subject", "")
+    assert list(attachments(message).values()) == [pdf]  # the PDF alone, not the DOCX again
+    assert by_agency(send(office, settings))[HEALTH].status is Status.ALREADY_SENT
+    assert len(plain.messages) == before + 1
+
+
 def test_a_corrected_report_is_sent_again_marked(office: Office, plain: Server) -> None:
     settings = settings_for(plain)
     send(office, settings)
