@@ -20,7 +20,7 @@ from .check import CheckReport
 from .errors import InputError, OutputError
 from .findings import Finding
 from .outputs import atomic_write_bytes
-from .workbook import load_grids
+from .sheets import load_grids
 
 RESULT_SHEET = "校验结果"
 ERROR_FILL = PatternFill("solid", fgColor="FFC7CE")

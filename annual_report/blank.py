@@ -24,7 +24,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from .form import FIELD_BY_KEY, FIELDS, TABLE3_NOTE, Field, Kind, iter_groups
 from .outputs import atomic_write_bytes
-from .workbook import MAIN_SHEET, column_letter
+from .sheets import MAIN_SHEET, column_letter
 
 FIRST_DATA_ROW = 5
 VALIDATED_ROWS = 2000

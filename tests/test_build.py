@@ -34,8 +34,9 @@ from annual_report import form
 from annual_report.blank import write_workbook
 from annual_report.build import DEFAULT_TEMPLATE, BuildOptions, BuildResult, build_reports
 from annual_report.render import CompiledTemplate
+from annual_report.sheets import load_grids
 from annual_report.synthetic import district_records
-from annual_report.workbook import load_grids, read_workbook
+from annual_report.workbook import read_workbook
 from conftest import ROOT
 from factories import fill_consistent, zero_record
 from generate import app

@@ -11,7 +11,8 @@ import pytest
 from annual_report import form
 from annual_report.findings import Finding, Severity
 from annual_report.narrative import check_narrative, chinese_number, repeated_share
-from annual_report.workbook import AgencyRow, column_letter
+from annual_report.sheets import column_letter
+from annual_report.workbook import AgencyRow
 
 COLUMNS = {f.key: i for i, f in enumerate(form.FIELDS)}
 SHEET_ROW = 7

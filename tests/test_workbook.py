@@ -14,7 +14,8 @@ import pytest
 from annual_report.blank import FIRST_DATA_ROW, write_workbook
 from annual_report.errors import InputError
 from annual_report.form import FIELDS
-from annual_report.workbook import ReadOptions, column_letter, read_workbook
+from annual_report.sheets import column_letter
+from annual_report.workbook import ReadOptions, read_workbook
 from factories import fill_consistent, zero_record
 
 
@@ -230,7 +231,7 @@ def test_only_totals_filled_is_one_clear_finding(tmp_path: Path) -> None:
 @pytest.mark.parametrize("header", ["一、本年新收 - 自然人", "一、本年新收・自然人", "APPS_NEW_NATURAL",
                                     " apps.new.natural "])
 def test_header_spelling_variants_match(header: str) -> None:
-    from annual_report.workbook import match_header
+    from annual_report.headers import match_header
 
     assert match_header(header) == "apps.new.natural"
 
