@@ -13,9 +13,10 @@ if [ "${1:-}" = "--pdf" ]; then office=1; fi
 
 # Writer converts reports to PDF; Calc lets the tests open .ods/.xls workbooks; Noto CJK and
 # AR PL UKai stand in for the official fonts (仿宋_GB2312, 楷体_GB2312 …) that are not free.
+fonts=$(fc-list : family 2>/dev/null || true)  # captured: grep -q on a pipe would SIGPIPE fc-list
 if [ "$office" = 1 ] && ! { command -v soffice >/dev/null && command -v pdftotext >/dev/null \
         && [ -e /usr/lib/libreoffice/program/libsclo.so ] \
-        && fc-list 2>/dev/null | grep -q "Noto Serif CJK" && fc-list 2>/dev/null | grep -q "UKai"; }; then
+        && grep -q "Noto Serif CJK" <<<"$fonts" && grep -q "UKai" <<<"$fonts"; }; then
     sudo=""
     if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
     if command -v apt-get >/dev/null; then
@@ -28,5 +29,5 @@ if [ "$office" = 1 ] && ! { command -v soffice >/dev/null && command -v pdftotex
     fi
 fi
 
-python3 -m pip install --quiet --disable-pip-version-check -e ".${extras}"
+python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore -e ".${extras}"
 echo "安装完成。"

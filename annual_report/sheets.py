@@ -7,6 +7,7 @@ as UTF-8 or GB18030. A file that cannot be read raises :class:`InputError`, in C
 from __future__ import annotations
 
 import csv
+import io
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -82,7 +83,8 @@ def _read_csv(path: Path) -> list[list[Any]]:
         delimiter = dialect.delimiter
     except csv.Error:
         delimiter = ","
-    return [list(r) for r in csv.reader(text.splitlines(), delimiter=delimiter)]
+    # newline='' keeps the line breaks inside quoted cells (one paragraph a line)
+    return [list(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
 
 
 # --- header detection -----------------------------------------------------------------------------

@@ -51,7 +51,8 @@ def _to_decimal(raw: object) -> Decimal | Invalid:
     if isinstance(raw, float):
         if raw != raw or raw in (float("inf"), float("-inf")):
             return Invalid("不是有效数字，请填写数字。")
-        return Decimal(repr(raw))
+        # Excel keeps 15 significant digits: =12.3*3 is stored as 36.900000000000006, shown 36.9
+        return Decimal(format(raw, ".15g"))
     if isinstance(raw, Decimal):
         return raw
     if isinstance(raw, (dt.date, dt.time, dt.timedelta)):

@@ -318,3 +318,28 @@ def test_chinese_header_and_key_rows_that_disagree(tmp_path: Path) -> None:
     book.save(path)
     with pytest.raises(InputError, match="都指向它"):
         read_workbook(path)
+
+
+def test_csv_keeps_line_breaks_inside_cells(tmp_path: Path) -> None:
+    import csv
+
+    record = zero_record()
+    record["text.overview"] = "第一段。\n第二段。\n第三段。"
+    path = tmp_path / "m.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow([f.key for f in FIELDS])
+        writer.writerow(["" if record.get(f.key) is None else record[f.key] for f in FIELDS])
+    row = read_workbook(path).rows[0]
+    assert row.values["text.overview"] == "第一段。\n第二段。\n第三段。"
+
+
+def test_formula_results_in_money_cells_read_as_excel_shows_them(tmp_path: Path) -> None:
+    record = zero_record()
+    record["fees.amount"] = 12.3 * 3  # 36.900000000000006, shown by Excel as 36.9
+    record["processing_fee.notice_amount"] = 0.1 + 0.2  # 0.30000000000000004
+    record["processing_fee.notices"] = 1
+    record["processing_fee.collected"] = 0.3
+    row = read_workbook(write_workbook(tmp_path / "f.xlsx", [record])).rows[0]
+    assert row.findings == []
+    assert str(row.values["fees.amount"]) == "36.9"
