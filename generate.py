@@ -274,26 +274,30 @@ def build(
 @app.command("check-template")
 def check_template(
     template: Annotated[
-        Path, typer.Argument(help="要检查的 DOCX 模板", exists=True, dir_okay=False)
-    ] = Path("templates/annual_report.docx"),
+        Path | None,
+        typer.Argument(help="要检查的 DOCX 模板（默认为自带的 templates/annual_report.docx）",
+                       exists=True, dir_okay=False, show_default=False),
+    ] = None,
     workbook: Annotated[
-        Path | None, typer.Option("--workbook", help="同时允许这个总表中的附加列作为变量")
+        Path | None,
+        typer.Option("--workbook", help="总表：模板中用到总表附加列（如“联系人”）时，指定总表以便核对"),
     ] = None,
 ) -> None:
-    """检查模板：标签语法是否正确，用到的变量是否都能由总表提供。
+    """检查模板：标签语法是否正确，用到的变量是否都能由总表提供，并用示例数据试生成一份。
 
-    示例：python generate.py check-template templates/我的模板.docx
+    示例：python generate.py check-template templates/我的模板.docx --workbook input/master.xlsx
     """
-    from annual_report.build import load_checked_template
+    from annual_report.build import DEFAULT_TEMPLATE, load_checked_template
     from annual_report.workbook import read_workbook
 
+    template = template or DEFAULT_TEMPLATE
     try:
         extras = list(read_workbook(workbook).extra_columns) if workbook else []
         compiled = load_checked_template(template, extras)
     except ReportError as error:
         raise fail(error) from None
     out.print(f"[green]模板 {escape(str(template))} 可以使用：共用到 {len(compiled.variables())} 个变量，"
-              "全部能由总表提供。[/]", highlight=False)
+              "全部能由总表提供，示例数据试生成成功。[/]", highlight=False)
 
 
 # --- send command --------------------------------------------------------------------------------

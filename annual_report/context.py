@@ -151,7 +151,7 @@ def _value(row: AgencyRow, key: str, kind: Kind) -> Any:
     if kind is Kind.TEXT:
         return Paragraphs(paragraphs(value))
     if kind in (Kind.MONEY_WAN, Kind.MONEY_YUAN):
-        return format_money(value)
+        return Money(value)
     if kind is Kind.EMAIL:
         return "；".join(value)
     if kind is Kind.DATE:
@@ -219,8 +219,32 @@ def build_context(row: AgencyRow) -> dict[str, Any]:
     return ctx
 
 
+class Money(Decimal):
+    """An amount: a Decimal for comparisons and arithmetic in a template, printed as the report
+    writes it (``12.5``, ``0``; no exponent, no trailing zeros)."""
+
+    def __str__(self) -> str:
+        return format_money(self)
+
+
 def sample_context() -> dict[str, Any]:
     """A context with every model variable present (for template checks and the docs)."""
     row = AgencyRow("总表", 5, "示例机关", {}, {}, {}, {})
     row.values.update({"agency": "示例机关", "year": 2024})
+    return build_context(row)
+
+
+def trial_context() -> dict[str, Any]:
+    """A context typed as a real report's (figures 0, money as :class:`Money`, one paragraph a
+    text), for the trial render that checks a template before a batch."""
+    row = AgencyRow("总表", 5, "示例机关", {}, {}, {}, {})
+    row.values.update({"agency": "示例机关", "year": 2024, "report_date": dt.date(2025, 1, 20),
+                       "email": ["office@example.cn"]})
+    for f in FIELDS:
+        if f.kind is Kind.COUNT:
+            row.values[f.key] = 0
+        elif f.kind.is_figure:
+            row.values[f.key] = Decimal(0)
+        elif f.kind is Kind.TEXT:
+            row.values[f.key] = "示例段落。"
     return build_context(row)

@@ -81,9 +81,25 @@ def core_properties_xml(core: CoreProperties) -> bytes:
     ).encode()
 
 
-def main_document(rels: etree._Element) -> str | None:
-    """The main document part's name, from the package relationships (``_rels/.rels``)."""
-    return _relationship_target(rels, _OFFICE_DOCUMENT_RELS)
+_WORD_MAIN_TYPES = (  # document, macro-enabled document, template, macro-enabled template
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml",
+    "application/vnd.ms-word.document.macroEnabled.main+xml",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.template.main+xml",
+    "application/vnd.ms-word.template.macroEnabledTemplate.main+xml",
+)
+
+
+def main_document(rels: etree._Element, types: etree._Element | None = None) -> str | None:
+    """The main document part's name, from the package relationships (``_rels/.rels``); with
+    ``types`` ([Content_Types].xml), None unless it is a Word document (not a workbook or a
+    presentation, which are zip packages of the same kind)."""
+    main = _relationship_target(rels, _OFFICE_DOCUMENT_RELS)
+    if main is None or types is None:
+        return main
+    for override in types.iter(f"{{{_CT_NS}}}Override"):
+        if override.get("PartName", "").lstrip("/") == main:
+            return main if override.get("ContentType", "") in _WORD_MAIN_TYPES else None
+    return None
 
 
 def templated_parts(types: etree._Element, main: str, members: Container[str]) -> dict[str, str]:

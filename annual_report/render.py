@@ -110,6 +110,10 @@ def _listing(xml_text: str) -> Markup:
     return Markup(text.replace("\n", _BREAK).replace("\t", _TAB))
 
 
+class WholeGroupPrinted(Exception):
+    """A ``{{ }}`` printed a whole group of values (``apps.new``) instead of one of them."""
+
+
 def finalize(value: Any) -> Any:
     """Jinja's ``finalize``: what a printed value becomes before it is escaped.
 
@@ -123,6 +127,8 @@ def finalize(value: Any) -> Any:
         return _listing(str(escape(value)))
     if kind in _PLAIN_TYPES:
         return value
+    if isinstance(value, dict):
+        raise WholeGroupPrinted
     markup = getattr(value, "__html__", None)
     if markup is not None:  # docxtpl RichText/Listing or Markup: already XML
         text = markup()
@@ -274,7 +280,7 @@ class CompiledTemplate:
         except etree.XMLSyntaxError as exc:
             raise TemplateError(not_docx) from exc
 
-        main = main_document(rels)
+        main = main_document(rels, types)
         if main is None or main not in contents:
             raise TemplateError(not_docx)
         where_by_part = templated_parts(types, main, contents)
@@ -375,6 +381,11 @@ class CompiledTemplate:
             text = part.render(context)
         except UndefinedError as exc:
             raise self._undefined_error(part, context, exc) from exc
+        except WholeGroupPrinted as exc:
+            raise RenderError(
+                f"模板 {self.name} 的{part.where}中有一个 {{{{ }}}} 指向一组数据（如 apps.new），"
+                "而不是其中的一项（如 apps.new.total）。请把变量名写完整（变量清单见 docs/template.md）。"
+            ) from exc
         except JinjaTemplateError as exc:
             raise RenderError(
                 f"按模板 {self.name} 生成{part.where}时出错：{exc}。请检查模板中的标签。"

@@ -921,3 +921,39 @@ def test_output_folder_that_is_a_file_and_leftover_staging(three: Path, tmp_path
     staging.mkdir(parents=True)
     build(three, out)
     assert not (out / "2024" / ".pdf-abc123").exists()
+
+
+def test_template_checks_catch_what_would_fail_every_report(tmp_path: Path, three: Path) -> None:
+    # a workbook is a zip package too, but not a Word document
+    code, output = invoke("check-template", str(ROOT / "input" / "master.xlsx"))
+    assert code == 2 and "不是有效的DOCX" in output
+    # a whole group printed instead of one of its values
+    group = tmp_path / "group.docx"
+    rewrite_document_xml(DEFAULT_TEMPLATE, group, "{{ apps.new.total }}", "{{ apps.new }}")
+    code, output = invoke("check-template", str(group))
+    assert code == 2 and "指向一组数据" in output
+    # money compares as a number, as template authors expect
+    compare = tmp_path / "compare.docx"
+    rewrite_document_xml(DEFAULT_TEMPLATE, compare, "{{ fees.amount }}",
+                         "{% if fees.amount > 0 %}{{ fees.amount }}{% else %}无{% endif %}")
+    code, output = invoke("check-template", str(compare))
+    assert code == 0, output
+    assert len(build(three, tmp_path / "out", template=compare).built) == 3
+    # a filter that fails on real values fails the check, not every report
+    failing = tmp_path / "failing.docx"
+    rewrite_document_xml(DEFAULT_TEMPLATE, failing, "{{ agency }}", "{{ agency + 1 }}")
+    code, output = invoke("check-template", str(failing))
+    assert code == 2 and "试生成" in output
+
+
+def test_extra_columns_in_a_template_need_the_workbook_to_be_checked(tmp_path: Path) -> None:
+    workbook = write_workbook(tmp_path / "w.xlsx", [{**record("测试区甲局", 1), "联系人": "张三"}])
+    custom = tmp_path / "custom.docx"
+    rewrite_document_xml(DEFAULT_TEMPLATE, custom, "{{ agency }}", "{{ agency }}（{{ 联系人 }}）")
+    code, output = invoke("check-template", str(custom))
+    assert code == 2 and "--workbook" in output
+    code, output = invoke("check-template", str(custom), "--workbook", str(workbook))
+    assert code == 0, output
+    result = build(workbook, tmp_path / "out", template=custom)
+    assert "测试区甲局（张三）" in body_text(open_docx(tmp_path / "out" / "2024" / "测试区甲局.docx"))
+    assert result.exit_code == 0
