@@ -188,6 +188,7 @@ def print_build_result(result: BuildResult, out_dir: Path) -> None:
         ("PDF 已过期", result.pdf_outdated, "yellow"),
         ("过期文件（总表中已没有这些机关）", result.stale, "yellow"),
         ("手工修改过的报告，已保留", result.kept, "yellow"),
+        ("有错误但仍生成（--allow-invalid）", result.built_invalid, "yellow"),
     ):
         if items:
             out.print(f"[{style}]{title}：{len(items)} 个[/]", highlight=False)

@@ -71,6 +71,7 @@ class BuildResult:
     failed: list[Outcome] = field(default_factory=list)  # rendering or writing failed
     stale: list[Outcome] = field(default_factory=list)  # agency no longer in the workbook
     kept: list[Outcome] = field(default_factory=list)  # edited by hand, nothing to rebuild
+    built_invalid: list[Outcome] = field(default_factory=list)  # built with errors (allowed)
     pdf_built: list[Outcome] = field(default_factory=list)
     pdf_failed: list[Outcome] = field(default_factory=list)
     pdf_outdated: list[Outcome] = field(default_factory=list)  # left from before a rebuild
@@ -390,6 +391,9 @@ def _build_locked(
             )
             manifest.put(entry)
             result.built.append(Outcome(agency, out / rel, message))
+            if not valid:
+                result.built_invalid.append(Outcome(agency, out / rel, (
+                    "总表中这一行有错误，按 --allow-invalid 仍然生成了；这份报告不会被发送")))
             if options.pdf:
                 pdf_wanted.append(entry)
         if options.pdf:

@@ -20,8 +20,8 @@ _EXAMPLES = {
     Kind.TEXT: "段落列表，逐段循环输出",
     Kind.LINE: "空白时用标准标题",
     Kind.COUNT: "0",
-    Kind.MONEY_WAN: "12.5（万元，去掉末尾的 0）",
-    Kind.MONEY_YUAN: "300（元，去掉末尾的 0）",
+    Kind.MONEY_WAN: "12.5（万元，去掉末尾的 0；是数值，可写 {% if fees.amount > 0 %}）",
+    Kind.MONEY_YUAN: "300（元，去掉末尾的 0；是数值，可比较大小）",
 }
 
 _COMPUTED = [

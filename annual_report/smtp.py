@@ -39,7 +39,10 @@ def scrub(text: str, password: str | None) -> str:
 
 def _answer(code: int, message: bytes | str) -> str:
     text = message.decode("utf-8", "replace") if isinstance(message, bytes) else message
-    return f"{code} {' '.join(text.split())}".strip()
+    text = " ".join(text.split())
+    if text.startswith(f"{code} ") or text == str(code):  # some servers repeat the code
+        return text
+    return f"{code} {text}".strip()
 
 
 def _is_loopback(host: str) -> bool:
@@ -162,6 +165,10 @@ class SmtpClient:
 
     def _login(self, smtp: smtplib.SMTP) -> None:
         assert self.user is not None and self._password is not None
+        if not self._password.isascii() or not self.user.isascii():
+            raise MailError(
+                "邮箱账号或密码中含有中文或全角字符，邮件服务器的登录方式不支持。"
+                "请确认输入法处于英文状态；有的邮箱可以改用只含字母和数字的“客户端授权码”。")
         try:
             smtp.login(self.user, self._password)
         except smtplib.SMTPAuthenticationError as exc:

@@ -957,3 +957,12 @@ def test_extra_columns_in_a_template_need_the_workbook_to_be_checked(tmp_path: P
     result = build(workbook, tmp_path / "out", template=custom)
     assert "测试区甲局（张三）" in body_text(open_docx(tmp_path / "out" / "2024" / "测试区甲局.docx"))
     assert result.exit_code == 0
+
+
+def test_allow_invalid_lists_what_it_built_with_errors(tmp_path: Path) -> None:
+    bad = record("测试区错表局", 7)
+    bad["review.upheld"] = bad["review.upheld"] + 1  # R4
+    workbook = write_workbook(tmp_path / "w.xlsx", [bad, record("测试区好局", 8)])
+    result = build(workbook, tmp_path / "out", allow_invalid=True)
+    assert names(result.built) == ["测试区好局", "测试区错表局"]
+    assert names(result.built_invalid) == ["测试区错表局"] and result.exit_code == 0

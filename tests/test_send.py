@@ -898,3 +898,20 @@ def test_script_send_help_runs() -> None:
     for option in ("--smtp", "--security", "--user", "--sender", "--cafile", "--bcc", "--rate",
                    "--dry-run", "--eml-dir", "--subject-template", "--body-template", "--only"):
         assert option in done.stdout
+
+
+def test_a_row_with_errors_now_is_named_not_sent_to_build(office: Office) -> None:
+    rows = [record(OFFICE, ADDRESSES[OFFICE][0]), record(HEALTH, ADDRESSES[HEALTH][0])]
+    rows[1]["review.upheld"] = 2  # R4: parts 2, total 0
+    write_workbook(office.workbook, rows)
+    result = by_agency(send(office, SendSettings(sender=SENDER), dry_run=True))
+    assert result[HEALTH].status is Status.INVALID
+    assert "总表!" in result[HEALTH].detail and "行政复议" in result[HEALTH].detail
+
+
+def test_a_non_ascii_password_is_explained(office: Office, tmp_path: Path,
+                                           certs: Certificates) -> None:
+    with smtp_server("ssl", tmp_path, password="密码", certificates=certs) as server:
+        with pytest.raises(MailError, match="中文或全角字符"):
+            send(office, settings_for(server), password="密码123")
+    assert not server.messages
