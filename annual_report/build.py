@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .check import CheckReport, check_workbook
+from .check import CheckReport, check_workbook, checker_sha256
 from .context import build_context, sample_context, trial_context
 from .errors import InputError, OutputError, ReportError, TemplateError, os_error_words
 from .manifest import Entry, Manifest, load_manifest, save_manifest, year_key
@@ -277,20 +277,34 @@ def build_reports(
 
     ``progress(done, total)`` is called as reports are rendered, ``pdf_progress`` as PDFs are made.
     """
-    report = check_workbook(workbook, options.read, options.previous)
-    rows = _select(report, options.only)
     template_hash = template_sha256(_read_template(options.template))
     if options.out.exists() and not options.out.is_dir():
         raise OutputError(f"输出文件夹 {options.out} 是一个文件，不是文件夹。请用 --out 换一个文件夹名。")
+    # Read before the lock, so that a workbook that cannot be used leaves nothing behind. A row
+    # recorded valid and unchanged since, under the same checking code, is valid without rerunning
+    # its rules (whichever build recorded it).
+    recorded = load_manifest(options.out)
+    checker = checker_sha256()
+
+    def unchanged_and_valid(row: AgencyRow) -> bool:
+        entry = recorded.get(row.agency, row.year)
+        return (not options.force and entry is not None and entry.valid
+                and entry.checker_sha256 == checker and entry.row_sha256 == row.fingerprint())
+
+    report = check_workbook(workbook, options.read, options.previous, unchanged_and_valid)
+    rows = _select(report, options.only)
     busy = OutputError(f"另一个 build 正在写输出文件夹 {options.out}。请等它结束后再运行。")
     with exclusive_folder(options.out, busy):
-        return _build_locked(report, rows, template_hash, options, progress, pdf_progress)
+        manifest = load_manifest(options.out)  # again, under the lock: this is the one written
+        return _build_locked(report, rows, template_hash, manifest, options, progress,
+                             pdf_progress)
 
 
 def _build_locked(
     report: CheckReport,
     rows: list[AgencyRow],
     template_hash: str,
+    manifest: Manifest,
     options: BuildOptions,
     progress: Progress | None,
     pdf_progress: Progress | None,
@@ -299,7 +313,7 @@ def _build_locked(
     result = BuildResult(report)
     out = options.out
     remove_leftovers(out)  # temporary files of a run that was killed mid-write
-    manifest = load_manifest(out)
+    checker = checker_sha256()
     stems = _file_stems(report.rows, manifest)
     duplicated = _duplicated(report)
     jobs: list[_Job] = []
@@ -329,6 +343,8 @@ def _build_locked(
         if entry is not None and unchanged and current == entry.sha256:
             if entry.edited_sha256 is not None:  # the hand edit was undone
                 entry.edited_sha256, manifest_changed = None, True
+            if valid and entry.checker_sha256 != checker:  # checked again, by this code
+                entry.checker_sha256, manifest_changed = checker, True
             result.skipped.append(Outcome(row.agency, target))
             if options.pdf and not _pdf_intact(entry, out):
                 pdf_wanted.append(entry)
@@ -388,6 +404,7 @@ def _build_locked(
                 template_sha256=template_hash, valid=valid, built_at=built_at,
                 pdf=old.pdf if keep_pdf and old else None,
                 pdf_sha256=old.pdf_sha256 if keep_pdf and old else None,
+                checker_sha256=checker if valid else None,
             )
             manifest.put(entry)
             result.built.append(Outcome(agency, out / rel, message))

@@ -40,6 +40,7 @@ class Entry:
     pdf: str | None = None
     pdf_sha256: str | None = None
     edited_sha256: str | None = None  # the DOCX as changed by hand after the build, kept
+    checker_sha256: str | None = None  # the checking code that found the row valid
 
     @property
     def current_sha256(self) -> str:

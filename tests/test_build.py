@@ -966,3 +966,33 @@ def test_allow_invalid_lists_what_it_built_with_errors(tmp_path: Path) -> None:
     result = build(workbook, tmp_path / "out", allow_invalid=True)
     assert names(result.built) == ["测试区好局", "测试区错表局"]
     assert names(result.built_invalid) == ["测试区错表局"] and result.exit_code == 0
+
+
+def test_rerun_does_not_recheck_rows_known_valid_under_the_same_code(
+    three: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import annual_report.build as build_module
+    import annual_report.check as check_module
+
+    out = tmp_path / "out"
+    build(three, out)
+    checked: list[str] = []
+    real = check_module.check_row
+
+    def counting(row: Any, previous: Any = None) -> Any:
+        checked.append(row.agency)
+        return real(row, previous)
+
+    monkeypatch.setattr(check_module, "check_row", counting)
+    assert len(build(three, out).skipped) == 3 and checked == []
+    corrected = [record(a, n) for n, a in enumerate(AGENCIES)]
+    corrected[1]["text.other"] = "更正。"
+    write_workbook(three, corrected)
+    assert names(build(three, out).built) == ["测试区乙局"] and checked == ["测试区乙局"]
+    checked.clear()
+    # new checking code: every row is checked again, and recorded under the new code
+    monkeypatch.setattr(build_module, "checker_sha256", lambda: "new code")
+    assert len(build(three, out).skipped) == 3 and sorted(checked) == sorted(AGENCIES)
+    checked.clear()
+    assert len(build(three, out).skipped) == 3 and checked == []
+    assert len(build(three, out, force=True).built) == 3 and sorted(checked) == sorted(AGENCIES)
