@@ -251,7 +251,8 @@ def build(
     )
     try:
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                      TimeRemainingColumn(), console=err, transient=True) as bar:
+                      TimeRemainingColumn(), console=err, transient=True,
+                      disable=not err.is_terminal) as bar:
             docx_task = bar.add_task("生成报告", total=None, visible=False)
             pdf_task = bar.add_task("转换 PDF", total=None, visible=False)
 
@@ -450,7 +451,7 @@ def send(
     verb = "正在写入" if dry_run else "正在发送"
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=err, transient=True,
-                  disable=not plan.outgoing) as progress:
+                  disable=not plan.outgoing or not err.is_terminal) as progress:
         task = progress.add_task(verb, total=len(plan.outgoing))
 
         def done(result: AgencyResult) -> None:
