@@ -764,7 +764,9 @@ SECTION_BODY: dict[str, Callable[[], list[Element]]] = {
         *subheading("improvements"),
         *text_loop("text.improvements"),
     ],
-    "other": lambda: [*text_loop("text.other"), paragraph(var("summary.processing_fee"))],
+    # keep_next: the signature below never stands alone on the last page
+    "other": lambda: [*text_loop("text.other"),
+                      paragraph(var("summary.processing_fee"), keep_next=True)],
 }
 
 
@@ -796,7 +798,7 @@ def document_xml(footer_rel: str) -> Element:
     for section in form.SECTIONS:
         body.append(paragraph(var(f"heading.{section.id}"), S_HEADING))
         body.extend(SECTION_BODY[section.id]())
-    body.append(paragraph(var("agency"), S_SIGNATURE, space_before=2 * LINE_EXACT))
+    body.append(paragraph(var("agency"), S_SIGNATURE, keep_next=True, space_before=2 * LINE_EXACT))
     body.append(paragraph(var("report_date"), S_SIGNATURE))
     body.append(section_properties(footer_rel))
     return el("w:document", None, body, nsmap={"w": NS["w"], "r": NS["r"]})
