@@ -7,9 +7,7 @@ The arithmetic rules are computed here directly from the read values, not throug
 from __future__ import annotations
 
 import difflib
-import importlib.util
 import re
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
@@ -25,6 +23,7 @@ from annual_report.form import (
     RESULT_ROWS,
 )
 from annual_report.workbook import AgencyRow, Workbook, read_workbook
+from conftest import load_tool
 
 ROOT = Path(__file__).resolve().parent.parent
 THIS_YEAR = ROOT / "input" / "master.xlsx"
@@ -43,18 +42,9 @@ FEE_AGENCIES = {"西安市自然资源和规划局樊川分局", "西安市樊�
 EXPECTED_TEXTS = ("text.overview", "text.proactive", "text.problems", "text.improvements")
 
 
-def _load_script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("make_sample", ROOT / "tools" / "make_sample.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while the class is built
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def script() -> ModuleType:
-    return _load_script()
+    return load_tool("make_sample")
 
 
 @pytest.fixture(scope="module")

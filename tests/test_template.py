@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import importlib.util
 import io
 import re
 import shutil
 import subprocess
-import sys
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -37,6 +35,7 @@ from lxml import etree
 from annual_report import form
 from annual_report.context import Paragraphs, sample_context
 from annual_report.render import CompiledTemplate, CoreProperties
+from conftest import load_tool
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "templates" / "annual_report.docx"
@@ -139,18 +138,9 @@ APPEAL_PART_LABELS = ["结果维持", "结果纠正", "其他结果", "尚未审
 # --- Helpers -------------------------------------------------------------------------------------
 
 
-def load_script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("make_template", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses resolve their module while the file executes
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def script() -> ModuleType:
-    return load_script()
+    return load_tool("make_template")
 
 
 @pytest.fixture(scope="module")
