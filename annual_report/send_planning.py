@@ -84,15 +84,15 @@ def _select(workbook: Workbook, only: Sequence[str] | None) -> list[AgencyRow]:
 
 
 def _report_problem(row: AgencyRow, entry: Entry | None, out: Path) -> tuple[Status, str] | None:
-    if entry is None:
-        return Status.NOT_BUILT, "尚未生成报告，请先运行 build"
-    changed = entry.row_sha256 != row.fingerprint()
+    changed = entry is None or entry.row_sha256 != row.fingerprint()
     errors = [f for f in check_row(row) if f.is_error] if changed or row.has_errors else []
     if errors:
         first = errors[0]
         return Status.INVALID, (
             f"该单位数据有错误（如 {first.cell}：{first.message}），报告不能发送；"
             "请改正总表后重新运行 build")
+    if entry is None:
+        return Status.NOT_BUILT, "尚未生成报告，请先运行 build"
     if not entry.valid:
         return Status.INVALID, "该单位的报告是带着错误生成的（--allow-invalid），不能发送；请改正总表后重新运行 build"
     if changed:
