@@ -5,11 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import random
 import zipfile
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import openpyxl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from annual_report.blank import FIRST_DATA_ROW, write_workbook
 from annual_report.errors import InputError
@@ -343,3 +346,25 @@ def test_formula_results_in_money_cells_read_as_excel_shows_them(tmp_path: Path)
     row = read_workbook(write_workbook(tmp_path / "f.xlsx", [record])).rows[0]
     assert row.findings == []
     assert str(row.values["fees.amount"]) == "36.9"
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**32), text=st.text(
+    alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc", "Zl", "Zp"),
+                           exclude_characters="_"),
+    min_size=1, max_size=60).filter(lambda t: t.strip()),
+    amount=st.decimals(min_value=0, max_value=10**6, places=4))
+def test_any_consistent_record_round_trips_through_the_blank_workbook(
+    tmp_path_factory: pytest.TempPathFactory, seed: int, text: str, amount: Decimal
+) -> None:
+    record = fill_consistent(zero_record(), random.Random(seed))
+    record["text.overview"] = text
+    record["fees.amount"] = amount
+    folder = tmp_path_factory.mktemp("rt")
+    row = read_workbook(write_workbook(folder / "rt.xlsx", [record])).rows[0]
+    assert [f for f in row.findings if f.is_error] == []
+    for key, value in record.items():
+        if key.startswith(("apps.", "review.", "suit_")):
+            assert row.values[key] == value, key
+    assert row.values["fees.amount"] == amount
+    assert row.values["text.overview"] == text.strip()
