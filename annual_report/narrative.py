@@ -664,13 +664,36 @@ def _check_w4(row: AgencyRow) -> Iterator[Finding]:
 # --- entry point ----------------------------------------------------------------------------------
 
 
+_NO_APPLICATIONS = re.compile(
+    r"(?:未|没有|尚未)(?:收到|接到|受理|收到过)[^，,。；;：:]{0,12}?申请(?!人)"
+)
+
+
+def _check_no_applications(row: AgencyRow) -> Iterator[Finding]:
+    """W5 (this project's): the text says no application came in, table 三 has some."""
+    new, carried_in = row.figure("apps.new.total"), row.figure("apps.carried_in.total")
+    if not new and not carried_in:
+        return
+    for key, _header, _section, _expected in TEXT_FIELDS:
+        for sentence in _SENTENCE_END.split(_text(row, key)):
+            m = _NO_APPLICATIONS.search(sentence)
+            if m and "复议" not in sentence and "诉讼" not in sentence:
+                yield row.finding(
+                    key, "W5",
+                    f"正文说「{m.group()}」，但表三“本年新收”总计为 {_show(new or 0)}、"
+                    f"“上年结转”总计为 {_show(carried_in or 0)}。请核对正文或表三。",
+                    warning=True)
+                return
+
+
 def check_narrative(row: AgencyRow, previous: AgencyRow | None = None) -> Iterator[Finding]:
-    """Findings of R7 (errors), W3 and W4 (warnings) for one agency's narrative.
+    """Findings of R7 (errors), W3, W4 and W5 (warnings) for one agency's narrative.
 
     ``previous`` is the same agency's row of last year's workbook (for the W3 repetition check).
     """
     yield from _check_empty(row)
     yield from _check_r7(row)
     yield from _check_w4(row)
+    yield from _check_no_applications(row)
     if previous is not None:
         yield from _check_repeated(row, previous)

@@ -668,3 +668,30 @@ def test_pathological_text_does_not_backtrack() -> None:
     # Not a speed target (bench/bench_check.py measures speed): catastrophic backtracking would
     # take minutes here, so a bound this loose only catches a regex that blows up.
     assert time.perf_counter() - start < 30.0
+
+
+@pytest.mark.parametrize(("text", "warned"), [
+    ("全年未收到政府信息公开申请。", True),
+    ("2024年，本机关没有收到依申请公开的申请。", True),
+    ("本年度尚未受理政府信息公开申请。", True),
+    ("对逾期未补正的申请人，依法告知。", False),
+    ("全年未收到政府信息公开类行政复议申请。", False),
+    ("全年共收到政府信息公开申请3件。", False),
+])
+def test_w5_text_says_no_application_while_table_has_some(text: str, warned: bool) -> None:
+    from factories import make_row as make_full_row
+    from factories import zero_record
+
+    record = zero_record()
+    for col in ("natural", "total"):
+        record[f"apps.new.{col}"] = 3
+        record[f"apps.granted.{col}"] = 3
+        record[f"apps.results_total.{col}"] = 3
+    record["text.proactive"] = text
+    found = [f for f in check_narrative(make_full_row(record)) if f.rule == "W5"]
+    assert bool(found) is warned, found
+    if warned:
+        assert not found[0].is_error and "本年新收”总计为 3" in found[0].message
+    record.update({f"apps.{r}.{c}": 0 for r in ("new", "granted", "results_total")
+                   for c in ("natural", "total")})
+    assert not [f for f in check_narrative(make_full_row(record)) if f.rule == "W5"]
