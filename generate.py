@@ -329,9 +329,14 @@ def _ask_password(user: str) -> str:
     from annual_report.errors import MailError
     from annual_report.send_settings import PASSWORD_ENV
 
+    question = f"请输入 {user} 的邮箱密码（输入时不显示）"
     try:
-        value = typer.prompt(f"请输入 {user} 的邮箱密码（输入时不显示）", hide_input=True,
-                             default="", show_default=False)
+        if sys.stdin.isatty():
+            value = typer.prompt(question, hide_input=True, default="", show_default=False)
+        else:  # piped in: nothing is echoed, and getpass would only warn (in English)
+            err.print(question + "：", end="", highlight=False)
+            value = sys.stdin.readline().rstrip("\r\n")
+            err.print()
     except (typer.Abort, EOFError):
         value = ""
     if not value:

@@ -819,6 +819,15 @@ def test_cli_prompts_for_the_password_when_it_is_not_in_the_environment(
         assert len(server.messages) == 1
         no_input = cli(office, "--only", HEALTH, password=None, input="")
         assert no_input.exit_code == 2 and "SMTP_PASSWORD" in no_input.stderr
+        # the real program with the password piped in: no terminal, so no getpass warning
+        env = {k: v for k, v in os.environ.items() if k != "SMTP_PASSWORD"}
+        piped = subprocess.run(
+            [sys.executable, str(ROOT / "generate.py"), "send", str(office.workbook), "--out",
+             str(office.out), "--only", EDUCATION], cwd=tmp_path, env=env, input=PASSWORD + "\n",
+            capture_output=True, text=True, timeout=120, check=False)
+        assert piped.returncode == 0, piped.stderr
+        assert "Warning" not in piped.stderr and PASSWORD not in piped.stdout + piped.stderr
+        assert len(server.messages) == 2
     assert PASSWORD not in result.stdout + result.stderr
 
 
