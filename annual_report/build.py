@@ -37,6 +37,8 @@ from .workbook import AgencyRow, ReadOptions
 
 DEFAULT_TEMPLATE = Path(__file__).resolve().parent.parent / "templates" / "annual_report.docx"
 PARALLEL_THRESHOLD = 16  # fewer reports than this are rendered in-process
+# fork: workers inherit the compiled template and the rows; spawn (Windows) pickles them once.
+START_METHOD = "fork" if os.name == "posix" else "spawn"
 
 Progress = Callable[[int, int], None]
 
@@ -230,7 +232,7 @@ def _run_jobs(
             if progress:
                 progress(done, len(jobs))
         return
-    context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
+    context = multiprocessing.get_context(START_METHOD)
     size = max(1, min(32, len(jobs) // (workers * 8)))
     batches = [jobs[i:i + size] for i in range(0, len(jobs), size)]
     pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_init_process,

@@ -996,3 +996,15 @@ def test_rerun_does_not_recheck_rows_known_valid_under_the_same_code(
     checked.clear()
     assert len(build(three, out).skipped) == 3 and checked == []
     assert len(build(three, out, force=True).built) == 3 and sorted(checked) == sorted(AGENCIES)
+
+
+def test_spawned_workers_give_the_same_reports(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Windows has no fork: workers are spawned and get the template and rows pickled."""
+    import annual_report.build as build_module
+
+    workbook = write_workbook(tmp_path / "w.xlsx", district_records(20))
+    build(workbook, tmp_path / "serial", jobs=1)
+    monkeypatch.setattr(build_module, "START_METHOD", "spawn")
+    result = build(workbook, tmp_path / "spawned", jobs=2)
+    assert len(result.built) == 20 and result.exit_code == 0
+    assert docx_files(tmp_path / "serial") == docx_files(tmp_path / "spawned")
