@@ -21,7 +21,7 @@ from typing import Any
 
 from .check import CheckReport, check_workbook, checker_sha256
 from .context import build_context, sample_context, trial_context
-from .errors import InputError, OutputError, ReportError, TemplateError, os_error_words
+from .errors import InputError, OutputError, ReportError, TemplateError
 from .manifest import Entry, Manifest, load_manifest, save_manifest, year_key
 from .outputs import (
     atomic_write_bytes,
@@ -31,7 +31,7 @@ from .outputs import (
     sha256_file,
     unique_stems,
 )
-from .render import CompiledTemplate, CoreProperties, template_sha256
+from .render import CompiledTemplate, CoreProperties, read_template, template_sha256
 from .values import clean_line
 from .workbook import AgencyRow, ReadOptions
 
@@ -260,15 +260,6 @@ WORKER_DIED = "生成进程意外退出（可能是内存不足或被结束）�
 # --- the batch --------------------------------------------------------------------------------
 
 
-def _read_template(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError as exc:
-        raise TemplateError(f"找不到模板文件 {path}：请检查路径和文件名。") from exc
-    except OSError as exc:
-        raise TemplateError(f"无法读取模板文件 {path}：{os_error_words(exc)}。") from exc
-
-
 def build_reports(
     workbook: Path,
     options: BuildOptions,
@@ -279,7 +270,7 @@ def build_reports(
 
     ``progress(done, total)`` is called as reports are rendered, ``pdf_progress`` as PDFs are made.
     """
-    template_hash = template_sha256(_read_template(options.template))
+    template_hash = template_sha256(read_template(options.template))
     if options.out.exists() and not options.out.is_dir():
         raise OutputError(f"输出文件夹 {options.out} 是一个文件，不是文件夹。请用 --out 换一个文件夹名。")
     # Read before the lock, so that a workbook that cannot be used leaves nothing behind. A row
@@ -445,13 +436,10 @@ def _file_stems(rows: list[AgencyRow], manifest: Manifest) -> dict[tuple[str, st
 
 def _duplicated(report: CheckReport) -> dict[str, str]:
     """Agency names on more than one row -> why none of those rows is built or sent."""
-    rows_of: dict[str, list[int]] = {}
-    for row in report.rows:
-        rows_of.setdefault(row.agency, []).append(row.row)
     return {
         name: (f"总表中有 {len(numbers)} 行都是这个机关（第 {'、'.join(map(str, numbers))} 行）："
                "请删除或合并重复的行后再生成。")
-        for name, numbers in rows_of.items() if len(numbers) > 1
+        for name, numbers in report.workbook.duplicates().items()
     }
 
 

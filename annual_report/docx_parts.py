@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import re
 from collections.abc import Container, Iterator, Sequence
 from dataclasses import dataclass
 
 from lxml import etree
 
+from .values import XML_ILLEGAL
+
 XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 CONTENT_TYPES = "[Content_Types].xml"
 PACKAGE_RELS = "_rels/.rels"
 

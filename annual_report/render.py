@@ -55,7 +55,6 @@ from .docx_parts import (
     CONTENT_TYPES,
     PACKAGE_RELS,
     XML_DECLARATION,
-    XML_ILLEGAL,
     CoreProperties,
     core_properties_xml,
     ensure_core_part,
@@ -66,6 +65,7 @@ from .docxzip import PreparedZip, read_members
 from .errors import RenderError, TemplateError, os_error_words
 from .template_errors import syntax_error
 from .template_vars import VarPath, analyse, has_path
+from .values import XML_ILLEGAL
 
 __all__ = [
     "RENDERER_VERSION",
@@ -94,6 +94,18 @@ _TAG_START = re.compile(r"\{[{%#]|\{_\{|\}_\}|\{_%|%_\}")
 _TABLE_TAGS = re.compile(r"\{%-?\s*(?:tc|hm|colspan)\b|\{\{-?\s*tc\b")
 _LOOP_TAG = re.compile(r"\{%-?\s*(?:tr|tc|p|r)?\s*for\b")
 _LITERAL_BRACES = (("{_{", "{{"), ("}_}", "}}"), ("{_%", "{%"), ("%_}", "%}"))
+
+
+def read_template(path: Path) -> bytes:
+    """A template file's bytes; :class:`TemplateError` in Chinese when it cannot be read."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError as exc:
+        raise TemplateError(f"找不到模板文件 {path}：请检查路径和文件名。") from exc
+    except IsADirectoryError as exc:
+        raise TemplateError(f"模板 {path} 是一个文件夹，请指定 .docx 模板文件。") from exc
+    except OSError as exc:
+        raise TemplateError(f"无法读取模板文件 {path}：{os_error_words(exc)}。") from exc
 
 
 def template_sha256(data: bytes) -> str:
@@ -250,15 +262,7 @@ class CompiledTemplate:
     @classmethod
     def load(cls, path: Path) -> CompiledTemplate:
         """Read and compile a template file; :class:`TemplateError` says what is wrong with it."""
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError as exc:
-            raise TemplateError(f"找不到模板文件 {path}：请检查路径和文件名。") from exc
-        except IsADirectoryError as exc:
-            raise TemplateError(f"模板 {path} 是一个文件夹，请指定 .docx 模板文件。") from exc
-        except OSError as exc:
-            raise TemplateError(f"无法读取模板文件 {path}：{os_error_words(exc)}。") from exc
-        return cls.from_bytes(data, path.name)
+        return cls.from_bytes(read_template(path), path.name)
 
     @classmethod
     def from_bytes(cls, data: bytes, name: str = "template.docx") -> CompiledTemplate:

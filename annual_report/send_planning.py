@@ -8,7 +8,6 @@ office has to fix first (no or bad e-mail address, report not built, not current
 from __future__ import annotations
 
 import difflib
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -151,13 +150,13 @@ def plan_sends(workbook: Workbook, out: Path, settings: SendSettings, *,
     manifest = load_manifest(out)
     log = SendLog.load(out / LOG_NAME)
     rows = _select(workbook, only)
-    counts = Counter(r.agency for r in workbook.rows)
+    duplicates = workbook.duplicates()
     outgoing: list[Outgoing] = []
     results: list[AgencyResult] = []
     for row in rows:
         entry = manifest.get(row.agency, row.year)
-        duplicate = (Status.INVALID, f"总表中有 {counts[row.agency]} 行都是这个机关：请删除或合并重复的行，"
-                     "重新运行 build 后再发送") if counts[row.agency] > 1 else None
+        duplicate = (Status.INVALID, f"总表中有 {len(duplicates[row.agency])} 行都是这个机关：请删除或"
+                     "合并重复的行，重新运行 build 后再发送") if row.agency in duplicates else None
         problems = [p for p in (duplicate, _email_problem(row), _report_problem(row, entry, out))
                     if p]
         addresses = _unique(row.values.get("email") or [])

@@ -14,7 +14,7 @@ _THOUSANDS = re.compile(r"^[+]?\d{1,3}(,\d{3})+(\.\d+)?$")
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 _PLACEHOLDERS = {"/", "-", "—", "——", "－", "无", "空", "null", "none", "n/a", "na", "×", "x"}
 # Characters XML 1.0 forbids; they cannot be written to a DOCX.
-_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _EMAIL = re.compile(r"^[^@\s;,，；]+@[^@\s;,，；]+\.[^@\s;,，；]+$")
 _EMAIL_SPLIT = re.compile(r"[;,，；、\s]+")
 
@@ -138,7 +138,7 @@ def clean_text(raw: object) -> str:
     if isinstance(raw, float) and raw.is_integer():
         raw = int(raw)
     text = str(raw).replace("\r\n", "\n").replace("\r", "\n")
-    return _XML_ILLEGAL.sub("", text).strip()
+    return XML_ILLEGAL.sub("", text).strip()
 
 
 def clean_line(raw: object) -> str:

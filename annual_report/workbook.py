@@ -103,6 +103,11 @@ class Workbook:
     def by_agency(self) -> dict[str, AgencyRow]:
         return {r.agency: r for r in self.rows}
 
+    def duplicates(self) -> dict[str, list[int]]:
+        """Agency names given on more than one row -> those sheet rows."""
+        return {name: numbers for name, numbers in _rows_by_name(self.rows).items()
+                if len(numbers) > 1}
+
 
 @dataclass(frozen=True)
 class ReadOptions:
@@ -260,18 +265,23 @@ def read_workbook(path: Path | str, options: ReadOptions | None = None) -> Workb
     return Workbook(path, sheet, columns, layout.extra_columns, layout.header_row, rows, findings)
 
 
-def _flag_duplicates(rows: list[AgencyRow]) -> None:
-    first: dict[str, AgencyRow] = {}
+def _rows_by_name(rows: list[AgencyRow]) -> dict[str, list[int]]:
+    """机关全称 -> the sheet rows giving it (rows without a name are left out)."""
+    found: dict[str, list[int]] = {}
     for row in rows:
-        if "agency" not in row.values:
-            continue
-        name = row.agency
-        if name in first:
+        if "agency" in row.values:
+            found.setdefault(row.agency, []).append(row.row)
+    return found
+
+
+def _flag_duplicates(rows: list[AgencyRow]) -> None:
+    first = {name: numbers[0] for name, numbers in _rows_by_name(rows).items()}
+    for row in rows:
+        if "agency" in row.values and first[row.agency] != row.row:
             row.findings.append(row.finding(
                 "agency", "DUPLICATE",
-                f"机关全称「{name}」与第 {first[name].row} 行重复；每个机关只能占一行，请删除或合并重复行。"))
-        else:
-            first[name] = row
+                f"机关全称「{row.agency}」与第 {first[row.agency]} 行重复；每个机关只能占一行，"
+                "请删除或合并重复行。"))
 
 
 def _flag_formulas(path: Path, sheet: str, rows: list[AgencyRow]) -> None:
