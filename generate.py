@@ -21,9 +21,9 @@ from annual_report.cli_chinese import speak_chinese
 from annual_report.errors import ReportError
 
 if TYPE_CHECKING:
-    from annual_report.build import BuildResult
-    from annual_report.check import CheckReport
-    from annual_report.send_results import AgencyResult
+    from annual_report.checks.run import CheckReport
+    from annual_report.mail.results import AgencyResult
+    from annual_report.report.build import BuildResult
 
 speak_chinese()
 
@@ -84,7 +84,7 @@ def init(
 
     示例：python generate.py init 2024年总表.xlsx
     """
-    from annual_report.blank import write_workbook
+    from annual_report.workbook.blank import write_workbook
 
     if path.exists() and not force:
         err.print(f"[bold red]错误：[/]{escape(str(path))} 已存在，未覆盖。换一个文件名，或加 --force 覆盖。")
@@ -142,9 +142,9 @@ def check(
 
     示例：python generate.py check input/master.xlsx --annotate 总表-批注.xlsx
     """
-    from annual_report.annotate import write_annotated
-    from annual_report.check import check_workbook
-    from annual_report.workbook import ReadOptions
+    from annual_report.checks.annotate import write_annotated
+    from annual_report.checks.run import check_workbook
+    from annual_report.workbook.rows import ReadOptions
 
     inputs = [p.resolve() for p in (workbook, previous) if p is not None]
     outputs = [p for p in (json_path, annotate) if p is not None and p != Path("-")]
@@ -241,8 +241,8 @@ def build(
         TimeRemainingColumn,
     )
 
-    from annual_report.build import DEFAULT_TEMPLATE, BuildOptions, build_reports
-    from annual_report.workbook import ReadOptions
+    from annual_report.report.build import DEFAULT_TEMPLATE, BuildOptions, build_reports
+    from annual_report.workbook.rows import ReadOptions
 
     options = BuildOptions(
         out=out_dir, template=template or DEFAULT_TEMPLATE, only=tuple(only or ()), force=force,
@@ -289,8 +289,8 @@ def check_template(
 
     示例：python generate.py check-template templates/我的模板.docx --workbook input/master.xlsx
     """
-    from annual_report.build import DEFAULT_TEMPLATE, load_checked_template
-    from annual_report.workbook import read_workbook
+    from annual_report.report.build import DEFAULT_TEMPLATE, load_checked_template
+    from annual_report.workbook.rows import read_workbook
 
     template = template or DEFAULT_TEMPLATE
     try:
@@ -315,7 +315,7 @@ _SEND_STYLE = {
 
 def _send_fail(error: Exception, password: str | None) -> typer.Exit:
     """Print a fatal send error without the password and return the exit to raise."""
-    from annual_report.smtp import scrub
+    from annual_report.mail.smtp import scrub
 
     if isinstance(error, ReportError):
         text, code = str(error), error.exit_code
@@ -327,7 +327,7 @@ def _send_fail(error: Exception, password: str | None) -> typer.Exit:
 
 def _ask_password(user: str) -> str:
     from annual_report.errors import MailError
-    from annual_report.send_settings import PASSWORD_ENV
+    from annual_report.mail.settings import PASSWORD_ENV
 
     question = f"请输入 {user} 的邮箱密码（输入时不显示）"
     try:
@@ -350,7 +350,7 @@ def _ask_password(user: str) -> str:
 def _print_send_summary(result: Any, interrupted: bool = False) -> None:
     from rich.table import Table
 
-    from annual_report.send_results import Status
+    from annual_report.mail.results import Status
 
     title = "试运行结果（没有发送任何邮件）" if result.dry_run else "发送结果"
     table = Table(title=title, show_lines=False, title_justify="left")
@@ -427,11 +427,11 @@ def send(
 
     示例：python generate.py send --smtp smtp.example.gov.cn:465 --user gov@example.cn
     """
-    from annual_report import send as sending
     from annual_report.errors import MailError
-    from annual_report.send_planning import plan_sends
-    from annual_report.send_settings import CONFIG_NAME, PASSWORD_ENV, resolve_settings
-    from annual_report.workbook import read_workbook
+    from annual_report.mail import send as sending
+    from annual_report.mail.planning import plan_sends
+    from annual_report.mail.settings import CONFIG_NAME, PASSWORD_ENV, resolve_settings
+    from annual_report.workbook.rows import read_workbook
 
     password = os.environ.get(PASSWORD_ENV) or None
     options: dict[str, Any] = {

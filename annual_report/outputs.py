@@ -54,7 +54,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 
 
 TEMP_PREFIX, TEMP_SUFFIX = ".~", ".tmp"
-PDF_STAGING_PREFIX = ".pdf-"  # annual_report.pdf stages conversions in such a folder
+PDF_STAGING_PREFIX = ".pdf-"  # annual_report.report.pdf stages conversions in such a folder
 
 
 def remove_leftovers(folder: Path) -> int:

@@ -25,9 +25,9 @@ from common import OUT, peak_kib, timed, workbook
 def baseline_seconds_per_report(count: int) -> float:
     from docxtpl import DocxTemplate
 
-    from annual_report.build import DEFAULT_TEMPLATE
-    from annual_report.context import build_context
-    from annual_report.workbook import read_workbook
+    from annual_report.report.build import DEFAULT_TEMPLATE
+    from annual_report.report.context import build_context
+    from annual_report.workbook.rows import read_workbook
 
     rows = read_workbook(workbook(1000)).rows[:count]
     contexts = [build_context(r) for r in rows]

@@ -16,8 +16,8 @@ import tempfile
 import time
 from common import OUT, workbook  # first: it puts the repository on sys.path
 
-from annual_report.build import BuildOptions, build_reports
-from annual_report.pdf import require_soffice
+from annual_report.report.build import BuildOptions, build_reports
+from annual_report.report.pdf import require_soffice
 
 
 def main() -> None:

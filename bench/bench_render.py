@@ -27,10 +27,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import docx  # noqa: E402
 from docxtpl import DocxTemplate  # noqa: E402
 
-from annual_report import docxzip  # noqa: E402
-from annual_report.context import Paragraphs, sample_context  # noqa: E402
-from annual_report.form import APP_COLUMNS, APP_ROWS, SECTIONS  # noqa: E402
-from annual_report.render import CompiledTemplate, CoreProperties, check_xml  # noqa: E402
+from annual_report.format.model import APP_COLUMNS, APP_ROWS, SECTIONS  # noqa: E402
+from annual_report.report import docxzip  # noqa: E402
+from annual_report.report.context import Paragraphs, sample_context  # noqa: E402
+from annual_report.report.render import CompiledTemplate, CoreProperties, check_xml  # noqa: E402
 
 PROJECT = Path(__file__).resolve().parent.parent
 REAL_TEMPLATE = PROJECT / "templates" / "annual_report.docx"

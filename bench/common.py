@@ -26,8 +26,8 @@ print("MAXRSS", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
 
 def workbook(count: int) -> Path:
     """A consistent workbook of ``count`` agencies (made once, kept in bench/out/)."""
-    from annual_report.blank import write_workbook
-    from annual_report.synthetic import district_records
+    from annual_report.format.synthetic import district_records
+    from annual_report.workbook.blank import write_workbook
 
     path = OUT / f"bench-{count}.xlsx"
     if not path.exists():

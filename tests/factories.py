@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from annual_report.form import FIELDS
-from annual_report.synthetic import fill_consistent, zero_record
-from annual_report.workbook import AgencyRow, ReadOptions, parse_row
+from annual_report.format.model import FIELDS
+from annual_report.format.synthetic import fill_consistent, zero_record
+from annual_report.workbook.rows import AgencyRow, ReadOptions, parse_row
 
 COLUMNS = {f.key: i for i, f in enumerate(FIELDS)}
 

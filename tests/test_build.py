@@ -1,7 +1,7 @@
 """`build`: the seed reproduced, every figure in its official cell, hostile data, safe re-runs, CLI.
 
 Every test reads the written DOCX files back (python-docx, zipfile) and asserts on their content;
-the expected table positions are computed from :mod:`annual_report.form` (the format model) and
+the expected table positions are computed from :mod:`annual_report.format.model` (the format model) and
 the national layout (three header rows and three label columns in table 三, one data row in 四).
 """
 
@@ -30,13 +30,13 @@ from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 from typer.testing import CliRunner
 
-from annual_report import form
-from annual_report.blank import write_workbook
-from annual_report.build import DEFAULT_TEMPLATE, BuildOptions, BuildResult, build_reports
-from annual_report.render import CompiledTemplate
-from annual_report.sheets import load_grids
-from annual_report.synthetic import district_records
-from annual_report.workbook import read_workbook
+from annual_report.format import model as form
+from annual_report.format.synthetic import district_records
+from annual_report.report.build import DEFAULT_TEMPLATE, BuildOptions, BuildResult, build_reports
+from annual_report.report.render import CompiledTemplate
+from annual_report.workbook.blank import write_workbook
+from annual_report.workbook.rows import read_workbook
+from annual_report.workbook.sheets import load_grids
 from conftest import ROOT
 from factories import fill_consistent, zero_record
 from generate import app
@@ -823,7 +823,7 @@ def test_jobs_2_gives_the_same_files_as_jobs_1(tmp_path: Path) -> None:
 def test_interrupted_build_keeps_what_was_built_and_cleans_up(
     three: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import annual_report.build as build_module
+    import annual_report.report.build as build_module
 
     out = tmp_path / "out"
     real = build_module._render_one
@@ -888,7 +888,7 @@ def test_one_output_folder_holds_many_years(tmp_path: Path) -> None:
 def test_a_worker_that_dies_fails_its_reports_instead_of_hanging(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import annual_report.build as build_module
+    import annual_report.report.build as build_module
 
     real = build_module._render_one
 
@@ -971,8 +971,8 @@ def test_allow_invalid_lists_what_it_built_with_errors(tmp_path: Path) -> None:
 def test_rerun_does_not_recheck_rows_known_valid_under_the_same_code(
     three: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import annual_report.build as build_module
-    import annual_report.check as check_module
+    import annual_report.checks.run as check_module
+    import annual_report.report.build as build_module
 
     out = tmp_path / "out"
     build(three, out)
@@ -1000,7 +1000,7 @@ def test_rerun_does_not_recheck_rows_known_valid_under_the_same_code(
 
 def test_spawned_workers_give_the_same_reports(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Windows has no fork: workers are spawned and get the template and rows pickled."""
-    import annual_report.build as build_module
+    import annual_report.report.build as build_module
 
     workbook = write_workbook(tmp_path / "w.xlsx", district_records(20))
     build(workbook, tmp_path / "serial", jobs=1)

@@ -11,8 +11,8 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
-from annual_report.blank import write_workbook
-from annual_report.check import check_workbook
+from annual_report.checks.run import check_workbook
+from annual_report.workbook.blank import write_workbook
 from conftest import ROOT
 from factories import zero_record
 from generate import app
@@ -141,13 +141,13 @@ def test_previous_year_option(tmp_path: Path) -> None:
 def test_a_bug_gets_a_chinese_message_and_a_log_not_a_traceback(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    import annual_report.check
+    import annual_report.checks.run
     import generate
 
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(annual_report.check, "check_workbook", broken)
+    monkeypatch.setattr(annual_report.checks.run, "check_workbook", broken)
     monkeypatch.setattr(sys, "argv", ["generate.py", "check", str(tmp_path / "x.xlsx")])
     monkeypatch.setenv("TMPDIR", str(tmp_path))
     import tempfile
@@ -246,7 +246,7 @@ def test_outputs_never_overwrite_the_inputs(bad_workbook: Path, tmp_path: Path) 
 
 
 def test_annotated_copy_of_a_csv(tmp_path: Path) -> None:
-    from annual_report.form import FIELDS
+    from annual_report.format.model import FIELDS
 
     record = zero_record()
     record["review.upheld"] = 1

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from annual_report.context import (
+from annual_report.report.context import (
     HEAD_MAX,
     Paragraph,
     Paragraphs,
@@ -17,7 +17,7 @@ from annual_report.context import (
     split_head,
     subheading,
 )
-from annual_report.workbook import AgencyRow
+from annual_report.workbook.rows import AgencyRow
 
 # --- the run-in heading of a paragraph -----------------------------------------------------------
 
@@ -166,7 +166,7 @@ def test_invalid_text_cell_still_gives_paragraphs() -> None:
 
 
 def test_longer_heading_without_a_comma() -> None:
-    from annual_report.context import split_head
+    from annual_report.report.context import split_head
 
     text = "（一）人大代表建议和政协委员提案办理结果公开情况。全年公开答复12件。"
     assert split_head(text) == ("（一）人大代表建议和政协委员提案办理结果公开情况。", "全年公开答复12件。", "一")

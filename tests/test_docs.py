@@ -6,17 +6,17 @@ import re
 
 import pytest
 
-from annual_report.build import DEFAULT_TEMPLATE
-from annual_report.docs import DOC_PATH, render_markdown
-from annual_report.form import FIELDS
-from annual_report.render import CompiledTemplate
+from annual_report.format.docs import DOC_PATH, render_markdown
+from annual_report.format.model import FIELDS
+from annual_report.report.build import DEFAULT_TEMPLATE
+from annual_report.report.render import CompiledTemplate
 from conftest import ROOT
 from generate import app
 
 
 def test_template_doc_is_generated_from_the_model() -> None:
     assert DOC_PATH.read_text(encoding="utf-8") == render_markdown(), (
-        "docs/template.md is out of date: run `python -m annual_report.docs`"
+        "docs/template.md is out of date: run `python -m annual_report.format.docs`"
     )
 
 

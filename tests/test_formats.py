@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from annual_report.blank import write_workbook
-from annual_report.check import check_workbook
+from annual_report.checks.run import check_workbook
+from annual_report.workbook.blank import write_workbook
 from factories import fill_consistent, zero_record
 
 pytestmark = [

@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from annual_report import form
+from annual_report.checks.narrative import check_narrative, chinese_number, repeated_share
 from annual_report.findings import Finding, Severity
-from annual_report.narrative import check_narrative, chinese_number, repeated_share
-from annual_report.sheets import column_letter
-from annual_report.workbook import AgencyRow
+from annual_report.format import model as form
+from annual_report.workbook.rows import AgencyRow
+from annual_report.workbook.sheets import column_letter
 
 COLUMNS = {f.key: i for i, f in enumerate(form.FIELDS)}
 SHEET_ROW = 7

@@ -17,10 +17,10 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-import annual_report.pdf
-from annual_report.blank import write_workbook
-from annual_report.build import BuildOptions, BuildResult, build_reports
-from annual_report.pdf import PdfError
+import annual_report.report.pdf
+from annual_report.report.build import BuildOptions, BuildResult, build_reports
+from annual_report.report.pdf import PdfError
+from annual_report.workbook.blank import write_workbook
 from factories import zero_record
 from generate import app
 
@@ -115,7 +115,7 @@ def test_second_pdf_run_converts_nothing(
     before = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in out.rglob("*.pdf")}
     assert len(before) == 3
     # Were anything converted, the missing LibreOffice would raise PdfError.
-    monkeypatch.setattr(annual_report.pdf, "find_soffice", lambda: None)
+    monkeypatch.setattr(annual_report.report.pdf, "find_soffice", lambda: None)
     again = build(workbook, out)
     assert again.built == [] and again.pdf_built == [] and again.pdf_failed == []
     assert len(again.skipped) == 3 and again.exit_code == 0
@@ -137,7 +137,7 @@ def test_deleted_pdf_is_converted_again(tmp_path: Path) -> None:
 def test_missing_libreoffice_is_a_clear_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(annual_report.pdf, "find_soffice", lambda: None)
+    monkeypatch.setattr(annual_report.report.pdf, "find_soffice", lambda: None)
     workbook = write_workbook(tmp_path / "总表.xlsx", [figure_record("测试区戊局", 4325)])
     out = tmp_path / "out"
     with pytest.raises(PdfError, match="LibreOffice") as caught:

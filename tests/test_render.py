@@ -25,11 +25,11 @@ from docxtpl import DocxTemplate
 from lxml import etree
 from markupsafe import Markup
 
-from annual_report import docxzip
-from annual_report.context import Paragraphs, sample_context
-from annual_report.docx_parts import core_properties_xml
 from annual_report.errors import RenderError, TemplateError
-from annual_report.render import (
+from annual_report.report import docxzip
+from annual_report.report.context import Paragraphs, sample_context
+from annual_report.report.docx_parts import core_properties_xml
+from annual_report.report.render import (
     RENDERER_VERSION,
     CompiledTemplate,
     CoreProperties,

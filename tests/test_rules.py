@@ -8,8 +8,8 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from annual_report.form import APP_ROWS, APPEAL_GROUPS, APPEAL_PARTS, FIELD_BY_KEY
-from annual_report.rules import check_figures
+from annual_report.checks.rules import check_figures
+from annual_report.format.model import APP_ROWS, APPEAL_GROUPS, APPEAL_PARTS, FIELD_BY_KEY
 from factories import fill_consistent, make_row, zero_record
 
 

@@ -1,7 +1,7 @@
 """The bundled sample (input/master.xlsx, input/master-2023.xlsx): valid, consistent, reproducible.
 
 The arithmetic rules are computed here directly from the read values, not through
-:mod:`annual_report.rules`, so the sample does not depend on the code it is meant to exercise.
+:mod:`annual_report.checks.rules`, so the sample does not depend on the code it is meant to exercise.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from types import ModuleType
 
 import pytest
 
-from annual_report.form import (
+from annual_report.format.model import (
     APP_COLUMNS,
     APP_ROWS,
     APPEAL_GROUPS,
@@ -22,7 +22,7 @@ from annual_report.form import (
     APPLICANT_COLUMNS,
     RESULT_ROWS,
 )
-from annual_report.workbook import AgencyRow, Workbook, read_workbook
+from annual_report.workbook.rows import AgencyRow, Workbook, read_workbook
 from conftest import load_tool
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -293,7 +293,7 @@ def test_narrative_also_has_numbers_to_leave_alone(this_year: Workbook) -> None:
 
 
 def test_project_checker_finds_no_errors() -> None:
-    check = pytest.importorskip("annual_report.check", exc_type=ImportError)
+    check = pytest.importorskip("annual_report.checks.run", exc_type=ImportError)
     report = check.check_workbook(THIS_YEAR, previous_path=LAST_YEAR)
     assert [f.message for f in report.errors] == []
     assert {f.agency for f in report.warnings if f.rule == "W1"} == W1_BREAKS

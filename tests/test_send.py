@@ -1,4 +1,4 @@
-"""`generate.py send` and :mod:`annual_report.send` / :mod:`annual_report.mail`, end to end.
+"""`generate.py send` and :mod:`annual_report.mail.send` / :mod:`annual_report.mail.message`, end to end.
 
 Every sending test talks to a real SMTP server (aiosmtpd on 127.0.0.1, see ``smtp_helpers``):
 plain, implicit TLS and STARTTLS with a certificate made by the test. Reports are faked: random
@@ -24,31 +24,31 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from annual_report.blank import write_workbook
 from annual_report.errors import InputError, MailError
-from annual_report.form import FIGURE_FIELDS
-from annual_report.mail import (
+from annual_report.format.model import FIGURE_FIELDS
+from annual_report.mail.log import LOG_NAME, SendLog
+from annual_report.mail.message import (
     Attachment,
     MessageTemplates,
     Sender,
     compose,
     template_context,
 )
-from annual_report.manifest import Entry, Manifest, load_manifest, save_manifest
-from annual_report.outputs import safe_stem, sha256_bytes
-from annual_report.send import send_plan, send_reports
-from annual_report.send_log import LOG_NAME, SendLog
-from annual_report.send_planning import plan_sends
-from annual_report.send_results import SendResult, Status
-from annual_report.send_settings import (
+from annual_report.mail.planning import plan_sends
+from annual_report.mail.results import SendResult, Status
+from annual_report.mail.send import send_plan, send_reports
+from annual_report.mail.settings import (
     Security,
     SendSettings,
     load_config,
     parse_smtp,
     resolve_settings,
 )
-from annual_report.smtp import RateLimiter
-from annual_report.workbook import read_workbook
+from annual_report.mail.smtp import RateLimiter
+from annual_report.outputs import safe_stem, sha256_bytes
+from annual_report.report.manifest import Entry, Manifest, load_manifest, save_manifest
+from annual_report.workbook.blank import write_workbook
+from annual_report.workbook.rows import read_workbook
 from conftest import ROOT
 from generate import app
 from smtp_helpers import USER, Certificates, Received, Server, make_certificates, smtp_server
@@ -873,7 +873,7 @@ def test_cli_dry_run_lists_what_cannot_be_sent(office: Office, tmp_path: Path,
 
 def test_cli_interrupted_send_resumes(office: Office, tmp_path: Path, plain: Server,
                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    import annual_report.send as sending
+    import annual_report.mail.send as sending
 
     monkeypatch.chdir(tmp_path)
     write_config(tmp_path, plain)

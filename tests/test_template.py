@@ -2,7 +2,7 @@
 
 The expected layout below is written out from the national format (国办公开办函〔2021〕30号, see the
 project's spec) rather than taken from ``tools/make_template.py``, so that a wrong build fails here.
-Row and column labels are compared with :mod:`annual_report.form`, the format model.
+Row and column labels are compared with :mod:`annual_report.format.model`, the format model.
 """
 
 from __future__ import annotations
@@ -32,9 +32,9 @@ from docx.text.paragraph import Paragraph
 from docxtpl import DocxTemplate
 from lxml import etree
 
-from annual_report import form
-from annual_report.context import Paragraphs, sample_context
-from annual_report.render import CompiledTemplate, CoreProperties
+from annual_report.format import model as form
+from annual_report.report.context import Paragraphs, sample_context
+from annual_report.report.render import CompiledTemplate, CoreProperties
 from conftest import load_tool
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -14,11 +14,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from annual_report.blank import FIRST_DATA_ROW, write_workbook
 from annual_report.errors import InputError
-from annual_report.form import FIELDS
-from annual_report.sheets import column_letter
-from annual_report.workbook import ReadOptions, read_workbook
+from annual_report.format.model import FIELDS
+from annual_report.workbook.blank import FIRST_DATA_ROW, write_workbook
+from annual_report.workbook.rows import ReadOptions, read_workbook
+from annual_report.workbook.sheets import column_letter
 from factories import fill_consistent, zero_record
 
 
@@ -234,7 +234,7 @@ def test_only_totals_filled_is_one_clear_finding(tmp_path: Path) -> None:
 @pytest.mark.parametrize("header", ["一、本年新收 - 自然人", "一、本年新收・自然人", "APPS_NEW_NATURAL",
                                     " apps.new.natural "])
 def test_header_spelling_variants_match(header: str) -> None:
-    from annual_report.headers import match_header
+    from annual_report.workbook.headers import match_header
 
     assert match_header(header) == "apps.new.natural"
 
@@ -251,7 +251,7 @@ def test_error_value_cell_names_the_error(tmp_path: Path) -> None:
 def test_agency_listed_but_not_filled_is_one_finding(tmp_path: Path) -> None:
     wb = read_workbook(write_workbook(tmp_path / "e.xlsx", [{"agency": "新来的局", "year": 2024}]))
     [finding] = [f for f in wb.rows[0].findings if f.rule == "R5"]
-    from annual_report.form import FIGURE_FIELDS
+    from annual_report.format.model import FIGURE_FIELDS
 
     assert "一项都没有填写" in finding.message and f"共 {len(FIGURE_FIELDS)} 项" in finding.message
 

@@ -39,8 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from annual_report.blank import new_workbook  # noqa: E402
-from annual_report.form import (  # noqa: E402
+from annual_report.format.model import (  # noqa: E402
     APP_ROWS,
     APPEAL_GROUPS,
     APPEAL_PARTS,
@@ -49,6 +48,7 @@ from annual_report.form import (  # noqa: E402
     RESULT_ROWS,
 )
 from annual_report.outputs import atomic_write_bytes  # noqa: E402
+from annual_report.workbook.blank import new_workbook  # noqa: E402
 
 SEED = 20250120
 YEAR = 2024
@@ -295,7 +295,7 @@ RESULT_WEIGHTS = {
 }
 APPEAL_WEIGHTS = {"upheld": 60, "corrected": 12, "other": 10, "pending": 18}
 if set(RESULT_WEIGHTS) != set(RESULT_ROWS) or set(COLUMN_WEIGHTS) != set(APPLICANT_COLUMNS):
-    raise AssertionError("the weights no longer match annual_report.form")
+    raise AssertionError("the weights no longer match annual_report.format.model")
 RESULT_GROUPS = (  # how a narrative groups the result rows
     ("予以公开", ("granted",)),
     ("部分公开", ("partial",)),

@@ -3,7 +3,7 @@
 The template is written part by part with lxml (no python-docx default template is involved), so
 the package holds only what the report needs: the body, a small style sheet, the settings, a font
 table, a footer with the page number and the core properties. Every label and every tag of the
-three tables comes from :mod:`annual_report.form`; nothing of table 三 is typed here.
+three tables comes from :mod:`annual_report.format.model`; nothing of table 三 is typed here.
 
 The output is reproducible: the parts are written in a fixed order, with a fixed time stamp and
 fixed core properties, so two runs give the same bytes.
@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(ROOT))
 
-from annual_report import form  # noqa: E402
+from annual_report.format import model as form  # noqa: E402
 
 DEFAULT_OUTPUT = ROOT / "templates" / "annual_report.docx"
 

@@ -14,12 +14,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .findings import Finding, sort_key
+from ..findings import Finding, sort_key
+from ..outputs import atomic_write_bytes
+from ..workbook.rows import AgencyRow, ReadOptions, Workbook, read_workbook
+from ..workbook.values import is_blank
 from .narrative import check_narrative
-from .outputs import atomic_write_bytes
 from .rules import check_figures
-from .values import is_blank
-from .workbook import AgencyRow, ReadOptions, Workbook, read_workbook
 
 
 @dataclass
@@ -75,9 +75,18 @@ def check_row(row: AgencyRow, previous: AgencyRow | None = None) -> list[Finding
     return findings
 
 
-# The modules whose code decides whether a row is valid (see checker_sha256).
-CHECKER_SOURCES = ("form.py", "values.py", "sheets.py", "headers.py", "workbook.py", "rules.py",
-                   "narrative.py", "check.py")
+# The code that decides whether a row is valid (see checker_sha256): every module of these
+# stages, plus the finding type they produce.
+PACKAGE = Path(__file__).resolve().parent.parent
+CHECKER_STAGES = ("format", "workbook", "checks")
+
+
+def checker_sources() -> list[Path]:
+    """The source files whose change makes an earlier verdict on a row stale."""
+    files = [PACKAGE / "findings.py"]
+    for stage in CHECKER_STAGES:
+        files.extend(sorted((PACKAGE / stage).glob("*.py")))
+    return files
 
 
 @functools.cache
@@ -85,8 +94,9 @@ def checker_sha256() -> str:
     """The identity of the checking code: a verdict recorded for a row is reused only when the
     row and this code are both unchanged."""
     digest = hashlib.sha256()
-    for name in CHECKER_SOURCES:
-        digest.update((Path(__file__).parent / name).read_bytes())
+    for path in checker_sources():
+        digest.update(path.relative_to(PACKAGE).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes())
     return digest.hexdigest()
 
 

@@ -16,7 +16,7 @@ from jinja2 import Environment
 from jinja2.exceptions import TemplateSyntaxError
 from lxml import etree
 
-from .errors import TemplateError
+from ..errors import TemplateError
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 

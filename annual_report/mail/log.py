@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError, MailError, os_error_words
+from ..errors import InputError, MailError, os_error_words
 
 LOG_NAME = "send-log.jsonl"
 

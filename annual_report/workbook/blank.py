@@ -1,6 +1,6 @@
 """Write the master workbook: the blank one of ``init``, or one filled with given records.
 
-Layout of the sheet 总表 (all derived from :mod:`annual_report.form`):
+Layout of the sheet 总表 (all derived from :mod:`annual_report.format.model`):
 
 * row 1 — the section or table a column belongs to (merged across its columns);
 * row 2 — the official table row label (merged across the row's columns);
@@ -22,8 +22,8 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from .form import FIELD_BY_KEY, FIELDS, TABLE3_NOTE, Field, Kind, iter_groups
-from .outputs import atomic_write_bytes
+from ..format.model import FIELD_BY_KEY, FIELDS, TABLE3_NOTE, Field, Kind, iter_groups
+from ..outputs import atomic_write_bytes
 from .sheets import MAIN_SHEET, column_letter
 
 FIRST_DATA_ROW = 5

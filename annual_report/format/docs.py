@@ -1,6 +1,6 @@
 """Generate docs/template.md — every template variable with an example — from the format model.
 
-``python -m annual_report.docs`` rewrites the file; a test fails when it is out of date.
+``python -m annual_report.format.docs`` rewrites the file; a test fails when it is out of date.
 """
 
 from __future__ import annotations
@@ -8,9 +8,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from .form import FIELDS, SECTIONS, Kind
+from .model import FIELDS, SECTIONS, Kind
 
-DOC_PATH = Path(__file__).resolve().parent.parent / "docs" / "template.md"
+DOC_PATH = Path(__file__).resolve().parents[2] / "docs" / "template.md"
 
 _EXAMPLES = {
     Kind.NAME: "西安市阎良区人民政府办公室",
@@ -54,7 +54,7 @@ def render_markdown() -> str:
     lines = [
         "# 模板变量一览",
         "",
-        "本文件由 `python -m annual_report.docs` 根据格式模型（annual_report/form.py）生成，请勿手工修改。",
+        "本文件由 `python -m annual_report.format.docs` 根据格式模型（annual_report/form.py）生成，请勿手工修改。",
         "",
         "模板是在 Word/WPS 中编辑的 docxtpl（Jinja）模板：`{{ 变量 }}` 输出一个值；",
         "正文是段落列表，用段落标签逐段输出：",

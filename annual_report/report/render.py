@@ -51,6 +51,8 @@ from jinja2.exceptions import TemplateSyntaxError, UndefinedError
 from lxml import etree
 from markupsafe import Markup, escape
 
+from ..errors import RenderError, TemplateError, os_error_words
+from ..workbook.values import XML_ILLEGAL
 from .docx_parts import (
     CONTENT_TYPES,
     PACKAGE_RELS,
@@ -62,10 +64,8 @@ from .docx_parts import (
     templated_parts,
 )
 from .docxzip import PreparedZip, read_members
-from .errors import RenderError, TemplateError, os_error_words
 from .template_errors import syntax_error
 from .template_vars import VarPath, analyse, has_path
-from .values import XML_ILLEGAL
 
 __all__ = [
     "RENDERER_VERSION",

@@ -16,8 +16,8 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from .errors import ReportError
-from .outputs import PDF_STAGING_PREFIX
+from ..errors import ReportError
+from ..outputs import PDF_STAGING_PREFIX
 
 SOFFICE_NAMES = ("soffice", "libreoffice")
 SOFFICE_PATHS = (

@@ -18,9 +18,9 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from .errors import MailError
-from .mail import Sender
-from .send_settings import PASSWORD_ENV, Security, SendSettings
+from ..errors import MailError
+from .message import Sender
+from .settings import PASSWORD_ENV, Security, SendSettings
 
 
 class TemporaryFailure(Exception):

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError
-from .form import FIELD_BY_KEY, FIELDS, Field
+from ..errors import InputError
+from ..format.model import FIELD_BY_KEY, FIELDS, Field
 from .sheets import MAIN_SHEET, column_letter
 from .values import clean_line, is_blank
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from .form import (
+from .model import (
     APP_ROWS,
     APPEAL_GROUPS,
     APPEAL_PARTS,

@@ -19,11 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .check import CheckReport, check_workbook, checker_sha256
-from .context import build_context, sample_context, trial_context
-from .errors import InputError, OutputError, ReportError, TemplateError
-from .manifest import Entry, Manifest, load_manifest, save_manifest, year_key
-from .outputs import (
+from ..checks.run import CheckReport, check_workbook, checker_sha256
+from ..errors import InputError, OutputError, ReportError, TemplateError
+from ..outputs import (
     atomic_write_bytes,
     exclusive_folder,
     remove_leftovers,
@@ -31,11 +29,13 @@ from .outputs import (
     sha256_file,
     unique_stems,
 )
+from ..workbook.rows import AgencyRow, ReadOptions
+from ..workbook.values import clean_line
+from .context import build_context, sample_context, trial_context
+from .manifest import Entry, Manifest, load_manifest, save_manifest, year_key
 from .render import CompiledTemplate, CoreProperties, read_template, template_sha256
-from .values import clean_line
-from .workbook import AgencyRow, ReadOptions
 
-DEFAULT_TEMPLATE = Path(__file__).resolve().parent.parent / "templates" / "annual_report.docx"
+DEFAULT_TEMPLATE = Path(__file__).resolve().parents[2] / "templates" / "annual_report.docx"
 PARALLEL_THRESHOLD = 16  # fewer reports than this are rendered in-process
 # fork: workers inherit the compiled template and the rows; spawn (Windows) pickles them once.
 START_METHOD = "fork" if os.name == "posix" else "spawn"

@@ -2,7 +2,7 @@
 
 Each rule is a small function that yields findings for one agency's row. A rule is skipped where
 one of its figures is invalid (R5 already reports that cell), so one bad cell is reported once.
-The narrative rules (R7, W3, W4) live in :mod:`annual_report.narrative`.
+The narrative rules (R7, W3, W4) live in :mod:`annual_report.checks.narrative`.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
 
-from .findings import Finding
-from .form import (
+from ..findings import Finding
+from ..format.model import (
     APP_COLUMNS,
     APP_ROW_BY_KEY,
     APP_ROWS,
@@ -22,8 +22,8 @@ from .form import (
     app_key,
     appeal_key,
 )
-from .values import format_money
-from .workbook import AgencyRow
+from ..workbook.rows import AgencyRow
+from ..workbook.values import format_money
 
 Number = int | Decimal
 

@@ -2,16 +2,16 @@
 
 The steps, each usable on its own (the command line is a thin layer over them):
 
-* :func:`annual_report.send_settings.resolve_settings` — server settings from options and the
+* :func:`annual_report.mail.settings.resolve_settings` — server settings from options and the
   config file ``send.toml`` (never a password: that comes from ``SMTP_PASSWORD`` or a prompt, and
   only as an argument);
-* :func:`annual_report.send_planning.plan_sends` — for every agency of the workbook, what to send
+* :func:`annual_report.mail.planning.plan_sends` — for every agency of the workbook, what to send
   (its current, valid report to the addresses that have not had this very file yet) or why
   nothing is sent;
 * :func:`send_plan` — write ``.eml`` files (dry run) or send over SMTP
-  (:mod:`annual_report.smtp`: rate limit, retries with back-off on temporary failures) with
+  (:mod:`annual_report.mail.smtp`: rate limit, retries with back-off on temporary failures) with
   permanent failures recorded while the others go on, and one JSON line per message in
-  ``<out>/send-log.jsonl`` (:mod:`annual_report.send_log`);
+  ``<out>/send-log.jsonl`` (:mod:`annual_report.mail.log`);
 * :func:`send_reports` — all of it in one call.
 
 The send log is the memory of what was delivered: an address that has accepted a report file
@@ -27,14 +27,14 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from .errors import MailError, ReportError
-from .mail import Attachment, compose, template_context
-from .outputs import atomic_write_bytes, exclusive, unique_stems
-from .send_planning import Outgoing, Plan, plan_sends
-from .send_results import AgencyResult, SendResult, Status
-from .send_settings import SendSettings
+from ..errors import MailError, ReportError
+from ..outputs import atomic_write_bytes, exclusive, unique_stems
+from ..workbook.rows import Workbook, read_workbook
+from .message import Attachment, compose, template_context
+from .planning import Outgoing, Plan, plan_sends
+from .results import AgencyResult, SendResult, Status
+from .settings import SendSettings
 from .smtp import Delivery, SmtpClient, TemporaryFailure, scrub
-from .workbook import Workbook, read_workbook
 
 LOCK_NAME = ".send.lock"
 EML_DIR_NAME = "eml"

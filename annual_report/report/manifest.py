@@ -12,8 +12,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError
-from .outputs import atomic_write_bytes, sha256_file
+from ..errors import InputError
+from ..outputs import atomic_write_bytes, sha256_file
 
 MANIFEST_NAME = "manifest.json"
 MANIFEST_VERSION = 2  # 2: reports grouped by year, so one output folder serves many years

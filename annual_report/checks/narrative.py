@@ -21,9 +21,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
-from .findings import Finding
-from .form import TEXT_FIELDS
-from .workbook import AgencyRow
+from ..findings import Finding
+from ..format.model import TEXT_FIELDS
+from ..workbook.rows import AgencyRow
 
 __all__ = ["check_narrative", "chinese_number", "repeated_share"]
 

@@ -16,9 +16,9 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any, SupportsIndex
 
-from .form import FIELDS, SECTIONS, Field, Kind, default_title
-from .values import clean_line, clean_text, format_money, is_blank, paragraphs
-from .workbook import AgencyRow
+from ..format.model import FIELDS, SECTIONS, Field, Kind, default_title
+from ..workbook.rows import AgencyRow
+from ..workbook.values import clean_line, clean_text, format_money, is_blank, paragraphs
 
 # A run-in heading (GB/T 9704): 「（一）主动公开情况。」 (second level, 楷体) or 「1.主动公开情况。」
 # (third level, 仿宋 bold) at the start of a paragraph, the text following in the same paragraph.

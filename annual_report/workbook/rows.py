@@ -1,7 +1,7 @@
 """Read the master workbook into agency rows: parse every cell of a row by its field's kind.
 
-The sheet is loaded by :mod:`annual_report.sheets` and its header found by
-:mod:`annual_report.headers`. Nothing here raises for bad *data*: problems of single cells become
+The sheet is loaded by :mod:`annual_report.workbook.sheets` and its header found by
+:mod:`annual_report.workbook.headers`. Nothing here raises for bad *data*: problems of single cells become
 findings (R5 and friends) on the row. Only an unusable file raises :class:`InputError`.
 """
 
@@ -13,9 +13,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError
-from .findings import Finding, Severity
-from .form import FIELD_BY_KEY, FIELDS, Field, Kind
+from ..errors import InputError
+from ..findings import Finding, Severity
+from ..format.model import FIELD_BY_KEY, FIELDS, Field, Kind
 from .headers import choose_sheet, missing_message
 from .sheets import FORMULA_WITHOUT_VALUE, column_letter, load_grids, unreadable_cells
 from .values import (

@@ -12,16 +12,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .check import check_row
-from .errors import MailError
-from .form import default_title
-from .mail import MessageTemplates, Sender, is_address
-from .manifest import Entry, load_manifest, manifest_path
-from .outputs import safe_stem, sha256_file
-from .send_log import LOG_NAME, SendLog
-from .send_results import AgencyResult, Status
-from .send_settings import SendSettings
-from .workbook import AgencyRow, Workbook
+from ..checks.run import check_row
+from ..errors import MailError
+from ..format.model import default_title
+from ..outputs import safe_stem, sha256_file
+from ..report.manifest import Entry, load_manifest, manifest_path
+from ..workbook.rows import AgencyRow, Workbook
+from .log import LOG_NAME, SendLog
+from .message import MessageTemplates, Sender, is_address
+from .results import AgencyResult, Status
+from .settings import SendSettings
 
 
 @dataclass

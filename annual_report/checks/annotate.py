@@ -16,11 +16,11 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.hyperlink import Hyperlink
 
-from .check import CheckReport
-from .errors import InputError, OutputError
-from .findings import Finding
-from .outputs import atomic_write_bytes
-from .sheets import load_grids
+from ..errors import InputError, OutputError
+from ..findings import Finding
+from ..outputs import atomic_write_bytes
+from ..workbook.sheets import load_grids
+from .run import CheckReport
 
 RESULT_SHEET = "校验结果"
 ERROR_FILL = PatternFill("solid", fgColor="FFC7CE")

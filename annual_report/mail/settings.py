@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import MailError
-from .mail import Sender, is_address
+from ..errors import MailError
+from .message import Sender, is_address
 
 CONFIG_NAME = "send.toml"
 PASSWORD_ENV = "SMTP_PASSWORD"

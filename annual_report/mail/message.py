@@ -7,7 +7,7 @@ names that Outlook, Foxmail and web mail all show correctly — RFC 2231 ``filen
 continuations for long names) in ``Content-Disposition`` and an RFC 2047 ``name`` in
 ``Content-Type`` as the fallback that older Outlook reads (the combination Thunderbird sends).
 
-Nothing here talks to a server: :mod:`annual_report.smtp` does that.
+Nothing here talks to a server: :mod:`annual_report.mail.smtp` does that.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from urllib.parse import quote
 import jinja2
 from jinja2 import meta
 
-from .errors import MailError, os_error_words
+from ..errors import MailError, os_error_words
 
 CORRECTION_MARK = "【更正】"
 

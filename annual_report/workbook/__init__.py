@@ -1,0 +1,9 @@
+"""The master workbook: reading it and writing a blank one.
+
+Owns: raw sheet loading (:mod:`.sheets`), header finding (:mod:`.headers`), cell value
+normalisation (:mod:`.values`), parsing rows into :class:`~.rows.AgencyRow` (:mod:`.rows`) and the
+blank workbook that ``init`` writes (:mod:`.blank`). Problems found while reading (R5) are
+findings attached to the row, not exceptions.
+
+May import: :mod:`annual_report.format` and the shared modules (errors, outputs, findings).
+"""
