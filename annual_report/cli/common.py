@@ -1,0 +1,51 @@
+"""What every command shares: the consoles, default paths, common options and fatal errors."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from ..errors import ReportError
+
+# Messages are long Chinese sentences: never hard-wrap them when the output goes to a file.
+out = Console(soft_wrap=not sys.stdout.isatty())
+err = Console(stderr=True, soft_wrap=not sys.stderr.isatty())
+
+DEFAULT_WORKBOOK = Path("input/master.xlsx")
+DEFAULT_OUT = Path("output")
+
+WorkbookArg = Annotated[
+    Path,
+    typer.Argument(help="总表工作簿（.xlsx/.xls/.ods/.csv）", show_default=True),
+]
+OutOption = Annotated[Path, typer.Option("--out", help="输出文件夹")]
+OnlyOption = Annotated[
+    list[str] | None,
+    typer.Option("--only", metavar="机关全称", help="只处理这个机关（机关全称，可重复）"),
+]
+
+
+def fail(error: ReportError) -> typer.Exit:
+    """Print a fatal error in Chinese and return the exit to raise."""
+    err.print(f"[bold red]错误：[/]{escape(str(error))}", highlight=False)
+    return typer.Exit(code=error.exit_code)
+
+
+# --- init / check -------------------------------------------------------------------------------
+
+PreviousOption = Annotated[
+    Path | None,
+    typer.Option("--previous", help="上一年度的总表，用于跨年核对（W1）和正文重复检查（W3）"),
+]
+BlankAsZeroOption = Annotated[
+    bool, typer.Option("--blank-as-zero", help="把空白的数字单元格当作 0（并给出提醒）")
+]
+SheetOption = Annotated[str | None, typer.Option("--sheet", help="总表所在的工作表名（默认自动识别）")]
+MAX_PER_AGENCY = 30
+LIST_BUILT_UP_TO = 20  # a re-run after a correction names the files it rebuilt
+
