@@ -137,7 +137,8 @@ def check_template(
 
     示例：python generate.py check-template templates/我的模板.docx --workbook input/master.xlsx
     """
-    from ..report.build import DEFAULT_TEMPLATE, load_checked_template
+    from ..report.build import DEFAULT_TEMPLATE
+    from ..report.template_check import load_checked_template
     from ..workbook.rows import read_workbook
 
     template = template or DEFAULT_TEMPLATE

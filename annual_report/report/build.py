@@ -9,36 +9,27 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-import multiprocessing
 import os
-import signal
-from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from ..checks.run import CheckReport, check_workbook, checker_sha256
-from ..errors import InputError, OutputError, ReportError, TemplateError
+from ..errors import InputError, OutputError
 from ..outputs import (
-    atomic_write_bytes,
     exclusive_folder,
     remove_leftovers,
-    sha256_bytes,
     sha256_file,
     unique_stems,
 )
 from ..workbook.rows import AgencyRow, ReadOptions
 from ..workbook.values import clean_line
-from .context import build_context, sample_context, trial_context
 from .manifest import Entry, Manifest, load_manifest, save_manifest, year_key
-from .render import CompiledTemplate, CoreProperties, read_template, template_sha256
+from .render import read_template, template_sha256
+from .template_check import load_checked_template
+from .workers import Job, run_jobs
 
 DEFAULT_TEMPLATE = Path(__file__).resolve().parents[2] / "templates" / "annual_report.docx"
-PARALLEL_THRESHOLD = 16  # fewer reports than this are rendered in-process
-# fork: workers inherit the compiled template and the rows; spawn (Windows) pickles them once.
-START_METHOD = "fork" if os.name == "posix" else "spawn"
 
 Progress = Callable[[int, int], None]
 
@@ -84,23 +75,6 @@ class BuildResult:
         return 1 if (self.invalid or self.conflicts or self.failed or self.pdf_failed) else 0
 
 
-@dataclass(frozen=True)
-class _Job:
-    index: int  # into the rows the workers were started with (inherited, not sent per job)
-    target: Path
-    adopt_only: bool  # the target exists without a manifest entry: write only if identical
-
-
-def _core_properties(row: AgencyRow, context: dict[str, Any]) -> CoreProperties:
-    date = row.values.get("report_date")
-    year = row.year
-    if isinstance(date, dt.date):
-        created = dt.datetime(date.year, date.month, date.day)
-    else:
-        created = dt.datetime((year or 1999) + 1, 1, 1)
-    return CoreProperties(title=str(context["title"]), author=row.agency, created=created)
-
-
 def _select(report: CheckReport, only: tuple[str, ...]) -> list[AgencyRow]:
     if not only:
         return report.rows
@@ -115,146 +89,6 @@ def _select(report: CheckReport, only: tuple[str, ...]) -> list[AgencyRow]:
             lines.append(f"「{name}」{hint}")
         raise InputError(f"--only 指定的机关在总表中不存在：{'；'.join(lines)}。请写机关全称。")
     return [names[n] for n in dict.fromkeys(only)]
-
-
-def _sample_with_extras(extras: list[str], trial: bool = False) -> dict[str, Any]:
-    context = trial_context() if trial else sample_context()
-    context["extra"] = dict.fromkeys(extras, "示例")
-    for name in extras:
-        if name.isidentifier() and name not in context:
-            context[name] = "示例"
-    return context
-
-
-def template_problems(template: CompiledTemplate, extras: list[str]) -> list[str]:
-    """Variables the template reads that no workbook row can provide."""
-    return template.unknown_variables(_sample_with_extras(extras))
-
-
-def _variable_names(context: dict[str, Any], prefix: str = "") -> list[str]:
-    """Every dotted variable path of a context (``apps.new.total`` …)."""
-    names: list[str] = []
-    for key, value in context.items():
-        path = f"{prefix}{key}"
-        names.append(path)
-        if isinstance(value, dict):
-            names += _variable_names(value, path + ".")
-    return names
-
-
-def load_checked_template(path: Path, extras: list[str]) -> CompiledTemplate:
-    """Compile a template and check it before a batch: its variables exist, and a trial report
-    made from sample figures renders (a comparison or filter that fails on real values fails
-    here once, not for every agency)."""
-    template = CompiledTemplate.load(path)
-    if not template.variables():
-        raise TemplateError(
-            f"模板 {path.name} 中没有任何 {{{{ }}}} 标签：每个机关的报告都会一模一样。"
-            "请使用 templates/annual_report.docx 或在模板中加入变量（见 docs/template.md）。")
-    unknown = template_problems(template, extras)
-    if unknown:
-        known = _variable_names(_sample_with_extras(extras))
-        described = []
-        for name in unknown[:10]:
-            near = difflib.get_close_matches(name, known, n=1, cutoff=0.75)
-            described.append(f"{name}（是否是 {near[0]}？）" if near else name)
-        raise TemplateError(
-            f"模板 {path.name} 使用了总表中没有的变量：{'、'.join(described)}。"
-            "请改正模板中的变量名（变量清单见 docs/template.md），或在总表中增加同名的列"
-            "（用 check-template 检查时，请加 --workbook 总表.xlsx 让它认得总表中的附加列）。"
-        )
-    try:
-        template.render(_sample_with_extras(extras, trial=True), CoreProperties("示例", "示例机关",
-                                                                   dt.datetime(2025, 1, 20)))
-    except ReportError as error:
-        raise TemplateError(f"用示例数据试生成报告时出错：{error}") from error
-    return template
-
-
-# --- worker side ----------------------------------------------------------------------------------
-
-_TEMPLATE: CompiledTemplate | None = None
-_ROWS: list[AgencyRow] = []
-
-
-def _init_worker(template: CompiledTemplate, rows: list[AgencyRow]) -> None:
-    """Give a worker the compiled template and the rows (inherited under fork, not re-sent)."""
-    global _TEMPLATE, _ROWS
-    _TEMPLATE, _ROWS = template, rows
-
-
-def _init_process(template: CompiledTemplate, rows: list[AgencyRow]) -> None:
-    """A worker process: Ctrl+C is the parent's to handle (it stops the batch, once)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _init_worker(template, rows)
-
-
-def _render_batch(jobs: list[_Job]) -> list[tuple[int, str | None, str]]:
-    return [_render_one(job) for job in jobs]
-
-
-def _render_one(job: _Job) -> tuple[int, str | None, str]:
-    """Render and write one report: returns (row index, sha256 or None, message)."""
-    assert _TEMPLATE is not None
-    row = _ROWS[job.index]
-    try:
-        context = build_context(row)
-        data = _TEMPLATE.render(context, _core_properties(row, context))
-        digest = sha256_bytes(data)
-        if job.adopt_only:
-            if sha256_file(job.target) == digest:
-                return job.index, digest, "adopted"
-            return job.index, None, (
-                f"{job.target} 已存在，但不是本工具上次生成的文件，未覆盖。"
-                "请先把它改名或移走，或加 --force 覆盖。")
-        atomic_write_bytes(job.target, data)
-        return job.index, digest, ""
-    except ReportError as error:
-        return job.index, None, str(error)
-    except Exception as error:  # one agency's failure must not stop the batch
-        return job.index, None, f"生成失败（{type(error).__name__}: {error}）"
-
-
-def _run_jobs(
-    template: CompiledTemplate,
-    rows: list[AgencyRow],
-    jobs: list[_Job],
-    workers: int,
-    progress: Progress | None,
-) -> Iterator[tuple[int, str | None, str]]:
-    """Render the jobs, yielding each result as it comes (so an interruption loses nothing)."""
-    done = 0
-    if workers <= 1 or len(jobs) < PARALLEL_THRESHOLD:
-        _init_worker(template, rows)
-        for job in jobs:
-            yield _render_one(job)
-            done += 1
-            if progress:
-                progress(done, len(jobs))
-        return
-    context = multiprocessing.get_context(START_METHOD)
-    size = max(1, min(32, len(jobs) // (workers * 8)))
-    batches = [jobs[i:i + size] for i in range(0, len(jobs), size)]
-    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_init_process,
-                               initargs=(template, rows))
-    pending = {pool.submit(_render_batch, batch): batch for batch in batches}
-    try:
-        for future in as_completed(pending):
-            batch = pending.pop(future)
-            try:
-                results = future.result()
-            except BrokenProcessPool:  # a worker died (out of memory, killed): do not hang
-                results = [(job.index, None, WORKER_DIED) for job in batch]
-            for result in results:
-                yield result
-                done += 1
-                if progress:
-                    progress(done, len(jobs))
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-
-
-WORKER_DIED = "生成进程意外退出（可能是内存不足或被结束），这一份没有生成；请重新运行 build。"
 
 
 # --- the batch --------------------------------------------------------------------------------
@@ -309,7 +143,7 @@ def _build_locked(
     checker = checker_sha256()
     stems = _file_stems(report.rows, manifest)
     duplicated = _duplicated(report)
-    jobs: list[_Job] = []
+    jobs: list[Job] = []
     queued: list[tuple[AgencyRow, str, bool]] = []
     pdf_wanted: list[Entry] = []
     manifest_changed = False
@@ -369,7 +203,7 @@ def _build_locked(
                     continue
             else:
                 adopt_only = True
-        jobs.append(_Job(len(queued), target, adopt_only))
+        jobs.append(Job(len(queued), target, adopt_only))
         queued.append((row, rel, valid))
     workers = options.jobs or os.cpu_count() or 1
     built_at = dt.datetime.now().astimezone().isoformat(timespec="seconds")
@@ -378,7 +212,7 @@ def _build_locked(
         template = (load_checked_template(options.template, list(report.workbook.extra_columns))
                     if jobs else None)
         rows_to_render = [row for row, _rel, _valid in queued]
-        results = _run_jobs(template, rows_to_render, jobs, workers, progress) if template else ()
+        results = run_jobs(template, rows_to_render, jobs, workers, progress) if template else ()
         for index, digest, message in results:
             row, rel, valid = queued[index]
             agency = row.agency

@@ -34,25 +34,21 @@ Differences from ``DocxTemplate.render`` (all deliberate):
 from __future__ import annotations
 
 import hashlib
-import html
 import io
 import re
 import zipfile
 import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, StrictUndefined, nodes
+from jinja2 import Environment, nodes
 from jinja2.exceptions import TemplateError as JinjaTemplateError
 from jinja2.exceptions import TemplateSyntaxError, UndefinedError
 from lxml import etree
-from markupsafe import Markup, escape
 
 from ..errors import RenderError, TemplateError, os_error_words
-from ..workbook.values import XML_ILLEGAL
 from .docx_parts import (
     CONTENT_TYPES,
     PACKAGE_RELS,
@@ -64,8 +60,10 @@ from .docx_parts import (
     templated_parts,
 )
 from .docxzip import PreparedZip, read_members
+from .jinja_env import WholeGroupPrinted, environment, finalize
 from .template_errors import syntax_error
 from .template_vars import VarPath, analyse, has_path
+from .xml_check import check_xml, near_text, parse_tree
 
 __all__ = [
     "RENDERER_VERSION",
@@ -80,11 +78,6 @@ __all__ = [
 # Bump when a change here changes the output for the same template and context: it is part of
 # CompiledTemplate.sha256, so incremental builds re-render everything after such a change.
 RENDERER_VERSION = "1"
-
-_NEEDS_WORK = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\t\n\r]")
-_BREAK = '</w:t><w:br/><w:t xml:space="preserve">'
-_TAB = '</w:t><w:tab/><w:t xml:space="preserve">'
-_PLAIN_TYPES = (int, float, Decimal, bool)
 
 _WP_DOCPR = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}docPr"
 
@@ -111,104 +104,6 @@ def read_template(path: Path) -> bytes:
 def template_sha256(data: bytes) -> str:
     """The identity of a template for incremental builds: its bytes and the renderer's version."""
     return hashlib.sha256(data + b"\0renderer " + RENDERER_VERSION.encode()).hexdigest()
-
-
-# --- values --------------------------------------------------------------------------------------
-
-
-def _listing(xml_text: str) -> Markup:
-    """Escaped text with line breaks and tabs as WordprocessingML run content."""
-    text = XML_ILLEGAL.sub("", xml_text).replace("\r\n", "\n").replace("\r", "\n")
-    return Markup(text.replace("\n", _BREAK).replace("\t", _TAB))
-
-
-class WholeGroupPrinted(Exception):
-    """A ``{{ }}`` printed a whole group of values (``apps.new``) instead of one of them."""
-
-
-def finalize(value: Any) -> Any:
-    """Jinja's ``finalize``: what a printed value becomes before it is escaped.
-
-    XML-illegal characters are removed; a line break or tab becomes ``<w:br/>``/``<w:tab/>``
-    (which assumes the value is printed inside ``<w:t>``, as every docxtpl tag is).
-    """
-    kind = type(value)
-    if kind is str:
-        if _NEEDS_WORK.search(value) is None:
-            return value
-        return _listing(str(escape(value)))
-    if kind in _PLAIN_TYPES:
-        return value
-    if isinstance(value, dict):
-        raise WholeGroupPrinted
-    markup = getattr(value, "__html__", None)
-    if markup is not None:  # docxtpl RichText/Listing or Markup: already XML
-        text = markup()
-        return value if _NEEDS_WORK.search(text) is None else _listing(text)
-    text = str(value)
-    return text if _NEEDS_WORK.search(text) is None else _listing(str(escape(text)))
-
-
-class _Environment(Environment):
-    """Jinja environment whose ``a.b`` prefers a dict's key to its attribute (and is faster)."""
-
-    def getattr(self, obj: Any, attribute: str) -> Any:
-        if type(obj) is dict:
-            try:
-                return obj[attribute]
-            except KeyError:
-                pass
-        return super().getattr(obj, attribute)
-
-
-def _environment() -> Environment:
-    return _Environment(
-        autoescape=True,
-        undefined=StrictUndefined,
-        finalize=finalize,
-        cache_size=0,
-        auto_reload=False,
-    )
-
-
-# --- parts ---------------------------------------------------------------------------------------
-
-
-class _NoTree:
-    """An lxml parser target that builds nothing, so a parse only checks the XML."""
-
-    def close(self) -> None:
-        return None
-
-
-def check_xml(data: bytes) -> tuple[str, int] | None:
-    """``None`` if ``data`` is well-formed, namespace-correct XML, else (lxml's message, column).
-
-    A strict lxml parse (no ``recover``) without building a tree, which takes about half the
-    time. libxml2 reports an undeclared namespace prefix from its tree builder only, so the
-    parser's error log is checked for such errors as well.
-    """
-    target: Any = _NoTree()  # the stubs want start/end/data methods, which would slow it down
-    parser = etree.XMLParser(target=target, resolve_entities=False, no_network=True)
-    try:
-        etree.fromstring(data, parser)
-    except etree.XMLSyntaxError as exc:
-        return exc.msg, exc.position[1] if exc.position else 0
-    for entry in parser.error_log:
-        if entry.level >= etree.ErrorLevels.ERROR:
-            return entry.message, entry.column
-    return None
-
-
-def _parse_tree(data: bytes) -> etree._Element:
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, collect_ids=False)
-    return etree.fromstring(data, parser)
-
-
-def _near(xml: str, column: int) -> str:
-    """The document text just before a column of the one-line rendered XML."""
-    pieces = re.findall(r"<w:t(?:\s[^>]*)?>([^<]*)", xml[:column])
-    return html.unescape("".join(pieces))[-40:]
 
 
 @dataclass(frozen=True)
@@ -299,7 +194,7 @@ class CompiledTemplate:
                 rels, xml_declaration=True, encoding="UTF-8", standalone=True
             )
 
-        env = _environment()
+        env = environment()
         from docxtpl import DocxTemplate
 
         patcher = DocxTemplate(io.BytesIO(data))
@@ -403,7 +298,7 @@ class CompiledTemplate:
         problem = check_xml(data)
         if problem is not None:
             message, column = problem
-            near = _near(text, column - 1)
+            near = near_text(text, column - 1)
             place = f"出错处在「{near}」之后" if near else "出错处之前没有文字"
             raise RenderError(
                 f"按模板 {self.name} 生成的{part.where}不是合法的 XML（{message}），"
@@ -422,7 +317,7 @@ class CompiledTemplate:
                     "请检查使用 {%tc %} 的表格。"
                 ) from exc
         else:
-            root = _parse_tree(data)
+            root = parse_tree(data)
         if part.docpr_start is not None:
             for number, element in enumerate(root.iter(_WP_DOCPR), start=part.docpr_start):
                 element.set("id", str(number))

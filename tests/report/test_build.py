@@ -823,7 +823,7 @@ def test_jobs_2_gives_the_same_files_as_jobs_1(tmp_path: Path) -> None:
 def test_interrupted_build_keeps_what_was_built_and_cleans_up(
     three: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import annual_report.report.build as build_module
+    import annual_report.report.workers as build_module
 
     out = tmp_path / "out"
     real = build_module._render_one
@@ -888,7 +888,7 @@ def test_one_output_folder_holds_many_years(tmp_path: Path) -> None:
 def test_a_worker_that_dies_fails_its_reports_instead_of_hanging(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import annual_report.report.build as build_module
+    import annual_report.report.workers as build_module
 
     real = build_module._render_one
 
@@ -1000,7 +1000,7 @@ def test_rerun_does_not_recheck_rows_known_valid_under_the_same_code(
 
 def test_spawned_workers_give_the_same_reports(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Windows has no fork: workers are spawned and get the template and rows pickled."""
-    import annual_report.report.build as build_module
+    import annual_report.report.workers as build_module
 
     workbook = write_workbook(tmp_path / "w.xlsx", district_records(20))
     build(workbook, tmp_path / "serial", jobs=1)

@@ -37,7 +37,7 @@ from annual_report.report.context import Paragraphs, sample_context
 from annual_report.report.render import CompiledTemplate, CoreProperties
 from conftest import load_tool
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "templates" / "annual_report.docx"
 SCRIPT = ROOT / "tools" / "make_template.py"
 TAG_RE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}")

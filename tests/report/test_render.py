@@ -270,7 +270,7 @@ def test_output_matches_docxtpl_textually(basic: Path, tmp_path: Path) -> None:
 
 
 def test_output_matches_docxtpl_on_the_default_template() -> None:
-    path = Path(__file__).resolve().parents[1] / "templates" / "annual_report.docx"
+    path = Path(__file__).resolve().parents[2] / "templates" / "annual_report.docx"
     if not path.exists():
         pytest.skip("templates/annual_report.docx is not built")
     template = CompiledTemplate.load(path)

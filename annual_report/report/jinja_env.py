@@ -1,0 +1,78 @@
+"""The Jinja environment that every DOCX template is rendered in: escaping and ``finalize``.
+
+Every printed value is XML-escaped (autoescape), a missing variable raises (StrictUndefined), and
+``finalize`` removes XML-illegal characters and turns line breaks and tabs into WordprocessingML.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Any
+
+from jinja2 import Environment, StrictUndefined
+from markupsafe import Markup, escape
+
+from ..workbook.values import XML_ILLEGAL
+
+_NEEDS_WORK = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\t\n\r]")
+_BREAK = '</w:t><w:br/><w:t xml:space="preserve">'
+_TAB = '</w:t><w:tab/><w:t xml:space="preserve">'
+_PLAIN_TYPES = (int, float, Decimal, bool)
+
+
+
+
+def _listing(xml_text: str) -> Markup:
+    """Escaped text with line breaks and tabs as WordprocessingML run content."""
+    text = XML_ILLEGAL.sub("", xml_text).replace("\r\n", "\n").replace("\r", "\n")
+    return Markup(text.replace("\n", _BREAK).replace("\t", _TAB))
+
+
+class WholeGroupPrinted(Exception):
+    """A ``{{ }}`` printed a whole group of values (``apps.new``) instead of one of them."""
+
+
+def finalize(value: Any) -> Any:
+    """Jinja's ``finalize``: what a printed value becomes before it is escaped.
+
+    XML-illegal characters are removed; a line break or tab becomes ``<w:br/>``/``<w:tab/>``
+    (which assumes the value is printed inside ``<w:t>``, as every docxtpl tag is).
+    """
+    kind = type(value)
+    if kind is str:
+        if _NEEDS_WORK.search(value) is None:
+            return value
+        return _listing(str(escape(value)))
+    if kind in _PLAIN_TYPES:
+        return value
+    if isinstance(value, dict):
+        raise WholeGroupPrinted
+    markup = getattr(value, "__html__", None)
+    if markup is not None:  # docxtpl RichText/Listing or Markup: already XML
+        text = markup()
+        return value if _NEEDS_WORK.search(text) is None else _listing(text)
+    text = str(value)
+    return text if _NEEDS_WORK.search(text) is None else _listing(str(escape(text)))
+
+
+class _Environment(Environment):
+    """Jinja environment whose ``a.b`` prefers a dict's key to its attribute (and is faster)."""
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict:
+            try:
+                return obj[attribute]
+            except KeyError:
+                pass
+        return super().getattr(obj, attribute)
+
+
+def environment() -> Environment:
+    return _Environment(
+        autoescape=True,
+        undefined=StrictUndefined,
+        finalize=finalize,
+        cache_size=0,
+        auto_reload=False,
+    )
