@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -16,12 +17,37 @@ from ..errors import ReportError
 out = Console(soft_wrap=not sys.stdout.isatty())
 err = Console(stderr=True, soft_wrap=not sys.stderr.isatty())
 
-DEFAULT_WORKBOOK = Path("input/master.xlsx")
+DEFAULT_WORKBOOK = Path("input/master.xlsx")  # in the current folder; `sample` puts one there
 DEFAULT_OUT = Path("output")
+
+
+def command_name() -> str:
+    """How the user started this command line, to quote it back in advice."""
+    program = Path(sys.argv[0]).name
+    if program == "generate.py":
+        return "py generate.py" if os.name == "nt" else "python3 generate.py"
+    if program == "__main__.py":
+        return "python -m annual_report"
+    return "nianbao"
+
+
+def _workbook_exists(workbook: Path) -> Path:
+    """No workbook named and none at the default place: say where we looked and what to do."""
+    if workbook == DEFAULT_WORKBOOK and not workbook.exists():
+        name = command_name()
+        err.print(f"[bold red]错误：[/]没有指定总表，默认的总表 {escape(str(DEFAULT_WORKBOOK))} 在当前文件夹"
+                  f"（{escape(str(Path.cwd()))}）中不存在。请在命令后写上总表的路径，如 "
+                  f"{name} check 2024年总表.xlsx；想先用自带的示例试一试，运行 {name} sample"
+                  f"（把示例总表复制到 {escape(str(DEFAULT_WORKBOOK))}）；要新建空白总表，运行 "
+                  f"{name} init 2024年总表.xlsx。", highlight=False)
+        raise typer.Exit(code=2)
+    return workbook
+
 
 WorkbookArg = Annotated[
     Path,
-    typer.Argument(help="总表工作簿（.xlsx/.xls/.ods/.csv）", show_default=True),
+    typer.Argument(help="总表工作簿（.xlsx/.xls/.ods/.csv）", show_default=True,
+                   callback=_workbook_exists),
 ]
 OutOption = Annotated[Path, typer.Option("--out", help="输出文件夹")]
 OnlyOption = Annotated[

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..bundled import TEMPLATE, bundled_file
 from ..checks.run import CheckReport, check_workbook, checker_sha256
 from ..errors import InputError, OutputError
 from ..outputs import (
@@ -29,7 +30,7 @@ from .render import read_template, template_sha256
 from .template_check import load_checked_template
 from .workers import Job, run_jobs
 
-DEFAULT_TEMPLATE = Path(__file__).resolve().parents[2] / "templates" / "annual_report.docx"
+DEFAULT_TEMPLATE = bundled_file(TEMPLATE)  # the checkout's templates/, or the installed copy
 
 Progress = Callable[[int, int], None]
 
