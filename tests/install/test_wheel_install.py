@@ -26,6 +26,7 @@ __all__ = ["wheelhouse"]  # the fixture, imported
 pytestmark = pytest.mark.install
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
+INSTALL_DOC = (ROOT / "docs" / "install.md").read_text(encoding="utf-8")
 BUNDLED = {"templates/annual_report.docx": "annual_report/bundled/annual_report.docx",
            "input/master.xlsx": "annual_report/bundled/master.xlsx",
            "input/master-2023.xlsx": "annual_report/bundled/master-2023.xlsx"}
@@ -40,9 +41,12 @@ def windows_commands() -> list[str]:
     return [line.strip() for line in block.splitlines() if line.strip()]
 
 
-def table_commands() -> list[str]:
-    """Every ``python3 generate.py …`` the README shows in running text and tables."""
-    return re.findall(r"`(python3 generate\.py [^`]+)`", README)
+def inline_commands() -> list[str]:
+    """Every ``python3 generate.py …`` and ``nianbao …`` that the README and docs/install.md show
+    in running text and tables, in order, once each."""
+    found = [c for text in (README, INSTALL_DOC)
+             for c in re.findall(r"`((?:python3 generate\.py|nianbao) [^`]+)`", text)]
+    return list(dict.fromkeys(found))
 
 
 @pytest.fixture(scope="module")
@@ -140,13 +144,15 @@ def test_every_command_of_the_readme_runs_installed_from_another_folder(
     office.mkdir()
     for line in windows_commands()[1:]:
         run_documented(venv, line, office)
-    # Then the table's, in order, in the same folder with the sample standing in for the user's
+    # Then the others, in order, in the same folder with the sample standing in for the user's
     # own files (so that a build finds its reports made and only checks them); a command that
     # makes new files (init, sample) gets an empty folder of its own.
     for name, source in PLACEHOLDERS.items():
         shutil.copy(ROOT / source, office / name)
-    for number, line in enumerate(table_commands()):
-        if shlex.split(line)[2] in ("init", "sample"):
+    assert len(inline_commands()) >= 6
+    for number, line in enumerate(inline_commands()):
+        words = shlex.split(line)
+        if words[1 if words[0] == "nianbao" else 2] in ("init", "sample"):
             (tmp_path / str(number)).mkdir()
             run_documented(venv, line, tmp_path / str(number))
         else:
