@@ -80,7 +80,7 @@ def test_imports_run_downward(path: Path) -> None:
         )
 
 
-@pytest.mark.parametrize("path", [*modules(), *(PACKAGE.parent / "tools").glob("*.py"),
+@pytest.mark.parametrize("path", [*modules(), *(PACKAGE.parent / "tools").rglob("*.py"),
                                   PACKAGE.parent / "generate.py"],
                          ids=lambda p: p.name)
 def test_no_module_is_too_long(path: Path) -> None:
