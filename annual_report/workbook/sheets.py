@@ -197,6 +197,17 @@ def check_extent(path: Path, sheets: list[str]) -> None:
         return  # not readable as .xlsx here: calamine gives the reading error
 
 
+def _contains(archive: zipfile.ZipFile, part: str, pattern: re.Pattern[bytes]) -> bool:
+    """Whether a zip member's bytes match a (short) pattern, read in chunks, never whole."""
+    tail = b""
+    with archive.open(part) as stream:
+        while chunk := stream.read(1 << 20):
+            if pattern.search(tail + chunk):
+                return True
+            tail = chunk[-64:]
+    return False
+
+
 def unreadable_cells(path: Path, sheet: str) -> dict[str, str]:
     """Cells of an ``.xlsx`` sheet that hold no usable value: reference (``B7``) ->
     :data:`FORMULA_WITHOUT_VALUE` or the error value (``#DIV/0!``)."""
@@ -207,11 +218,10 @@ def unreadable_cells(path: Path, sheet: str) -> dict[str, str]:
             part = _sheet_part(archive, sheet)
             if not part:
                 return {}
-            data = archive.read(part)
-            if not _FORMULA_OR_ERROR.search(data):  # the usual case: nothing to look for
+            if not _contains(archive, part, _FORMULA_OR_ERROR):  # the usual case
                 return {}
             found: dict[str, str] = {}
-            with io.BytesIO(data) as stream:
+            with archive.open(part) as stream:
                 for _event, cell in etree.iterparse(stream, tag=f"{_NS}c"):
                     formula = cell.find(f"{_NS}f")
                     value = cell.find(f"{_NS}v")
