@@ -8,6 +8,7 @@ findings (R5 and friends) on the row. Only an unusable file raises :class:`Input
 from __future__ import annotations
 
 import hashlib
+import itertools
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -17,7 +18,7 @@ from ..errors import InputError
 from ..findings import Finding, Severity
 from ..format.model import FIELD_BY_KEY, FIELDS, Field, Kind
 from .headers import choose_sheet, missing_message
-from .sheets import FORMULA_WITHOUT_VALUE, column_letter, load_grids, unreadable_cells
+from .sheets import FORMULA_WITHOUT_VALUE, column_letter, open_sheets, unreadable_cells
 from .values import (
     Invalid,
     clean_line,
@@ -235,17 +236,19 @@ def read_workbook(path: Path | str, options: ReadOptions | None = None) -> Workb
     """Read and parse the master workbook; cell problems become findings, not exceptions."""
     options = options or ReadOptions()
     path = Path(path)
-    grids = load_grids(path, options.sheet)
-    sheet, grid, layout = choose_sheet(grids, options.sheet, path)
+    sheets = open_sheets(path, options.sheet)
+    sheet, head, layout = choose_sheet([(s.name, s.head) for s in sheets], options.sheet, path)
     missing = [f for f in FIELDS if f.required and f.key not in layout.columns]
     if missing:
-        header_cells = [c for r in grid[: layout.header_row] for c in r]
+        header_cells = [c for r in head[: layout.header_row] for c in r]
         raise InputError(missing_message(missing, header_cells, sheet))
     columns = layout.columns
     fields = [(FIELD_BY_KEY[k], c) for k, c in columns.items()]
     rows: list[AgencyRow] = []
-    for index in range(layout.header_row, len(grid)):
-        cells = grid[index]
+    chosen = next(s for s in sheets if s.name == sheet)
+    del sheets
+    for number, cells in enumerate(itertools.chain(head[layout.header_row:], chosen.rest),
+                                   start=layout.header_row + 1):
         if _row_is_blank(cells):
             continue
         width = len(cells)
@@ -254,7 +257,7 @@ def read_workbook(path: Path | str, options: ReadOptions | None = None) -> Workb
             name: cells[c] for name, c in layout.extra_columns.items()
             if c < width and not is_blank(cells[c])
         }
-        rows.append(parse_row(sheet, index + 1, raw, extras, columns, options))
+        rows.append(parse_row(sheet, number, raw, extras, columns, options))
     if not rows:
         raise InputError(
             f"工作表「{sheet}」中没有机关的数据：请从第 {layout.header_row + 1} 行起，每个机关填一行"

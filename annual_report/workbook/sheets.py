@@ -11,6 +11,8 @@ import io
 import itertools
 import re
 import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -40,15 +42,37 @@ def column_letter(index: int) -> str:
     return letters
 
 
+@dataclass
+class SheetRows:
+    """One sheet's rows, [0][0] = A1: the first :data:`HEAD_ROWS` held, the rest read lazily,
+    so a large sheet never sits in memory as Python objects while its rows are parsed."""
+
+    name: str
+    head: list[list[Any]]
+    rest: Iterator[list[Any]]
+
+    def all_rows(self) -> list[list[Any]]:
+        return [*self.head, *self.rest]
+
+
+HEAD_ROWS = 16  # enough to find the header (headers.HEADER_SCAN_ROWS) and its rows
+
+
 def load_grids(path: Path, wanted: str | None = None) -> list[tuple[str, list[list[Any]]]]:
     """Sheets as (name, rows) of raw values, [0][0] = A1: the wanted or master sheet, else all."""
+    return [(sheet.name, sheet.all_rows()) for sheet in open_sheets(path, wanted)]
+
+
+def open_sheets(path: Path, wanted: str | None = None) -> list[SheetRows]:
+    """The wanted or master sheet (else every sheet), each with its rows to be read in order."""
     if not path.exists():
         raise InputError(f"找不到文件：{path}。请检查路径和文件名。")
     if path.is_dir():
         raise InputError(f"{path} 是文件夹，不是工作簿。请给出 .xlsx 文件的路径。")
     suffix = path.suffix.lower()
     if suffix == ".csv":  # one table: called 总表 so references read as in the .xlsx
-        return [(MAIN_SHEET, _read_csv(path))]
+        rows = iter(_read_csv(path))
+        return [SheetRows(MAIN_SHEET, list(itertools.islice(rows, HEAD_ROWS)), rows)]
     if suffix not in WORKBOOK_SUFFIXES:
         raise InputError(
             f"无法读取 {path.name}：只支持 .xlsx、.xls、.ods 和 .csv 文件。"
@@ -68,28 +92,35 @@ def load_grids(path: Path, wanted: str | None = None) -> list[tuple[str, list[li
             f"无法读取 {path.name}：文件设置了打开密码。请在 Excel 或 WPS 中取消密码后另存，再重试。"
         ) from exc
     except Exception as exc:  # calamine raises a handful of unrelated types for broken files
-        raise InputError(
-            f"无法读取 {path.name}：文件已损坏、已加密或不是 Excel 工作簿。"
-            "请用 Excel 或 WPS 打开确认后，“另存为” .xlsx 再重试。"
-        ) from exc
+        raise _unreadable(path) from exc
     if suffix in (".xlsx", ".xlsm"):
         check_extent(path, names)
     try:
-        grids = []
+        sheets = []
         for name in names:
-            sheet = book.get_sheet_by_name(name)
-            # skip_empty_area=False: the grid starts at A1 whatever the first used cell is
-            grids.append((name, sheet.to_python(skip_empty_area=False)))
-        return grids
-    except python_calamine.PasswordError as exc:
-        raise InputError(
-            f"无法读取 {path.name}：文件设置了打开密码。请在 Excel 或 WPS 中取消密码后另存，再重试。"
-        ) from exc
-    except Exception as exc:  # calamine raises a handful of unrelated types for broken files
-        raise InputError(
-            f"无法读取 {path.name}：文件已损坏、已加密或不是 Excel 工作簿。"
-            "请用 Excel 或 WPS 打开确认后，“另存为” .xlsx 再重试。"
-        ) from exc
+            rows = _calamine_rows(book.get_sheet_by_name(name), path)
+            sheets.append(SheetRows(name, list(itertools.islice(rows, HEAD_ROWS)), rows))
+        return sheets
+    except Exception as exc:
+        raise _unreadable(path) from exc
+
+
+def _unreadable(path: Path) -> InputError:
+    return InputError(
+        f"无法读取 {path.name}：文件已损坏、已加密或不是 Excel 工作簿。"
+        "请用 Excel 或 WPS 打开确认后，“另存为” .xlsx 再重试。")
+
+
+def _calamine_rows(sheet: Any, path: Path) -> Iterator[list[Any]]:
+    """A calamine sheet's rows from A1: iter_rows starts at row 1 but at the first used column."""
+    if sheet.height == 0:
+        return
+    pad = [""] * sheet.start[1]
+    try:
+        for row in sheet.iter_rows():
+            yield [*pad, *row] if pad else row
+    except Exception as exc:
+        raise _unreadable(path) from exc
 
 
 def _read_csv(path: Path) -> list[list[Any]]:
