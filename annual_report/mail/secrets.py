@@ -77,7 +77,7 @@ def remember(password: str | None, user: str | None = None, *,
                     exact.add(hidden)
                     encoded |= _encodings(hidden.encode("utf-8"))
     with _lock:
-        _exact.update(f for f in exact if f)
+        _exact.update(f for f in exact if len(f) >= _MIN_TOKEN)
         _encoded.update(f for f in encoded if len(f) >= _MIN_TOKEN)
 
 

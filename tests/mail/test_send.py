@@ -459,6 +459,24 @@ def test_a_changed_report_file_is_not_current(office: Office) -> None:
     assert "已被改动或删除" in by_agency(result)[HEALTH].detail
 
 
+def test_a_file_changed_after_planning_is_not_sent_and_what_is_sent_is_what_is_logged(
+        office: Office, plain: Server) -> None:
+    plan = plan_sends(read_workbook(office.workbook), office.out, settings_for(plain))
+    entry = load_manifest(office.out).get(HEALTH, YEAR)
+    assert entry is not None
+    entry.path(office.out).write_bytes(b"PK\x03\x04 changed after planning")
+    result = by_agency(send_plan(plan, sleep=lambda s: None))
+    assert result[HEALTH].status is Status.NOT_CURRENT and "被改动" in result[HEALTH].detail
+    assert not [m for m in plain.messages if HEALTH in str(m.message["Subject"])]
+    assert HEALTH not in {r["agency"] for r in office.journal()}
+    for line in office.journal():
+        if line.get("type") == "attempt":  # the hashes of the very bytes attached
+            received = single(plain, line["agency"]).message
+            assert {a["name"]: a["sha256"] for a in line["attached"]} == {
+                name: sha256_bytes(data) for name, data in attachments(received).items()}
+            assert received["Message-ID"] == line["message_id"]
+
+
 def test_a_hand_edit_kept_by_build_is_current_and_sent_as_edited(
     office: Office, plain: Server
 ) -> None:
