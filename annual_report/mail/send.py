@@ -79,6 +79,10 @@ def interrupted_result(plan: Plan, finished: Sequence[AgencyResult], *, dry_run:
                        eml_dir: Path | None = None) -> SendResult:
     """The result of a run stopped (Ctrl+C) after ``finished``: the rest are marked."""
     done = {r.agency: r for r in [*plan.results, *finished]}
+    for item in plan.confirm:
+        done.setdefault(item.agency, AgencyResult(
+            item.agency, Status.ALREADY_SENT, item.pending,
+            f"按您的确认，{'、'.join(item.pending)} 已记为已收到", item.corrected, item.file))
     for item in plan.outgoing:
         done.setdefault(item.agency, AgencyResult(
             item.agency, Status.INTERRUPTED, item.pending,

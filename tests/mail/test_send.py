@@ -578,6 +578,17 @@ def test_a_corrected_report_is_sent_again_marked(office: Office, plain: Server) 
     assert len(plain.messages) == 4
 
 
+def test_a_report_rebuilt_after_a_message_in_doubt_is_marked_as_a_correction(
+        office: Office, plain: Server) -> None:
+    plain.handler.drop_once = True  # the first version may or may not have arrived
+    assert by_agency(send(office, settings_for(plain), only=[OFFICE]))[OFFICE].status \
+        is Status.UNCERTAIN
+    office.rebuild(OFFICE)
+    result = by_agency(send(office, settings_for(plain), only=[OFFICE]))
+    assert result[OFFICE].status is Status.SENT and result[OFFICE].corrected
+    check_message(single(plain, OFFICE).message, office, OFFICE, corrected=True)
+
+
 def test_a_corrected_report_dry_run_shows_the_mark(office: Office, plain: Server) -> None:
     send(office, settings_for(plain))
     office.rebuild(HEALTH)
