@@ -450,6 +450,25 @@ def test_missing_build_output_folder_is_unusable(office: Office, tmp_path: Path)
                      dry_run=True)
 
 
+def test_links_out_of_the_output_folder_are_not_written_through(
+        office: Office, plain: Server, tmp_path: Path) -> None:
+    foreign = tmp_path / "elsewhere"
+    foreign.mkdir()
+    target = foreign / "important.txt"
+    target.write_text("keep me\n", encoding="utf-8")
+    (office.out / LOG_NAME).symlink_to(target)
+    with pytest.raises(MailError, match="符号链接"):
+        send(office, settings_for(plain))
+    assert target.read_text(encoding="utf-8") == "keep me\n" and not plain.messages
+    (office.out / LOG_NAME).unlink()
+    (foreign / "other.eml").write_bytes(b"not ours")
+    (foreign / ".send-dry-run").write_bytes(b"")
+    (office.out / "eml").symlink_to(foreign, target_is_directory=True)
+    with pytest.raises(MailError, match="符号链接"):
+        send(office, SendSettings(sender=SENDER), dry_run=True)
+    assert (foreign / "other.eml").read_bytes() == b"not ours"
+
+
 def test_a_changed_report_file_is_not_current(office: Office) -> None:
     entry = load_manifest(office.out).get(HEALTH, YEAR)
     assert entry is not None
