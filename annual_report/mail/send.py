@@ -19,8 +19,8 @@ The steps, each usable on its own (the command line is a thin layer over them):
 
 A message carries the bytes it is logged with: each file is read once, checked against the
 SHA-256 planned, and those very bytes are attached. Its Message-ID is derived from the agency,
-the files' SHA-256 and the recipients, so a deliberate re-send (``--resend-uncertain``) carries
-the same Message-ID as the message in doubt.
+the files' SHA-256 and the recipients (the To header), so a deliberate re-send
+(``--resend-uncertain``) carries the same Message-ID as the message in doubt.
 """
 
 from __future__ import annotations
@@ -101,8 +101,8 @@ def _compose(plan: Plan, item: Outgoing, *, with_bcc: bool) -> tuple[bytes, str,
     blobs = [f.read() for f in item.files]
     attached = [{"name": f.name, "sha256": sha256_bytes(b)} for f, b in zip(item.files, blobs,
                                                                             strict=True)]
-    message_id = stable_message_id(item.agency, [a["sha256"] for a in attached], item.pending,
-                                   plan.sender.domain)
+    message_id = stable_message_id(item.agency, [a["sha256"] for a in attached],
+                                   item.addresses, plan.sender.domain)  # the To of every copy
     composed = compose(sender=plan.sender, to=item.addresses, agency=item.agency,
                        subject=item.subject, body=item.body,
                        attachments=[Attachment(f.name, b) for f, b in zip(item.files, blobs,

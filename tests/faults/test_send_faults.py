@@ -28,6 +28,7 @@ import pytest
 from annual_report.errors import OutputError
 from annual_report.format.model import FIGURE_FIELDS
 from annual_report.mail.log import LOG_NAME, SendLog
+from annual_report.mail.settings import SendSettings
 from annual_report.outputs import exclusive_folder, safe_stem, sha256_bytes
 from annual_report.report.manifest import Entry, Manifest, save_manifest
 from annual_report.workbook.blank import write_workbook
@@ -246,6 +247,7 @@ def test_a_slow_final_answer_is_awaited_apart_from_the_connect_timeout(
     done = run(tmp_path, out)
     assert done.returncode == 0, done.stdout + done.stderr
     assert copies(plain) == {AGENCIES[0]: 1} and plain.handler.data_commands == 1
+    assert SendSettings().data_timeout == 600  # by default, the 10 minutes of RFC 5321
 
 
 def test_a_reply_timeout_gives_one_copy_in_doubt_not_several_failed(
