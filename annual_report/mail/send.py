@@ -112,7 +112,7 @@ def _compose(plan: Plan, item: Outgoing, *, with_bcc: bool) -> tuple[bytes, str,
 
 
 def _dry_run(plan: Plan, eml_dir: Path, on_start: Callable[[str], None] | None,
-             on_done: Callable[[AgencyResult], None] | None) -> list[AgencyResult]:
+             on_done: Callable[[AgencyResult], None]) -> None:
     if eml_dir == plan.out / EML_DIR_NAME:
         refuse_link(eml_dir, plan.out)
     eml_dir.mkdir(parents=True, exist_ok=True)
@@ -122,7 +122,6 @@ def _dry_run(plan: Plan, eml_dir: Path, on_start: Callable[[str], None] | None,
             old.unlink()
     atomic_write_bytes(marker, "generate.py send --dry-run 生成的邮件文件夹\n".encode())
     stems = unique_stems([item.agency for item in plan.outgoing])
-    results: list[AgencyResult] = []
     for item in plan.outgoing:
         if on_start:
             on_start(item.agency)
@@ -140,10 +139,7 @@ def _dry_run(plan: Plan, eml_dir: Path, on_start: Callable[[str], None] | None,
                 notes.append(uncertain_words(item.uncertain, item.agency))
             result = AgencyResult(item.agency, Status.DRY_RUN, item.pending, "；".join(notes),
                                   item.corrected, item.file, eml=path)
-        results.append(result)
-        if on_done:
-            on_done(result)
-    return results
+        on_done(result)
 
 
 def _changed(item: Outgoing, exc: FileChanged) -> AgencyResult:
@@ -303,8 +299,7 @@ def _send_locked(plan: Plan, password: str | None, dry_run: bool, eml_dir: Path 
 
     if dry_run:
         eml_path = eml_dir or plan.out / EML_DIR_NAME
-        for result in _dry_run(plan, eml_path, on_start, None):
-            finish(result)
+        _dry_run(plan, eml_path, on_start, finish)
     elif plan.outgoing:
         plan.settings.check(dry_run=False)
         with SmtpClient(plan.settings, password, sleep=sleep, clock=clock) as client:
