@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..errors import MailError, ReportError, os_error_words
+from ..errors import MailError, OutputError, ReportError, os_error_words
 from ..outputs import atomic_write_bytes, exclusive_folder, sha256_bytes, unique_stems
 from ..workbook.rows import Workbook, read_workbook
 from .log import refuse_link
@@ -115,11 +115,15 @@ def _dry_run(plan: Plan, eml_dir: Path, on_start: Callable[[str], None] | None,
              on_done: Callable[[AgencyResult], None]) -> None:
     if eml_dir == plan.out / EML_DIR_NAME:
         refuse_link(eml_dir, plan.out)
-    eml_dir.mkdir(parents=True, exist_ok=True)
     marker = eml_dir / EML_MARKER
-    if marker.exists():  # a folder of our own earlier dry run: drop its stale files
-        for old in eml_dir.glob("*.eml"):
-            old.unlink()
+    try:
+        eml_dir.mkdir(parents=True, exist_ok=True)
+        if marker.exists():  # a folder of our own earlier dry run: drop its stale files
+            for old in eml_dir.glob("*.eml"):
+                old.unlink()
+    except OSError as exc:
+        raise OutputError(f"无法写入邮件文件夹 {eml_dir}：{os_error_words(exc)}。请用 --eml-dir 指定"
+                          "一个可以写入的文件夹，或检查该文件夹的权限。") from exc
     atomic_write_bytes(marker, "generate.py send --dry-run 生成的邮件文件夹\n".encode())
     stems = unique_stems([item.agency for item in plan.outgoing])
     for item in plan.outgoing:
