@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from annual_report.format import model as form
 
-from .oxml import NS, Element, el
+from .oxml import NS, Element, el, qn
 from .page import (
     FOOTER_DISTANCE,
     HEADER_DISTANCE,
@@ -22,7 +22,15 @@ from .page import (
     S_SIGNATURE,
     S_TITLE,
 )
-from .paragraphs import paragraph, run, subheading, text_loop, text_or_summary, var
+from .paragraphs import (
+    closing_loop,
+    paragraph,
+    run,
+    subheading,
+    text_loop,
+    text_or_summary,
+    var,
+)
 from .table2 import table2
 from .table3 import table3
 from .table4 import table4
@@ -39,10 +47,12 @@ SECTION_BODY: dict[str, Callable[[], list[Element]]] = {
         *subheading("improvements"),
         *text_loop("text.improvements"),
     ],
-    # keep_next: the signature below never stands alone on the last page
-    "other": lambda: [*text_loop("text.other"),
-                      paragraph(var("summary.processing_fee"), keep_next=True)],
+    # the agency's other matters with the fee statement merged in (annual_report.report.context)
+    "other": lambda: closing_loop("other_matters"),
 }
+
+# Room between a table and the heading below it: half a line.
+SPACE_AFTER_TABLE = LINE_EXACT // 2
 
 
 def section_properties(footer_rel: str) -> Element:
@@ -69,9 +79,12 @@ def section_properties(footer_rel: str) -> Element:
 
 
 def document_xml(footer_rel: str) -> Element:
-    body = el("w:body", None, paragraph(var("title"), S_TITLE))
+    # title_display: the title, broken after the agency's name when it does not fit one line
+    body = el("w:body", None, paragraph(var("title_display"), S_TITLE))
     for section in form.SECTIONS:
-        body.append(paragraph(var(f"heading.{section.id}"), S_HEADING))
+        after_table = body[-1].tag == qn("w:tbl")
+        space = SPACE_AFTER_TABLE if after_table else None
+        body.append(paragraph(var(f"heading.{section.id}"), S_HEADING, space_before=space))
         body.extend(SECTION_BODY[section.id]())
     body.append(paragraph(var("agency"), S_SIGNATURE, keep_next=True, space_before=2 * LINE_EXACT))
     body.append(paragraph(var("report_date"), S_SIGNATURE))
@@ -95,4 +108,3 @@ def footer_xml() -> Element:
         ),
         nsmap={"w": NS["w"], "r": NS["r"]},
     )
-

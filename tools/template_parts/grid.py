@@ -14,13 +14,14 @@ from .styles import borders, cell_margins
 
 @dataclass(frozen=True)
 class Block:
-    """A (possibly merged) cell: top-left grid position, extent and text."""
+    """A (possibly merged) cell: top-left grid position, extent, text and vertical alignment."""
 
     row: int
     col: int
     text: str
     rows: int = 1
     cols: int = 1
+    valign: str = "center"
 
 
 def split_width(weights: Sequence[float], total: int = TEXT_WIDTH) -> list[int]:
@@ -125,7 +126,7 @@ def table(
                         el("w:tcW", {"w:w": sum(widths[c : c + b.cols]), "w:type": "dxa"}),
                         el("w:gridSpan", {"w:val": b.cols}) if b.cols > 1 else None,
                         el("w:vMerge", merge) if merge is not None else None,
-                        el("w:vAlign", {"w:val": "center"}),
+                        el("w:vAlign", {"w:val": b.valign}),
                     ),
                     paragraph(b.text if r == b.row else "", text_style, keep_next=r in keep_rows),
                 )

@@ -74,7 +74,6 @@ WIDTH_SLACK = 20  # twips added to a column computed from characters, against ro
 TABLE3_LABEL_CHARS = (2, 4)  # 三、本年度办理结果 · （三）不予公开 (characters a line)
 TABLE3_MIN_FIGURE_CHARS = 3  # room for a five-digit count
 
-ROW_HEIGHT_TABLE2 = mm(8)
+ROW_HEIGHT_TABLE2 = mm(7)  # 14 rows: under half a page, so keeping it whole never leaves more blank
 ROW_HEIGHT_TABLE3 = mm(6)
 ROW_HEIGHT_TABLE4 = mm(8)
-

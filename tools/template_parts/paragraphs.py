@@ -48,7 +48,7 @@ def block_tag(statement: str) -> Element:
     return paragraph(f"{{%p {statement} %}}")
 
 
-def narrative_paragraph() -> Element:
+def narrative_paragraph(*, keep_next: bool = False) -> Element:
     """A paragraph of a narrative: its run-in heading (楷体 for （一）, bold for 1.), then the rest.
 
     ``para.head`` is ``""`` for a paragraph without a heading, so only the body shows.
@@ -56,6 +56,7 @@ def narrative_paragraph() -> Element:
     return el(
         "w:p",
         None,
+        el("w:pPr", None, el("w:keepNext")) if keep_next else None,
         run('{%r if para.level == "1" %}'),
         run(var("para.head"), S_RUN_IN_BOLD),
         run("{%r else %}"),
@@ -87,4 +88,18 @@ def text_or_summary(section: str) -> list[Element]:
         block_tag("else"),
         paragraph(var(f"summary.{section}")),
         block_tag("endif"),
+    ]
+
+
+def closing_loop(key: str) -> list[Element]:
+    """One paragraph per item of the computed paragraph list ``key`` (``other_matters``), the
+    last one kept on the page of what follows (so the signature never stands alone)."""
+    return [
+        block_tag(f"for para in {key}"),
+        block_tag("if loop.last"),
+        narrative_paragraph(keep_next=True),
+        block_tag("else"),
+        narrative_paragraph(),
+        block_tag("endif"),
+        block_tag("endfor"),
     ]

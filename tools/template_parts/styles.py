@@ -297,4 +297,3 @@ def font_table_xml() -> Element:
             )
         )
     return fonts_el
-

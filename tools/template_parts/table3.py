@@ -44,7 +44,9 @@ def table3_blocks() -> list[Block]:
         if not group:
             blocks += [Block(first + i, 0, row.label, cols=labels) for i, row in rows]
             continue
-        blocks.append(Block(start, 0, group, rows=len(rows)))
+        # at the top: the block of rows may break across pages, and a label centred over both
+        # parts would be cut at the break (its first rows are kept together, see below)
+        blocks.append(Block(start, 0, group, rows=len(rows), valign="top"))
         for sub, sub_iter in itertools.groupby(rows, key=lambda x: x[1].subgroup):
             sub_rows = list(sub_iter)
             if not sub:
@@ -61,7 +63,6 @@ def table3_blocks() -> list[Block]:
     return blocks
 
 
-
 def table3_widths() -> list[int]:
     size, margin = SIZE_TABLE_SMALL, CELL_MARGIN_SMALL
     figures = [
@@ -75,17 +76,39 @@ def table3_widths() -> list[int]:
     return [*labels, rest, *figures]
 
 
+def table3_keep_rows(first: int) -> set[int]:
+    """The rows of 表三 kept with the row below. Between them the table may break, its header
+    repeated: the header stays with the first row of figures; a merged group label
+    (三、本年度办理结果) with its rows up to the end of its first sub-group, room enough for the
+    label; each of （三）–（六） with all its sub-rows (their label is not split); the last two
+    rows together."""
+    keep = set(range(first))
+    numbered = list(enumerate(form.APP_ROWS, start=first))
+    for group, group_iter in itertools.groupby(numbered, key=lambda x: x[1].group):
+        rows = list(group_iter)
+        if not group:
+            continue
+        subgroups = [s for s in (row.subgroup for _, row in rows) if s]
+        upto = max(r for r, row in rows if row.subgroup == subgroups[0]) if subgroups else None
+        keep.update(r for r, _ in rows if upto is not None and r < upto)
+        for subgroup, sub_iter in itertools.groupby(rows, key=lambda x: x[1].subgroup):
+            sub_rows = [r for r, _ in sub_iter]
+            if subgroup:
+                keep.update(sub_rows[:-1])
+    keep.add(first + len(form.APP_ROWS) - 2)
+    return keep
+
+
 def table3() -> Element:
-    """表三, kept on one page (it fits one), its header repeated should it break all the same."""
+    """表三, which may break across pages between groups of rows, its three header rows repeated
+    on each page."""
     first = 3
-    rows = first + len(form.APP_ROWS)
     return table(
         table3_widths(),
         table3_blocks(),
         text_style=S_TABLE_SMALL,
         header_rows=first,
         row_height=ROW_HEIGHT_TABLE3,
-        keep_rows=range(rows - 1),
+        keep_rows=table3_keep_rows(first),
         margin=CELL_MARGIN_SMALL,
     )
-

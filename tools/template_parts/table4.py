@@ -35,7 +35,6 @@ def table4_blocks() -> list[Block]:
     return blocks
 
 
-
 def table4() -> Element:
     """表四, kept on one page."""
     count = len(form.APPEAL_GROUPS) * len(form.APPEAL_PARTS)
