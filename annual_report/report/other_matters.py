@@ -4,9 +4,9 @@ The section states the 信息处理费 once, with the sentence computed from the
 and the agency's other matters (``text.other``) around it:
 
 * no text: the fee sentence alone (as the published reports have it);
-* a text that only says there is nothing to report (「无」「无。」「暂无」「本年度无」
-  「本年度无其他需要报告的事项。」): the fee sentence first, then that nothing else is to be
-  reported — never 「无」 followed by a fee;
+* a paragraph that only says there is nothing to report (「无」「无。」「暂无」「本年度无」
+  「本年度无其他需要报告的事项。」): not printed where it stands; after the fee sentence one
+  closing sentence says that nothing else is to be reported — never 「无」 followed by a fee;
 * a paragraph that is itself a fee statement (every clause of it is about the fee): the
   computed sentence takes its place, its run-in heading kept, so that the report says what the
   workbook's figures say, and says it once;
@@ -90,16 +90,17 @@ def next_heading(paragraphs: Sequence[Paragraph], label: str) -> str:
 
 
 def other_matters(text: Sequence[str], fee_sentence: str) -> list[str]:
-    """The paragraphs of section 六: ``text`` (the agency's other matters) and the fee."""
+    """The paragraphs of section 六: ``text`` (the agency's other matters) and the fee.
+
+    Paragraphs that only say 无 are not printed where they stand: one closing sentence saying
+    that nothing else is to be reported follows the fee (their own wording when it speaks of
+    其他事项), so no 无 ever precedes what the section then reports."""
     paragraphs = [p if isinstance(p, Paragraph) else Paragraph(p) for p in text]
-    if says_nothing("".join(paragraphs)):
-        if not paragraphs:
-            return [fee_sentence]
-        said = "".join(p.strip() for p in paragraphs)
-        return [fee_sentence, said if re.search("其[他它]", said) else NO_OTHER_MATTERS]
+    nothing = [p for p in paragraphs if says_nothing(p)]
+    content = [p for p in paragraphs if not says_nothing(p)]
     result: list[str] = []
     stated = False
-    for para in paragraphs:
+    for para in content:
         if _is_fee_statement(para):
             if not stated:
                 result.append(para.head + fee_sentence)
@@ -108,5 +109,8 @@ def other_matters(text: Sequence[str], fee_sentence: str) -> list[str]:
         stated = stated or FEE_WORD in para
         result.append(str(para))
     if not stated:
-        result.append(next_heading(paragraphs, FEE_HEADING) + fee_sentence)
+        result.append(next_heading(content, FEE_HEADING) + fee_sentence)
+    if nothing:
+        said = "".join(p.strip() for p in nothing)
+        result.append(said if re.search("其[他它]", said) and len(nothing) == 1 else NO_OTHER_MATTERS)
     return result

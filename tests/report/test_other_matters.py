@@ -11,6 +11,8 @@ from typing import Any
 
 import docx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from annual_report.report.build import BuildOptions, build_reports
 from annual_report.report.context import build_context
@@ -69,6 +71,10 @@ def test_the_agencys_own_none_sentence_is_kept_after_the_fee() -> None:
 
 def test_other_matters_then_the_fee() -> None:
     assert section_six("本年度办理人大代表建议12件。") == ["本年度办理人大代表建议12件。", ZERO_FEE]
+    # a 无 among other matters: said once, after the fee, never before it
+    assert section_six("无\n本年度办理人大代表建议12件。") == [
+        "本年度办理人大代表建议12件。", ZERO_FEE, NO_OTHER_MATTERS]
+    assert section_six("无。\n本年度未收取信息处理费。", **CHARGED) == [FEE, NO_OTHER_MATTERS]
 
 
 def test_the_fee_is_numbered_on_after_numbered_matters() -> None:
@@ -122,3 +128,27 @@ def test_section_six_in_the_built_report(tmp_path: Path) -> None:
     texts = [p.text for p in docx.Document(str(built.file)).paragraphs]
     six = texts.index("六、其他需要报告的事项")
     assert texts[six + 1 :] == [FEE, NO_OTHER_MATTERS, "西安市樊川区统计局", "2025年1月20日"]
+
+
+FRAGMENTS = [
+    "本年度办理人大代表建议12件。", "（一）建议提案办理情况。全年办理37件。",
+    "（二）要点落实情况。均已完成。", "1.平台建设。完成改版。", "2、培训。举办2期。",
+    "本年度未收取信息处理费。", "（二）信息处理费收取情况。本年度未收取信息处理费。",
+    "无", "无。", "本年度无其他需要报告的事项。",
+]
+
+
+@given(st.lists(st.sampled_from(FRAGMENTS), max_size=5), st.sampled_from([ZERO_FEE, FEE]))
+def test_section_six_states_the_fee_once_and_keeps_every_other_matter(
+    text: list[str], fee: str,
+) -> None:
+    result = other_matters(text, fee)
+    fee_paragraphs = [i for i, p in enumerate(result) if fee in p]
+    assert len(fee_paragraphs) == 1  # no fragment names the fee among other matters
+    assert sum("信息处理费" in p for p in result) == 1
+    kept = [p for p in text if "信息处理费" not in p and not says_nothing(p)]
+    assert [p for p in result if p in kept] == kept  # in order, none lost
+    if kept:
+        return
+    # nothing but 无 and fee statements: the fee comes first, then at most that nothing else is
+    assert fee_paragraphs == [0] and len(result) <= 2
