@@ -51,14 +51,19 @@ def inline_commands() -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory, wheelhouse: Path) -> tuple[Path, Path]:
+def clone(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return fresh_clone(tmp_path_factory.mktemp("clone"))
+
+
+@pytest.fixture(scope="module")
+def built(clone: Path, tmp_path_factory: pytest.TempPathFactory,
+          wheelhouse: Path) -> tuple[Path, Path]:
     """The sdist and the wheel built from it, as `python -m build` makes them."""
-    folder = tmp_path_factory.mktemp("build")
-    clone = fresh_clone(folder / "clone")
-    done = run([sys.executable, "-m", "build", "--outdir", str(folder / "dist"), str(clone)],
-               folder, clean_env(wheelhouse=wheelhouse))
+    dist = tmp_path_factory.mktemp("dist")
+    done = run([sys.executable, "-m", "build", "--outdir", str(dist), str(clone)], dist,
+               clean_env(wheelhouse=wheelhouse))
     assert done.returncode == 0, shown(done)
-    (sdist,), (wheel,) = (sorted((folder / "dist").glob(pattern)) for pattern in ("*.tar.gz", "*.whl"))
+    (sdist,), (wheel,) = (sorted(dist.glob(pattern)) for pattern in ("*.tar.gz", "*.whl"))
     return sdist, wheel
 
 
@@ -101,6 +106,18 @@ def test_the_wheel_carries_the_files_git_keeps_once(built: tuple[Path, Path]) ->
     with tarfile.open(sdist) as archive:
         members = {m.name.split("/", 1)[1] for m in archive.getmembers() if "/" in m.name}
     assert set(BUNDLED) <= members and "setup.sh" in members
+
+
+def test_pip_install_of_the_folder_gets_the_same_wheel(clone: Path, built: tuple[Path, Path],
+                                                        tmp_path: Path, wheelhouse: Path) -> None:
+    """`pip install .` builds its wheel from the folder directly (no sdist): same contents."""
+    done = run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", str(tmp_path), str(clone)],
+               tmp_path, clean_env(wheelhouse=wheelhouse))
+    assert done.returncode == 0, shown(done)
+    (direct,) = tmp_path.glob("*.whl")
+    with zipfile.ZipFile(direct) as a, zipfile.ZipFile(built[1]) as b:
+        assert {i.filename: i.CRC for i in a.infolist() if "dist-info" not in i.filename} == {
+            i.filename: i.CRC for i in b.infolist() if "dist-info" not in i.filename}
 
 
 def check_outputs(line: str, cwd: Path) -> None:
