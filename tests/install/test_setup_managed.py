@@ -46,14 +46,21 @@ def managed_python(root: Path) -> Path:
             (lib / entry.name).symlink_to(entry)
     for shared in (base / "lib").glob("libpython*"):
         (root / "lib" / shared.name).symlink_to(shared)
-    import pip  # the distribution's pip, as Debian's python3-pip provides it
-
-    (lib / "site-packages").mkdir()
-    (lib / "site-packages" / "pip").symlink_to(Path(pip.__file__).parent)
     (lib / "EXTERNALLY-MANAGED").write_text(
         "[externally-managed]\nError=This Python is managed by the system (test copy).\n",
         encoding="utf-8")
-    return root / "bin" / "python3"
+    python = root / "bin" / "python3"
+    # pip where this interpreter looks for packages (site-packages, or Debian's dist-packages),
+    # as the distribution's python3-pip provides it
+    asked = run([str(python), "-c", "import site; print(site.getsitepackages()[0])"], root, clean_env())
+    assert asked.returncode == 0, shown(asked)
+    site = Path(asked.stdout.strip())
+    assert site.is_relative_to(root), site
+    site.mkdir(parents=True, exist_ok=True)
+    import pip
+
+    (site / "pip").symlink_to(Path(pip.__file__).parent)
+    return python
 
 
 def assert_pip_refuses(python: Path, cwd: Path) -> None:
