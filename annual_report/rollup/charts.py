@@ -8,7 +8,7 @@ the aggregate's own results (pie). Series titles and categories point at the she
 from __future__ import annotations
 
 from openpyxl.chart import BarChart, PieChart, Reference, Series
-from openpyxl.chart.data_source import StrRef
+from openpyxl.chart.data_source import AxDataSource, StrRef
 from openpyxl.chart.label import DataLabelList
 from openpyxl.chart.series import SeriesLabel
 from openpyxl.worksheet.worksheet import Worksheet
@@ -22,6 +22,17 @@ NAME_COLUMN = 2
 def _title_ref(ws: Worksheet, column: int) -> SeriesLabel:
     quoted = ws.title.replace("'", "''")
     return SeriesLabel(strRef=StrRef(f"'{quoted}'!${letter(column)}${HEADER_ROW}"))
+
+
+def _data_labels(value: bool = False, percent: bool = False) -> DataLabelList:
+    """Only the figure (or the share): no series name, category or legend key beside it."""
+    return DataLabelList(showVal=value, showPercent=percent, showSerName=False, showCatName=False,
+                         showLegendKey=False, showLeaderLines=False)
+
+
+def _labels(reference: Reference) -> AxDataSource:
+    """Categories that are text (agency names, headers): a string reference, not a numeric one."""
+    return AxDataSource(strRef=StrRef(f=str(reference)))
 
 
 def _rows(height_cm: float) -> int:
@@ -46,9 +57,9 @@ def add_charts(ws: Worksheet, summary: Summary) -> list[str]:
     series = Series(Reference(ws, min_col=new, min_row=first, max_row=last))
     series.tx = _title_ref(ws, new)
     bar.series.append(series)
-    bar.set_categories(names)
+    series.cat = _labels(names)
     bar.legend = None
-    bar.dataLabels = DataLabelList(showVal=True)
+    bar.dataLabels = _data_labels(value=True)
     bar.y_axis.title = "件"
     bar.x_axis.scaling.orientation = "maxMin"  # the first agency on top, as in the table
     bar.height, bar.width = height, 20
@@ -64,8 +75,8 @@ def add_charts(ws: Worksheet, summary: Summary) -> list[str]:
         col = COLUMN_INDEX[kind]
         part = Series(Reference(ws, min_col=col, min_row=first, max_row=last))
         part.tx = _title_ref(ws, col)
+        part.cat = _labels(names)
         stacked.series.append(part)
-    stacked.set_categories(names)
     stacked.x_axis.scaling.orientation = "maxMin"
     stacked.height, stacked.width = height, 20
     ws.add_chart(stacked, f"A{anchor}")
@@ -77,9 +88,9 @@ def add_charts(ws: Worksheet, summary: Summary) -> list[str]:
     whole = Series(Reference(ws, min_col=lo, max_col=hi, min_row=block.head_row,
                              max_row=block.head_row))
     whole.tx = SeriesLabel(v="办理结果构成")
+    whole.cat = _labels(Reference(ws, min_col=lo, max_col=hi, min_row=HEADER_ROW, max_row=HEADER_ROW))
     pie.series.append(whole)
-    pie.set_categories(Reference(ws, min_col=lo, max_col=hi, min_row=HEADER_ROW, max_row=HEADER_ROW))
-    pie.dataLabels = DataLabelList(showPercent=True)
-    pie.height, pie.width = 9, 14
+    pie.dataLabels = _data_labels(percent=True)
+    pie.height, pie.width = 9, 18
     ws.add_chart(pie, f"A{anchor}")
     return titles

@@ -243,6 +243,7 @@ def write_summary(ws: Worksheet, master: str, blocks: list[Block], rolled: Rolle
             ws.cell(row=n, column=col).fill = _TOTAL_FILL
         n = last + 2  # a blank line between blocks
     ws.freeze_panes = ws.cell(row=FIRST_ROW, column=len(LEAD) + 1).coordinate
+    ws.page_setup.orientation = "landscape"
     return Summary(blocks, n - 2, writer.cached)
 
 
