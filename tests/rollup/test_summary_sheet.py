@@ -15,6 +15,7 @@ from typing import Any
 import openpyxl
 import pytest
 from openpyxl.chart import BarChart, PieChart
+from python_calamine import CalamineWorkbook
 
 from annual_report.rollup.run import rollup_workbook
 from annual_report.rollup.summary import COLUMNS, RATIOS
@@ -101,6 +102,18 @@ def test_cached_values_match_our_arithmetic(rolled: tuple[dict[str, dict[str, An
     check_values(rows, full)
     assert all(rows[(DISTRICT, IDLE)][h] in (None, "") for h in RATIO_HEADERS)
     assert rows[(DISTRICT, DISTRICT)]["予以公开率"]  # the district's own ratios are there
+    # python-calamine (what check and build read with) sees the same cached values
+    grid = CalamineWorkbook.from_path(str(copy)).get_sheet_by_name("汇总").to_python()
+    compared = 0
+    for r, row in enumerate(ws.iter_rows(min_row=5, max_col=len(COLUMNS) + len(RATIOS) + 3,
+                                         values_only=True), start=4):
+        for value, seen in zip(row, grid[r], strict=False):
+            if isinstance(value, (int, float)):
+                assert seen == pytest.approx(value, rel=1e-12)
+                compared += 1
+            else:
+                assert seen == (value or "")
+    assert compared > 300
 
 
 def test_formulas_are_live_and_guard_zero_denominators(
