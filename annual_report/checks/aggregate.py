@@ -4,8 +4,8 @@ A row whose 汇总到 (``parent``) names another row is that row's child; a row 
 aggregate (a whole district, a township over its offices), and levels may nest. For every
 aggregate, each figure it holds must equal the sum of its children's (A1, an error at the
 aggregate's cell). A child that has errors or lacks figures makes the aggregate's check a warning
-naming it (A2), as does a blank cell of the aggregate itself; a 汇总到 that names no row, the row
-itself, or closes a cycle is an error at that 汇总到 cell (A3).
+naming it (A2); a 汇总到 that names no row, the row itself, or closes a cycle is an error at that
+汇总到 cell (A3). An aggregate's blank cells are one R5 error that points to ``rollup``.
 
 现行有效 of 规章 / 规范性文件 are the aggregate's own (a district's rules are not the sum of its
 departments'): they are summed only with ``sum_in_force`` (``--sum-in-force``).
@@ -182,12 +182,65 @@ def _a1(row: AgencyRow, key: str, filled: Number, total: Number, children: list[
         "要按下级之和填写时，清空此格后运行 rollup。", warning=warning)
 
 
-def check_aggregates(rows: list[AgencyRow], findings: Iterable[Finding],
-                     sum_in_force: bool = False) -> list[Finding]:
-    """A1–A3 over a workbook, given the findings of the per-row checks (to know which children
-    have errors). Aggregates are checked from the lowest level up, so an aggregate with an A1
-    error counts as a child with errors one level higher."""
+def with_aggregate_findings(rows: list[AgencyRow], findings: Iterable[Finding],
+                           sum_in_force: bool = False) -> list[Finding]:
+    """The findings of the per-row checks, with the aggregates' own: an aggregate's blank figure
+    cells become one R5 error pointing to ``rollup`` (not one "fill in 0" per cell: a blank of an
+    aggregate is never 0, even under --blank-as-zero), then A1–A3."""
     hierarchy = read_hierarchy(rows)
+    keys = summed_keys(sum_in_force)
+    kept = list(findings)
+    blanks: dict[int, set[str]] = {}
+    for aggregate in hierarchy.aggregates_bottom_up():
+        own = [f for f in kept if f.row == aggregate.row and _is_blank_figure(f)]
+        if not own:
+            continue
+        none_filled = any(_NONE_FILLED in f.message for f in own)  # the reader's single finding
+        blank = set(_FIGURE_KEYS) if none_filled else {f.field for f in own}
+        blanks[aggregate.row] = blank
+        kept = [f for f in kept if f not in own]
+        kept.extend(_blank_errors(aggregate, hierarchy.kids(aggregate), blank, keys))
+    kept.extend(check_aggregates(rows, kept, sum_in_force, hierarchy, blanks))
+    return kept
+
+
+_FIGURE_KEYS = tuple(f.key for f in FIGURE_FIELDS)
+_BLANK = "为空"  # the reader's message for a blank figure cell (also under --blank-as-zero)
+_NONE_FILLED = "一项都没有填写"  # the reader's one finding for a row without any figure
+
+
+def _is_blank_figure(finding: Finding) -> bool:
+    return finding.rule == "R5" and finding.field in _FIGURE_KEYS and (
+        _BLANK in finding.message or _NONE_FILLED in finding.message)
+
+
+def _blank_errors(aggregate: AgencyRow, children: list[AgencyRow], blank: set[str],
+                  keys: tuple[str, ...]) -> Iterable[Finding]:
+    summed = [k for k in keys if k in blank]
+    if summed:
+        first = min(summed, key=lambda k: aggregate.columns.get(k, 0))
+        yield aggregate.finding(
+            first, "R5",
+            f"这是汇总行（下级 {len(children)} 个机关：{_names(children)}），有 {len(summed)} 项数字为空。"
+            "汇总行的数字应为下级之和：运行 python generate.py rollup 总表.xlsx --into 总表-汇总.xlsx "
+            "可按下级之和自动填写（已填的数字不会改动），再用副本校验、生成报告；也可以手工填写。")
+    for key in IN_FORCE_KEYS:
+        if key in blank and key not in keys:
+            yield aggregate.finding(
+                key, "R5",
+                f"{FIELD_BY_KEY[key].label}：汇总行的现行有效件数是本级自己的，不按下级相加，请直接填写"
+                "（确要按下级之和计算时，check 和 rollup 加 --sum-in-force）。")
+
+
+def check_aggregates(rows: list[AgencyRow], findings: Iterable[Finding],
+                     sum_in_force: bool = False, hierarchy: Hierarchy | None = None,
+                     blanks: Mapping[int, set[str]] | None = None) -> list[Finding]:
+    """A1–A3 over a workbook, given the findings of the per-row checks (to know which children
+    have errors) and the aggregates' blank cells (not compared). Aggregates are checked from the
+    lowest level up, so an aggregate with an A1 error counts as a child with errors one level
+    higher."""
+    hierarchy = hierarchy or read_hierarchy(rows)
+    blanks = blanks or {}
     found = list(hierarchy.findings)
     errors: dict[int, int] = defaultdict(int)
     for finding in (*findings, *found):
@@ -195,7 +248,8 @@ def check_aggregates(rows: list[AgencyRow], findings: Iterable[Finding],
             errors[finding.row] += 1
     keys = summed_keys(sum_in_force)
     for aggregate in hierarchy.aggregates_bottom_up():
-        new = list(_check_one(aggregate, hierarchy.kids(aggregate), keys, errors))
+        new = list(_check_one(aggregate, hierarchy.kids(aggregate), keys, errors,
+                              blanks.get(aggregate.row, set())))
         for finding in new:
             if finding.is_error:
                 errors[aggregate.row] += 1
@@ -204,7 +258,7 @@ def check_aggregates(rows: list[AgencyRow], findings: Iterable[Finding],
 
 
 def _check_one(aggregate: AgencyRow, children: list[AgencyRow], keys: tuple[str, ...],
-               errors: Mapping[int, int]) -> Iterable[Finding]:
+               errors: Mapping[int, int], blank: set[str]) -> Iterable[Finding]:
     problems: dict[int, str] = {}
     for child in children:
         missing = sum(child.figure(k) is None for k in keys)
@@ -214,18 +268,18 @@ def _check_one(aggregate: AgencyRow, children: list[AgencyRow], keys: tuple[str,
         if parts:
             problems[child.row] = "，".join(parts)
     differing: list[Finding] = []
-    blank = 0
+    compared = 0
     for key in keys:
         filled = aggregate.figure(key)
-        if filled is None:
-            blank += 1
+        if filled is None or key in blank:  # blank: R5 says so (a 0 under --blank-as-zero too)
             continue
+        compared += 1
         total = child_sum(children, key)
         if total is not None and total != filled:
             differing.append(_a1(aggregate, key, filled, total, children, warning=bool(problems)))
     if not problems:
         yield from differing
-    else:
+    elif compared:  # nothing filled, nothing to check: the R5 error on the blanks says it all
         bad = [c for c in children if c.row in problems]
         tail = (f"已核对的各项中有 {len(differing)} 项与下级之和不一致（如 {differing[0].cell}），"
                 "下级改正后可能还会变化" if differing else "已核对的各项与下级之和一致")
@@ -234,9 +288,3 @@ def _check_one(aggregate: AgencyRow, children: list[AgencyRow], keys: tuple[str,
             f"汇总行的下级机关{_names(bad, problems)}的数字还不能用，所以本行只能部分核对，"
             f"结果按提醒给出：{tail}。请先改正这些下级机关的行，再核对本行。", warning=True)
         yield from differing[:3]
-    if blank:
-        yield aggregate.finding(
-            "agency", "A2",
-            f"这是汇总行（下级 {len(children)} 个机关：{_names(children)}），其中 {blank} 项数字为空或不是数字，"
-            "无法与下级之和核对。可运行 `python generate.py rollup 总表.xlsx --into 汇总后.xlsx` "
-            "按下级之和自动填写空白的数字。", warning=True)

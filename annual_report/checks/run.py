@@ -18,7 +18,7 @@ from ..findings import Finding, sort_key
 from ..outputs import atomic_write_bytes
 from ..workbook.rows import AgencyRow, ReadOptions, Workbook, read_workbook
 from ..workbook.values import is_blank
-from .aggregate import check_aggregates
+from .aggregate import with_aggregate_findings
 from .narrative import check_narrative
 from .rules import check_figures
 
@@ -125,7 +125,7 @@ def check_workbook(
             continue
         findings.extend(check_row(row, last_year.get(row.agency)))
         findings.extend(check_year_and_date(row, year))
-    findings.extend(check_aggregates(workbook.rows, findings, sum_in_force))  # needs every row
+    findings = with_aggregate_findings(workbook.rows, findings, sum_in_force)  # needs every row
     findings.sort(key=sort_key)
     notes = previous_notes(workbook, previous, year) if previous else []
     return CheckReport(workbook, findings, previous, notes)

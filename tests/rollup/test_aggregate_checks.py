@@ -11,6 +11,8 @@ from typer.testing import CliRunner
 
 from annual_report.checks.run import CheckReport, check_workbook
 from annual_report.findings import Finding
+from annual_report.format.model import FIGURE_FIELDS
+from annual_report.workbook.rows import ReadOptions
 from districts import (
     DISTRICT,
     OFFICE,
@@ -108,13 +110,36 @@ def test_a_child_without_figures_is_named(tmp_path: Path) -> None:
     assert not rules(report, "A1")
 
 
-def test_a_blank_aggregate_points_to_rollup(tmp_path: Path) -> None:
-    report = check(tmp_path, two_levels())
-    hint = [f for f in rules(report, "A2") if f.agency == DISTRICT]
-    assert len(hint) == 1 and "rollup" in hint[0].message
-    assert OFFICE in hint[0].message
-    assert not rules(report, "A1") and not rules(report, "A3")
-    assert any(f.rule == "R5" and f.agency == DISTRICT for f in report.errors)
+def test_a_blank_aggregate_gets_one_error_pointing_to_rollup(tmp_path: Path) -> None:
+    records = two_levels()
+    for blank_as_zero in (False, True):  # an aggregate's blank is never 0
+        report = check(tmp_path, records, options=ReadOptions(blank_as_zero=blank_as_zero))
+        own = [f for f in report.findings if f.agency == DISTRICT and f.rule in ("R5", "A1", "A2")]
+        assert len(own) == 1, own
+        (error,) = own
+        assert error.is_error and error.rule == "R5" and "rollup" in error.message
+        assert f"有 {len(FIGURE_FIELDS) - 2} 项数字为空" in error.message and OFFICE in error.message
+        assert error.cell == cell_of(records, DISTRICT, "rules.issued")  # the first blank cell
+
+
+def test_a_blank_in_force_of_an_aggregate_is_asked_for(tmp_path: Path) -> None:
+    records = filled(two_levels())
+    records[0]["normative.in_force"] = None
+    report = check(tmp_path, records)
+    (error,) = [f for f in report.errors if f.agency == DISTRICT]
+    assert error.rule == "R5" and error.cell == cell_of(records, DISTRICT, "normative.in_force")
+    assert "本级自己的" in error.message and "--sum-in-force" in error.message
+
+
+def test_a_partly_blank_aggregate_is_checked_where_filled(tmp_path: Path) -> None:
+    records = filled(two_levels())
+    sums = expected_sums(records)[DISTRICT]
+    records[0]["apps.new.natural"] = None
+    records[0]["review.total"] = sums["review.total"] + 1
+    report = check(tmp_path, records)
+    own = {(f.rule, f.cell) for f in report.findings if f.agency == DISTRICT}
+    assert ("A1", cell_of(records, DISTRICT, "review.total")) in own
+    assert ("R5", cell_of(records, DISTRICT, "apps.new.natural")) in own
 
 
 def test_unknown_parent_self_reference_and_cycles_are_errors(tmp_path: Path) -> None:
