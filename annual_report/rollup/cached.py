@@ -32,22 +32,25 @@ def _sheet_part(archive: zipfile.ZipFile, sheet: str) -> str:
     raise KeyError(sheet)
 
 
-def _text(value: Decimal | float | str) -> tuple[str | None, str]:
+Cached = Decimal | float | int | bool | str
+# Error values a cell can hold; kept as errors (t="e"), not as text.
+ERRORS = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A"})
+
+
+def _text(value: Cached) -> tuple[str | None, str]:
     """(the cell's t attribute, the text of its <v>)."""
+    if isinstance(value, bool):
+        return "b", "1" if value else "0"
     if isinstance(value, str):
-        return "str", value
+        return ("e" if value in ERRORS else "str"), value
     if isinstance(value, Decimal):
         text = format(value, "f")
         return None, text.rstrip("0").rstrip(".") if "." in text else text
-    return None, repr(value)
+    return None, repr(value) if isinstance(value, float) else str(value)
 
 
-def with_cached_values(data: bytes, sheet: str, values: Mapping[str, Decimal | float | str]) -> bytes:
-    """The workbook ``data`` with ``values`` (coordinate -> value) cached in ``sheet``'s formula
-    cells; every other part is copied unchanged."""
-    source = zipfile.ZipFile(io.BytesIO(data))
-    part = _sheet_part(source, sheet)
-    tree = etree.fromstring(source.read(part))
+def _patch(xml: bytes, values: Mapping[str, Cached]) -> bytes:
+    tree = etree.fromstring(xml)
     for cell in tree.iter(f"{{{_NS}}}c"):
         if cell.find(f"{{{_NS}}}f") is None:
             continue
@@ -63,12 +66,19 @@ def with_cached_values(data: bytes, sheet: str, values: Mapping[str, Decimal | f
         if v is None:
             v = etree.SubElement(cell, f"{{{_NS}}}v")
         v.text = text
+    return etree.tostring(tree, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def with_cached_values(data: bytes, values: Mapping[str, Mapping[str, Cached]]) -> bytes:
+    """The workbook ``data`` with ``values`` (sheet -> coordinate -> value) cached in those
+    sheets' formula cells; every other part is copied unchanged."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    parts = {_sheet_part(source, sheet): cells for sheet, cells in values.items() if cells}
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
         for info in source.infolist():
             payload = source.read(info.filename)
-            if info.filename == part:
-                payload = etree.tostring(tree, xml_declaration=True, encoding="UTF-8",
-                                         standalone=True)
+            if info.filename in parts:
+                payload = _patch(payload, parts[info.filename])
             target.writestr(info, payload)
     return buffer.getvalue()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import io
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
@@ -26,7 +27,7 @@ from ..findings import Finding
 from ..outputs import atomic_write_bytes
 from ..workbook.rows import AgencyRow, ReadOptions, Workbook, read_workbook
 from ..workbook.sheets import MAIN_SHEET, load_grids
-from .cached import with_cached_values
+from .cached import Cached, with_cached_values
 from .charts import add_charts
 from .notes import NARRATIVE_KEYS, NOTE_AUTHOR, figures_note, filled_note, in_force_note
 from .summary import SUMMARY_SHEET, plan_blocks, write_summary
@@ -73,6 +74,26 @@ def _open_copy(path: Path) -> openpyxl.Workbook:
         for row in grid:
             ws.append([None if v == "" else v for v in row])
     return book
+
+
+def _formula_values(path: Path, book: openpyxl.Workbook) -> dict[str, dict[str, Cached]]:
+    """The values the master's own formulas had (sheet -> coordinate -> value): openpyxl keeps
+    a formula but not its value, and check and build read values only (``=SUM(...)`` totals are
+    common in masters)."""
+    formulas = {ws.title: [c.coordinate for row in ws.iter_rows() for c in row if c.data_type == "f"]
+                for ws in book.worksheets if ws.title != SUMMARY_SHEET}
+    if not any(formulas.values()) or path.suffix.lower() not in (".xlsx", ".xlsm"):
+        return {}
+    values = openpyxl.load_workbook(path, data_only=True)
+    found: dict[str, dict[str, Cached]] = {}
+    for sheet, cells in formulas.items():
+        ws = values[sheet]
+        found[sheet] = {}
+        for ref in cells:
+            value = ws[ref].value
+            if isinstance(value, (int, float, str, bool, Decimal)):
+                found[sheet][ref] = value
+    return found
 
 
 def _comment(ws: Worksheet, row: AgencyRow, key: str, text: str) -> None:
@@ -136,7 +157,8 @@ def rollup_workbook(path: Path | str, into: Path | str,
     book.calculation.fullCalcOnLoad = True  # Excel and WPS recompute the formulas on opening
     buffer = io.BytesIO()
     book.save(buffer)
-    atomic_write_bytes(into, with_cached_values(buffer.getvalue(), SUMMARY_SHEET, summary.cached))
+    cached = {**_formula_values(path, book), SUMMARY_SHEET: dict(summary.cached)}
+    atomic_write_bytes(into, with_cached_values(buffer.getvalue(), cached))
     report = check_workbook(into, ReadOptions(sheet=master), sum_in_force=options.sum_in_force)
     filled: dict[str, int] = {}
     for fill in rolled.fills:

@@ -4,6 +4,8 @@ openpyxl and python-calamine; nothing filled is replaced; the master and its for
 from __future__ import annotations
 
 import hashlib
+import shutil
+import subprocess
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -13,16 +15,18 @@ import pytest
 from typer.testing import CliRunner
 
 from annual_report.errors import OutputError
-from annual_report.format.model import FIELD_BY_KEY, FIGURE_FIELDS, Kind
+from annual_report.format.model import APPLICANT_COLUMNS, FIELD_BY_KEY, FIGURE_FIELDS, Kind
 from annual_report.rollup.run import RollupOptions, rollup_workbook
 from annual_report.workbook.rows import read_workbook
 from conftest import ROOT
 from districts import (
     DISTRICT,
     IN_FORCE,
+    OFFICE,
     cell_of,
     children_of,
     expected_sums,
+    first_row,
     three_levels,
     two_levels,
     write_master,
@@ -202,3 +206,51 @@ def test_the_bundled_sample_rolls_up_into_one_total(tmp_path: Path) -> None:
     names = [ws.cell(row=r, column=2).value for r in range(5, ws.max_row + 1)]
     agencies = [r.agency for r in read_workbook(sample).rows]
     assert names[: len(agencies) + 1] == ["合计", *agencies]
+
+
+@pytest.mark.pdf
+@pytest.mark.skipif(not shutil.which("soffice"), reason="needs LibreOffice (soffice)")
+def test_the_masters_own_formulas_keep_their_values(tmp_path: Path) -> None:
+    """A master whose 总计 cells are =SUM(...) formulas, saved by a spreadsheet program (values
+    cached): the copy keeps the formulas and their values, so check and build still read them."""
+    records = two_levels()
+    row = first_row() + 1  # the office's row
+    total = cell_of(records, OFFICE, "apps.new.total").split("!")[1]
+    parts = [cell_of(records, OFFICE, f"apps.new.{c}").split("!")[1] for c in APPLICANT_COLUMNS]
+    written = write_master(tmp_path / "openpyxl.xlsx", records)
+    book = openpyxl.load_workbook(written)
+    book["总表"][total] = f"=SUM({parts[0]}:{parts[-1]})"
+    book.save(written)
+    done = subprocess.run(["soffice", "--headless", "--convert-to", "xlsx", "--outdir",
+                           str(tmp_path / "saved"), str(written)], capture_output=True, timeout=180)
+    assert done.returncode == 0, done.stderr
+    master = tmp_path / "saved" / "openpyxl.xlsx"
+    assert read_workbook(master).by_agency()[OFFICE].figure("apps.new.total") == records[1][
+        "apps.new.total"]
+    result = rollup_workbook(master, tmp_path / "汇总.xlsx")
+    assert result.report.ok, result.report.errors
+    copy = openpyxl.load_workbook(result.into)["总表"]
+    assert copy[total].value == f"=SUM({parts[0]}:{parts[-1]})" and total.endswith(str(row))
+    assert read_workbook(result.into).by_agency()[OFFICE].figure("apps.new.total") == records[1][
+        "apps.new.total"]
+
+
+def test_the_blank_workbook_has_the_column_and_explains_aggregates(tmp_path: Path) -> None:
+    """`init`: 汇总到 (key parent) is a column of the blank workbook, and the 填表说明 explains
+    aggregates; a district typed into that workbook rolls up."""
+    from annual_report.workbook.blank import write_workbook
+
+    assert runner.invoke(app, ["init", str(tmp_path / "空白.xlsx")]).exit_code == 0
+    book = openpyxl.load_workbook(tmp_path / "空白.xlsx")
+    headers = {book["总表"].cell(row=3, column=c).value: book["总表"].cell(row=4, column=c).value
+               for c in range(1, book["总表"].max_column + 1)}
+    assert headers["汇总到"] == "parent"
+    guide = "\n".join(str(c.value) for row in book["填表说明"].iter_rows() for c in row if c.value)
+    for words in ("汇总行", "（本级）", "--sum-in-force", "rollup", "A3"):
+        assert words in guide
+    records = three_levels()
+    result = rollup_workbook(write_workbook(tmp_path / "总表.xlsx", records), tmp_path / "汇总.xlsx")
+    assert result.report.ok and result.aggregates == [DISTRICT, *TOWNS]
+    rows = read_workbook(result.into).by_agency()
+    for name, sums in expected_sums(records).items():
+        assert {k: rows[name].figure(k) for k in sums} == sums
