@@ -25,7 +25,7 @@ from decimal import Decimal
 from ..findings import Finding
 from ..format.model import FIELD_BY_KEY, FIGURE_FIELDS
 from ..workbook.rows import AgencyRow
-from ..workbook.values import format_money
+from ..workbook.values import format_money, is_blank
 
 Number = int | Decimal
 PARENT = "parent"
@@ -189,29 +189,33 @@ def with_aggregate_findings(rows: list[AgencyRow], findings: Iterable[Finding],
     aggregate is never 0, even under --blank-as-zero), then A1–A3."""
     hierarchy = read_hierarchy(rows)
     keys = summed_keys(sum_in_force)
-    kept = list(findings)
+    findings = list(findings)
     blanks: dict[int, set[str]] = {}
     for aggregate in hierarchy.aggregates_bottom_up():
-        own = [f for f in kept if f.row == aggregate.row and _is_blank_figure(f)]
-        if not own:
-            continue
-        none_filled = any(_NONE_FILLED in f.message for f in own)  # the reader's single finding
-        blank = set(_FIGURE_KEYS) if none_filled else {f.field for f in own}
-        blanks[aggregate.row] = blank
-        kept = [f for f in kept if f not in own]
-        kept.extend(_blank_errors(aggregate, hierarchy.kids(aggregate), blank, keys))
-    kept.extend(check_aggregates(rows, kept, sum_in_force, hierarchy, blanks))
-    return kept
+        blank = blank_figures(aggregate)
+        if blank:
+            blanks[aggregate.row] = blank
+    if not blanks:
+        return findings + check_aggregates(rows, findings, sum_in_force, hierarchy)
+    kept = [f for f in findings if not (f.rule == "R5" and f.field in blanks.get(f.row, ()))]
+    for aggregate in hierarchy.aggregates_bottom_up():
+        if aggregate.row in blanks:
+            kept.extend(_blank_errors(aggregate, hierarchy.kids(aggregate), blanks[aggregate.row],
+                                      keys))
+    return kept + check_aggregates(rows, kept, sum_in_force, hierarchy, blanks)
 
 
 _FIGURE_KEYS = tuple(f.key for f in FIGURE_FIELDS)
-_BLANK = "为空"  # the reader's message for a blank figure cell (also under --blank-as-zero)
-_NONE_FILLED = "一项都没有填写"  # the reader's one finding for a row without any figure
 
 
-def _is_blank_figure(finding: Finding) -> bool:
-    return finding.rule == "R5" and finding.field in _FIGURE_KEYS and (
-        _BLANK in finding.message or _NONE_FILLED in finding.message)
+def blank_figures(row: AgencyRow) -> set[str]:
+    """The figure cells of a row that are blank (also those read as 0 under --blank-as-zero,
+    which the reader marks with an R5 warning)."""
+    blank = {k for k in _FIGURE_KEYS if k in row.columns and k not in row.values
+             and is_blank(row.raw.get(k, ""))}
+    blank.update(f.field for f in row.findings if f.rule == "R5" and not f.is_error
+                 and f.field in _FIGURE_KEYS and row.values.get(f.field) == 0)
+    return blank
 
 
 def _blank_errors(aggregate: AgencyRow, children: list[AgencyRow], blank: set[str],
