@@ -44,7 +44,7 @@ def add_charts(ws: Worksheet, summary: Summary) -> list[str]:
     block = summary.main
     first, last = block.first, block.first + len(block.members) - 1
     names = Reference(ws, min_col=NAME_COLUMN, min_row=first, max_row=last)
-    height = max(7.5, 0.6 * len(block.members) + 3)
+    height = min(max(7.5, 0.6 * len(block.members) + 3), 45.0)  # hundreds of agencies: dense
     anchor = summary.last_row + 3
     scope = block.head.agency if block.head else "全部机关"
 
