@@ -194,23 +194,26 @@ class _Writer:
             cell.number_format = "0.0000"
 
     def ratios(self, n: int) -> None:
+        """``=IF(den=0,"",num/den)`` on the row's figure cells, and its value."""
         for i, ratio in enumerate(RATIOS):
-            col = RATIO_START + i
-
-            def cells(ids: tuple[str, ...], row: int = n) -> str:
-                return "+".join(f"{letter(COLUMN_INDEX[c])}{row}" for c in ids)
-
-            den = cells(ratio.plus) + "".join(f"-{letter(COLUMN_INDEX[c])}{n}" for c in ratio.minus)
-            num = cells(ratio.numerator)
-            num = f"({num})" if "+" in num else num
-            den_text = f"({den})" if len(ratio.plus) + len(ratio.minus) > 1 else den
-            cell = self.ws.cell(row=n, column=col, value=f'=IF({den_text}=0,"",{num}/{den_text})')
+            num = _cells(ratio.numerator, n)
+            den = _cells(ratio.plus, n) + "".join(f"-{_cells((c,), n)}" for c in ratio.minus)
+            num = f"({num})" if len(ratio.numerator) > 1 else num
+            den = f"({den})" if len(ratio.plus) + len(ratio.minus) > 1 else den
+            cell = self.ws.cell(row=n, column=RATIO_START + i, value=f'=IF({den}=0,"",{num}/{den})')
             cell.number_format = "0.0%"
             cell.border = _BORDER
-            top = sum((self.value(n, COLUMN_INDEX[c]) for c in ratio.numerator), Decimal(0))
-            bottom = sum((self.value(n, COLUMN_INDEX[c]) for c in ratio.plus), Decimal(0)) - sum(
-                (self.value(n, COLUMN_INDEX[c]) for c in ratio.minus), Decimal(0))
+            top = self.total(ratio.numerator, n)
+            bottom = self.total(ratio.plus, n) - self.total(ratio.minus, n)
             self.cached[cell.coordinate] = "" if bottom == 0 else float(top) / float(bottom)
+
+    def total(self, ids: tuple[str, ...], n: int) -> Decimal:
+        return sum((self.value(n, COLUMN_INDEX[c]) for c in ids), Decimal(0))
+
+
+def _cells(ids: tuple[str, ...], n: int) -> str:
+    """``G5+H5``: the cells of figure columns ``ids`` in row ``n``, added."""
+    return "+".join(f"{letter(COLUMN_INDEX[c])}{n}" for c in ids)
 
 
 def write_summary(ws: Worksheet, master: str, blocks: list[Block], rolled: Rolled,
@@ -252,10 +255,7 @@ def _lead(ws: Worksheet, n: int, block: str, name: str, kind: str, head: bool) -
         cell = ws.cell(row=n, column=col, value=value)
         cell.border = _BORDER
         cell.data_type = "s"  # a name starting with "=" stays text
-    if head:
-        ws.cell(row=n, column=2).alignment = Alignment(indent=0)
-    else:
-        ws.cell(row=n, column=2).alignment = Alignment(indent=1)
+    ws.cell(row=n, column=2).alignment = Alignment(indent=0 if head else 1)
 
 
 def _header(ws: Worksheet, width: int) -> None:
