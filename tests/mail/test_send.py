@@ -106,11 +106,16 @@ class Office:
         self.files[agency][".docx"] = data
         return data
 
-    def log(self) -> list[dict[str, Any]]:
+    def journal(self) -> list[dict[str, Any]]:
+        """Every line of the send log: attempts, answers and message records."""
         path = self.out / LOG_NAME
         if not path.exists():
             return []
         return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+    def log(self) -> list[dict[str, Any]]:
+        """The message records (one a message; the attempts and answers are left out)."""
+        return [r for r in self.journal() if r.get("type") in (None, "message")]
 
 
 @pytest.fixture()
@@ -581,12 +586,35 @@ def test_a_temporary_failure_is_retried_and_delivered_once(office: Office,
 
 
 def test_a_dropped_connection_is_retried(office: Office, plain: Server) -> None:
-    plain.handler.drop_once = True
+    plain.handler.drop_at_rcpt_once = True  # before the content: certainly not delivered
     result = send(office, settings_for(plain))
     assert result.exit_code == 0
     for agency in SENDABLE:
         single(plain, agency)
     assert office.log()[0]["attempts"] == 2
+
+
+def test_a_connection_dropped_after_the_content_is_in_doubt_and_not_retried(
+        office: Office, plain: Server) -> None:
+    # Changed on purpose (issue 8): the server may have kept a message whose answer was lost.
+    plain.handler.drop_once = True
+    result = send(office, settings_for(plain))
+    results = by_agency(result)
+    assert result.exit_code == 1
+    assert results[OFFICE].status is Status.UNCERTAIN and results[OFFICE].attempts == 1
+    assert "状态不明" in results[OFFICE].detail and "--resend-uncertain" in results[OFFICE].detail
+    assert plain.handler.data_commands == 3  # no second try of the message in doubt
+    single(plain, EDUCATION)
+    single(plain, HEALTH)
+    again = by_agency(send(office, settings_for(plain)))
+    assert again[OFFICE].status is Status.UNCERTAIN and plain.handler.data_commands == 3
+    resent = by_agency(send(office, settings_for(plain), resend_uncertain=True))
+    assert resent[OFFICE].status is Status.SENT
+    assert resent[EDUCATION].status is Status.ALREADY_SENT
+    attempts = [r for r in office.journal() if r.get("type") == "attempt" and r["agency"] == OFFICE]
+    assert len(attempts) == 2 and attempts[0]["message_id"] == attempts[1]["message_id"]
+    assert single(plain, OFFICE).message["Message-ID"] == attempts[0]["message_id"]
+    assert by_agency(send(office, settings_for(plain)))[OFFICE].status is Status.ALREADY_SENT
 
 
 def test_temporary_failures_give_up_after_the_retries(office: Office, plain: Server) -> None:
