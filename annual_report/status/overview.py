@@ -15,7 +15,8 @@ from typing import Any
 from ..checks.run import check_workbook, usual_year
 from ..forms.issue import forms_folder, load_record
 from ..forms.ledger import LedgerRow, State, read_ledger_file
-from ..mail.log import LOG_NAME, SendLog
+from ..mail.forms_planning import FORM
+from ..mail.log import LOG_NAME, REPORT, SendLog
 from ..report.manifest import load_manifest
 
 
@@ -71,8 +72,10 @@ def _short(moment: str) -> str:
     return moment.replace("T", " ")[:16]
 
 
-def _delivered(log: SendLog, agency: str) -> list[dict[str, Any]]:
-    return [r for r in log.records if r.get("agency") == agency and r.get("delivered")]
+def _delivered(log: SendLog, agency: str, kind: str) -> list[dict[str, Any]]:
+    """The log's deliveries of files of ``kind`` (report or form) to the agency, oldest first."""
+    return [r for r in log.records if r.get("agency") == agency and r.get("delivered")
+            and r.get("kind", REPORT) == kind]
 
 
 def _returned(status: AgencyStatus, rows: list[LedgerRow]) -> None:
@@ -92,9 +95,8 @@ def build_overview(master: Path, out: Path, forms_dir: Path | None = None) -> Ov
     year = usual_year(report.rows)
     forms_dir = forms_dir or forms_folder(out, year)
     record = load_record(forms_dir) if forms_dir.is_dir() else None
-    form_log = SendLog.load(forms_dir / LOG_NAME)
     manifest = load_manifest(out)
-    report_log = SendLog.load(out / LOG_NAME)
+    log = SendLog.load(out / LOG_NAME)
     ledger = read_ledger_file(master)
     agencies: list[AgencyStatus] = []
     seen: set[str] = set()
@@ -110,8 +112,11 @@ def build_overview(master: Path, out: Path, forms_dir: Path | None = None) -> Ov
         first = next((f for f in findings if f.is_error), None)
         status.first_error = f"{first.cell} {first.message}" if first else ""
         if record is not None and record.get(row.agency, row_year) is not None:
-            sent = _delivered(form_log, row.agency)
-            status.form = "已发送" if sent else "已生成未发送"
+            form = record.get(row.agency, row_year)
+            sent = [r for r in _delivered(log, row.agency, FORM)
+                    if form is not None and r.get("sha256") == form.sha256]
+            earlier = [r for r in _delivered(log, row.agency, FORM) if r not in sent]
+            status.form = "已发送" if sent else "已重新生成未发送" if earlier else "已生成未发送"
             status.form_sent_at = _short(str(sent[-1].get("time", ""))) if sent else ""
         _returned(status, [r for r in ledger if r.agency == row.agency])
         entry = manifest.get(row.agency, row_year)
@@ -119,7 +124,7 @@ def build_overview(master: Path, out: Path, forms_dir: Path | None = None) -> Ov
             current = entry.row_sha256 == row.fingerprint() and entry.file_current(out)
             status.report = ("带错误生成" if not entry.valid else "最新" if current
                              else "过期（需重新生成）")
-            sent = [r for r in _delivered(report_log, row.agency)
+            sent = [r for r in _delivered(log, row.agency, REPORT)
                     if r.get("year") in (row_year, None)]
             if sent:
                 last = sent[-1]
