@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from ..forms.issue import IssueResult
 
 
-def print_issue_result(result: IssueResult) -> None:
+def print_issue_result(result: IssueResult, workbook: Path) -> None:
     for agency, message in result.problems:
         out.print(f"[red]未生成[/] {escape(agency)}：{escape(message)}", highlight=False)
     if 0 < len(result.written) <= LIST_BUILT_UP_TO:
@@ -37,8 +37,9 @@ def print_issue_result(result: IssueResult) -> None:
             f"文件夹：{escape(str(result.folder))}")
     out.print(("[green]" if not result.problems else "[yellow]") + line + "[/]", highlight=False)
     if result.written:
-        out.print(f"下一步：python generate.py send --forms {escape(str(result.folder))} --dry-run "
-                  "检查邮件后发送。", highlight=False)
+        out.print(f"下一步：python generate.py send {escape(str(workbook))} --forms "
+                  f"{escape(str(result.folder))} --due 交回日期 --dry-run，检查邮件后去掉 --dry-run "
+                  "发送。", highlight=False)
 
 
 def forms(
@@ -72,5 +73,5 @@ def forms(
                              only=only, force=force, due=due)
     except ReportError as error:
         raise fail(error) from None
-    print_issue_result(result)
+    print_issue_result(result, workbook)
     raise typer.Exit(code=result.exit_code)
