@@ -133,3 +133,47 @@ def test_identity_survives_renaming_and_libreoffice(issued: tuple[Path, Path]) -
     assert len(from_openpyxl(resaved)) == 2
     from annual_report.forms.identity import from_ods_meta
     assert len(from_ods_meta(copies[1])) == 1
+
+
+@needs_soffice
+def test_check_cells_work_in_an_office_suite(tmp_path: Path) -> None:
+    """LibreOffice computes the form's own totals and checks: ✓ where figures add up, ✗ with the
+    expected figure where a typed total does not."""
+    from form_helpers import fill, filled_records
+
+    master = bare_master(tmp_path / "总表.xlsx", 1)
+    form = form_of(issue(master, tmp_path / "表单"), names(1)[0])
+    record = filled_records(1)[names(1)[0]]
+    bad = fill(form, tmp_path / "填好.xlsx", record,
+               overrides={"表四!E7": record["review.total"] + 1})
+    (resaved,) = convert([bad], "xlsx", tmp_path / "lo", tmp_path / "profile")
+    book = openpyxl.load_workbook(resaved, data_only=True)
+    t3, t4 = book["表三"], book["表四"]
+    assert t3["J7"].value == record["apps.new.total"]
+    assert {t3.cell(row=r, column=11).value for r in range(7, 32)} == {"✓"}
+    assert {t3.cell(row=r, column=c).value for r in (32, 33) for c in range(4, 11)} == {"✓"}
+    assert t4["E8"].value == f"✗ 应为 {record['review.total']}"
+    assert t4["J8"].value == "✓" and book["信息处理费"]["D7"].value == "✓"
+
+
+def test_forms_command_keeps_what_it_issued(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from annual_report.cli.app import app
+
+    master = bare_master(tmp_path / "总表.xlsx", 2)
+    folder = tmp_path / "表单"
+    runner = CliRunner()
+    first = runner.invoke(app, ["forms", str(master), "--out", str(folder), "--due", "2025-01-15"])
+    assert first.exit_code == 0, first.output
+    assert "已生成 2 份填报表" in first.output and "--due" in first.output
+    again = runner.invoke(app, ["forms", str(master), "--out", str(folder)])
+    assert again.exit_code == 0 and "已有的 2 份未重写" in again.output
+    target = folder / f"{names(2)[1]}.xlsx"
+    target.write_bytes(target.read_bytes() + b"\0")
+    forced = runner.invoke(app, ["forms", str(master), "--out", str(folder)])
+    assert forced.exit_code == 1 and "被改动过，未覆盖" in forced.output
+    only = runner.invoke(app, ["forms", str(master), "--out", str(folder), "--only", names(2)[1]])
+    assert only.exit_code == 0 and "已重新生成" in only.output
+    bad_due = runner.invoke(app, ["forms", str(master), "--out", str(folder), "--due", "明天"])
+    assert bad_due.exit_code == 2
