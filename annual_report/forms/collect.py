@@ -109,7 +109,18 @@ def _check_summary(findings: list[Finding]) -> str:
 
 
 def _changed_text(changes: list[Change]) -> str:
-    return "、".join(c.cell.split("!", 1)[-1] for c in changes)
+    """The changed cells for 收表记录: old → new where a cell held something, else a count."""
+    def short(value: Any) -> str:
+        text = " ".join(str(value).split())
+        return text if len(text) <= 12 else text[:12] + "…"
+
+    held = [c for c in changes if canonical(c.old) != ""]
+    parts = [f"{c.cell.split('!', 1)[-1]} {short(c.old)}→{short(c.new) if c.new is not None else '空'}"
+             for c in held]
+    if len(changes) > len(held):
+        parts.append(f"新填 {len(changes) - len(held)} 格")
+    text = "；".join(parts)
+    return text if len(text) <= 30000 else text[:30000] + "……"
 
 
 def _ledger_row(outcome: Outcome, recorded_at: str) -> LedgerRow:

@@ -90,6 +90,7 @@ def prefill(agency: str, year: int, row: AgencyRow | None = None,
             key = app_key("carried_in", col)
             if cells[key] is None and col != "total":
                 cells[key] = previous.figure(app_key("carried_over", col))
+    master = dict(cells)
     for key, slot in layout.slots.items():
         formula = slot.computed
         if formula is None:
@@ -100,14 +101,19 @@ def prefill(agency: str, year: int, row: AgencyRow | None = None,
                 continue
             formula = formula.with_const(int(start))
             hints[key] = f"上年现行有效 {start} 件：本格＝{start}＋本年制发－本年废止，可改写"
-        current = cells[key]
-        if current is not None:
-            try:
-                if resolve({**cells, key: formula})[key] != current:
-                    continue  # a master total that does not add up: shown as it is
-            except FormulaProblem:
-                continue
         cells[key] = formula
+    for _round in range(4):  # a kept total can change the totals computed from it
+        try:
+            computed = resolve(cells)
+        except FormulaProblem:
+            computed = {}
+        kept = [k for k, v in cells.items() if isinstance(v, Formula)
+                and master[k] is not None and computed.get(k) != master[k]]
+        if not kept:
+            break
+        for key in kept:  # a master total that does not add up: shown as it is
+            cells[key] = master[key]
+            hints.pop(key, None)
     return FormContent(agency, year, cells, hints)
 
 
