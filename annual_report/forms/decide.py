@@ -171,6 +171,12 @@ def decide(returns: list[FormReturn], master: Workbook, ledger: list[LedgerRow],
                 outcomes[i] = earlier
             else:
                 kept.append(i)
+        blank = [i for i in kept if returns[i].unchanged]
+        if len(blank) < len(kept):  # a form sent back unfilled cannot contradict a filled one
+            for i in blank:
+                outcomes[i] = Outcome(returns[i], Verdict.UNCHANGED,
+                                      "与下发时完全相同（没有填写或改动任何内容），无需合并", row)
+            kept = [i for i in kept if i not in blank]
         if len(kept) > 1:
             for i in kept:
                 others = "；".join(returns[j].source for j in kept if j != i)

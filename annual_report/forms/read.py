@@ -30,6 +30,7 @@ from .layout import FORM_SHEETS, Formula, form_layout
 from .values import Cell, FormulaProblem, content_digest, resolve
 
 FORM_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
+OTHER_SHEETS = (".et", ".ett", ".xlsb", ".csv", ".numbers", ".wps", ".xlt", ".xltx")
 
 
 class FileKind:
@@ -134,6 +135,10 @@ def read_form(path: Path, source: str, sha256: str, received_at: dt.datetime) ->
     """Read a file that may be a returned form (never raises for a bad file)."""
     result = FormReturn(source, sha256, received_at, FileKind.NOT_FORM)
     suffix = path.suffix.lower()
+    if suffix in OTHER_SHEETS:
+        result.note = (f"是 {suffix} 格式的表格，程序读不了：如果这是交回的填报表，请让该单位在 "
+                       "Excel 或 WPS 中“另存为” .xlsx 后再发回")
+        return result
     if suffix not in FORM_SUFFIXES:
         result.note = "不是电子表格文件"
         return result

@@ -162,3 +162,11 @@ def test_a_return_unchanged_since_issue_is_recorded_not_merged(cycle) -> None:  
     result = collect_forms([forms[B]], master)
     assert [o.verdict for o in result.outcomes] == [Verdict.UNCHANGED]
     assert ledger_states(master) == [(B, "交回未改动")]
+
+
+def test_an_unfilled_copy_does_not_block_the_filled_one(cycle) -> None:  # type: ignore[no-untyped-def]
+    master, tmp, forms, records = cycle
+    filled = fill(forms[A], tmp / "in" / "填好的.xlsx", records[A])
+    result = collect_forms([forms[A], filled], master)
+    got = {Path(o.ret.source).name: o.verdict for o in result.outcomes}
+    assert got == {forms[A].name: Verdict.UNCHANGED, "填好的.xlsx": Verdict.MERGED}
