@@ -135,6 +135,10 @@ def read_form(path: Path, source: str, sha256: str, received_at: dt.datetime) ->
     """Read a file that may be a returned form (never raises for a bad file)."""
     result = FormReturn(source, sha256, received_at, FileKind.NOT_FORM)
     suffix = path.suffix.lower()
+    if suffix == ".msg":
+        result.note = ("是 Outlook 邮件文件（.msg），程序读不了：请在 Outlook 中打开这封邮件，把附件"
+                       "另存为文件（或把邮件另存为 .eml）后再运行 collect")
+        return result
     if suffix in OTHER_SHEETS:
         result.note = (f"是 {suffix} 格式的表格，程序读不了：如果这是交回的填报表，请让该单位在 "
                        "Excel 或 WPS 中“另存为” .xlsx 后再发回")

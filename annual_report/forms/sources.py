@@ -1,6 +1,6 @@
-"""Find returned forms: files and folders (recursively), and saved e-mails (``.eml``) with the
-form attached. Each return gets its SHA-256 and a received time (the e-mail's date, else the
-file's modification time)."""
+"""Find returned forms: files and folders (recursively), saved e-mails (``.eml``) with the
+form attached, and ``.zip`` archives of forms. Each return gets its SHA-256 and a received time
+(the e-mail's date, else the file's modification time)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import email
 import email.policy
 import email.utils
 import tempfile
+import zipfile
 from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
@@ -18,6 +19,7 @@ from ..outputs import TEMP_PREFIX, sha256_bytes
 from .read import FORM_SUFFIXES, FileKind, FormReturn, read_form
 
 MAIL_SUFFIXES = (".eml",)
+ARCHIVE_SUFFIXES = (".zip",)
 # Folders that hold what this program wrote, not what came back: the issued forms (with their
 # record) and the .eml files of a dry run.
 SKIP_MARKERS = ("forms.json", ".send-dry-run")
@@ -74,6 +76,36 @@ def _mail_returns(path: Path, work: Path) -> Iterator[FormReturn]:
                          note="邮件中没有电子表格附件")
 
 
+def _zip_name(info: zipfile.ZipInfo) -> str:
+    """A member's name as Windows wrote it (GBK unless the UTF-8 flag is set)."""
+    if info.flag_bits & 0x800:
+        return info.filename
+    try:
+        return info.filename.encode("cp437").decode("gbk")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return info.filename
+
+
+def _archive_returns(path: Path, work: Path) -> Iterator[FormReturn]:
+    received = _mtime(path)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = [i for i in archive.infolist() if not i.is_dir()
+                       and Path(_zip_name(i)).suffix.lower() in FORM_SUFFIXES]
+            for n, info in enumerate(members):
+                data = archive.read(info)
+                target = work / f"{n}{Path(_zip_name(info)).suffix.lower()}"
+                target.write_bytes(data)
+                yield read_form(target, f"{path} › {_zip_name(info)}", sha256_bytes(data),
+                                received)
+    except (zipfile.BadZipFile, OSError, RuntimeError):  # RuntimeError: an encrypted member
+        yield FormReturn(str(path), "", received, FileKind.UNREADABLE,
+                         note="压缩包无法打开（已损坏或设置了密码）：请让该单位直接发送表格文件")
+        return
+    if not members:
+        yield FormReturn(str(path), "", received, FileKind.NOT_FORM, note="压缩包中没有电子表格")
+
+
 def gather(paths: list[Path]) -> tuple[list[FormReturn], list[str]]:
     """Every file under ``paths`` read as a possible return, and the folders skipped."""
     skipped: list[str] = []
@@ -82,10 +114,11 @@ def gather(paths: list[Path]) -> tuple[list[FormReturn], list[str]]:
         work = Path(tmp)
         for n, path in enumerate(_files(paths, skipped)):
             suffix = path.suffix.lower()
-            if suffix in MAIL_SUFFIXES:
-                mail_dir = work / str(n)
-                mail_dir.mkdir()
-                returns.extend(_mail_returns(path, mail_dir))
+            if suffix in MAIL_SUFFIXES or suffix in ARCHIVE_SUFFIXES:
+                inner = work / str(n)
+                inner.mkdir()
+                reader = _mail_returns if suffix in MAIL_SUFFIXES else _archive_returns
+                returns.extend(reader(path, inner))
                 continue
             try:
                 data = path.read_bytes()

@@ -170,3 +170,22 @@ def test_an_unfilled_copy_does_not_block_the_filled_one(cycle) -> None:  # type:
     result = collect_forms([forms[A], filled], master)
     got = {Path(o.ret.source).name: o.verdict for o in result.outcomes}
     assert got == {forms[A].name: Verdict.UNCHANGED, "填好的.xlsx": Verdict.MERGED}
+
+
+def test_forms_in_a_zip_and_an_outlook_file_are_handled(cycle) -> None:  # type: ignore[no-untyped-def]
+    import zipfile
+
+    master, tmp, forms, records = cycle
+    inbox = tmp / "in"
+    inbox.mkdir()
+    filled = fill(forms[B], tmp / "乙.xlsx", records[B])
+    with zipfile.ZipFile(inbox / "打包.zip", "w") as archive:
+        archive.write(filled, "乙单位/年报填报表.xlsx")
+        archive.writestr("说明.txt", "见附件")
+    (inbox / "邮件.msg").write_bytes(b"\xd0\xcf\x11\xe0")
+    result = collect_forms([inbox], master)
+    merged = [o.ret.source for o in result.outcomes if o.verdict == Verdict.MERGED]
+    assert merged == [f"{inbox / '打包.zip'} › 乙单位/年报填报表.xlsx"]
+    msg = next(o for o in result.outcomes if o.ret.source.endswith(".msg"))
+    assert msg.verdict == Verdict.NOT_FORM and "Outlook" in msg.message
+    assert read_workbook(master).by_agency()[B].values["apps.new.total"] == records[B]["apps.new.total"]
