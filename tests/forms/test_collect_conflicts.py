@@ -189,3 +189,23 @@ def test_forms_in_a_zip_and_an_outlook_file_are_handled(cycle) -> None:  # type:
     msg = next(o for o in result.outcomes if o.ret.source.endswith(".msg"))
     assert msg.verdict == Verdict.NOT_FORM and "Outlook" in msg.message
     assert read_workbook(master).by_agency()[B].values["apps.new.total"] == records[B]["apps.new.total"]
+
+
+def test_collect_prints_every_overwritten_figure_and_the_check(cycle) -> None:  # type: ignore[no-untyped-def]
+    from typer.testing import CliRunner
+
+    from annual_report.cli.app import app
+
+    master, tmp, forms, records = cycle
+    first = fill(forms[A], tmp / "in1" / "1.xlsx", records[A])
+    set_mtime(first, 10)
+    CliRunner().invoke(app, ["collect", str(first), "--into", str(master)])
+    total = records[A]["review.total"]  # typed over the form's formula: no longer adds up
+    wrong = fill(first, tmp / "in2" / "2.xlsx", {}, overrides={"表四!A7": 40, "表四!E7": total})
+    set_mtime(wrong, 11)
+    done = CliRunner().invoke(app, ["collect", str(wrong), "--into", str(master)],
+                              env={"COLUMNS": "250"})
+    assert done.exit_code == 1, done.output  # merged, but the row now has an error
+    cell = read_workbook(master).by_agency()[A].cell("review.upheld")
+    assert f"{cell} 行政复议 结果维持：{records[A]['review.upheld']} → 40" in done.output
+    assert "R4" in done.output and "请把表退回该单位更正" in done.output
