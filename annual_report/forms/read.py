@@ -1,10 +1,10 @@
 """Read one returned form: its identity and the value of every input cell.
 
 Any office suite's save is read (``.xlsx``/``.xlsm`` and ``.xls``/``.ods`` through calamine, which
-gives the values Excel, WPS or LibreOffice cached). In an ``.xlsx`` the formulas are read too
-(openpyxl): a total shown by the form's own formula is recomputed from the inputs when no value
-was cached (as in a file written by a program); any other formula without a cached value is a
-problem naming the form's cell. A file that is not a form is told apart from a damaged form.
+gives the values Excel, WPS or LibreOffice cached). In an ``.xlsx`` (openpyxl) and an ``.ods``
+(:mod:`.odf`) the formulas are read too: a total shown by the form's own formula is recomputed
+from the inputs when no value was cached (as in a file written by a program); any other formula
+without a cached value is a problem naming the form's cell. A file that is not a form is told apart from a damaged form.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from .identity import (
     from_openpyxl,
 )
 from .layout import FORM_SHEETS, Formula, form_layout
+from .odf import formulas_without_value
 from .values import Cell, FormulaProblem, content_digest, resolve
 
 FORM_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
@@ -160,6 +161,8 @@ def read_form(path: Path, source: str, sha256: str, received_at: dt.datetime) ->
                 identities.insert(0, sheet_identity)
         if suffix == ".ods":
             identities += from_ods_meta(path)
+            formulas = formulas_without_value(
+                path, ((s.sheet, s.ref) for s in form_layout().slots.values()))
         identity = agree(identities)
     except IdentityProblem as exc:
         result.kind = FileKind.DAMAGED

@@ -177,3 +177,59 @@ def test_forms_command_keeps_what_it_issued(tmp_path: Path) -> None:
     assert only.exit_code == 0 and "已重新生成" in only.output
     bad_due = runner.invoke(app, ["forms", str(master), "--out", str(folder), "--due", "明天"])
     assert bad_due.exit_code == 2
+
+
+def _strip_values(ods: Path, target: Path, cells: dict[str, str | None]) -> Path:
+    """A copy of an .ods whose cells of 表三 (``J7`` -> None: keep the formula; ``D8`` ->
+    formula: put one there) hold formulas without a stored value, as a program might write."""
+    import zipfile
+
+    from lxml import etree
+
+    t = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+    o = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
+    with zipfile.ZipFile(ods) as archive:
+        parts = {i.filename: archive.read(i) for i in archive.infolist()}
+    root = etree.fromstring(parts["content.xml"])
+    table = next(x for x in root.iter(f"{t}table") if x.get(f"{t}name") == SHEET_T3)
+    grid: dict[str, object] = {}
+    for r, row in enumerate(table.iter(f"{t}table-row"), start=1):
+        c = 0
+        for cell in row:
+            span = int(cell.get(f"{t}number-columns-repeated", "1"))
+            if span == 1:
+                grid[f"{chr(65 + c)}{r}"] = cell
+            c += span
+    for ref, formula in cells.items():
+        cell = grid[ref]
+        for name in ("value", "value-type"):
+            cell.attrib.pop(f"{o}{name}", None)  # type: ignore[attr-defined]
+        cell.attrib.pop("{urn:oasis:names:tc:opendocument:xmlns:of:1.2}value-type", None)  # type: ignore[attr-defined]
+        for child in list(cell):  # type: ignore[attr-defined]
+            cell.remove(child)  # type: ignore[attr-defined]
+        if formula:
+            cell.set(f"{t}formula", formula)  # type: ignore[attr-defined]
+    parts["content.xml"] = etree.tostring(root)
+    with zipfile.ZipFile(target, "w") as archive:
+        archive.writestr("mimetype", parts.pop("mimetype"), compress_type=zipfile.ZIP_STORED)
+        for name, data in parts.items():
+            archive.writestr(name, data, compress_type=zipfile.ZIP_DEFLATED)
+    return target
+
+
+@needs_soffice
+def test_ods_formulas_without_values(tmp_path: Path) -> None:
+    import datetime as dt
+
+    from form_helpers import fill, filled_records
+
+    master = bare_master(tmp_path / "总表.xlsx", 1)
+    form = form_of(issue(master, tmp_path / "表单"), names(1)[0])
+    record = filled_records(1)[names(1)[0]]
+    (ods,) = convert([fill(form, tmp_path / "填好.xlsx", record)], "ods", tmp_path / "o",
+                     tmp_path / "profile")
+    now = dt.datetime.now().astimezone()
+    total = read_form(_strip_values(ods, tmp_path / "a.ods", {"J7": None}), "a", "1", now)
+    assert not total.problems and total.values["apps.new.total"] == record["apps.new.total"]
+    other = read_form(_strip_values(ods, tmp_path / "b.ods", {"D8": "of:=1+2"}), "b", "2", now)
+    assert any("表三!D8" in p and "没有保存计算结果" in p for p in other.problems), other.problems
