@@ -19,9 +19,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from ..checks.run import check_row, usual_year
+from ..checks.run import check_row, check_year_and_date, usual_year
 from ..errors import InputError
-from ..findings import Finding
+from ..findings import Finding, sort_key
 from ..format.model import FIELD_BY_KEY, Kind
 from ..outputs import atomic_write_bytes, exclusive_folder
 from ..workbook.rows import AgencyRow, Workbook, read_workbook
@@ -145,16 +145,20 @@ def _backup_path(master: Path) -> Path:
     return candidate
 
 
-def _check_merged(data: bytes, suffix: str, sheet: str, merged: list[Outcome]) -> None:
+def _check_merged(data: bytes, suffix: str, merged: list[Outcome]) -> None:
     """Check the merged rows as ``check`` reads them from the written workbook."""
     with tempfile.TemporaryDirectory(prefix="collect-check-") as tmp:
         path = Path(tmp) / f"master{suffix}"
         path.write_bytes(data)
-        rows: dict[int, AgencyRow] = {r.row: r for r in read_workbook(path).rows}
+        book = read_workbook(path)
+    rows: dict[int, AgencyRow] = {r.row: r for r in book.rows}
+    year = usual_year(book.rows)
     for outcome in merged:
         assert outcome.row is not None
         row = rows.get(outcome.row.row)
-        outcome.findings = check_row(row) if row is not None else []
+        if row is not None:
+            outcome.findings = sorted([*check_row(row), *check_year_and_date(row, year)],
+                                      key=sort_key)
 
 
 def _formula_note(book: Any, master: Workbook) -> str | None:
@@ -196,7 +200,7 @@ def collect_forms(paths: list[Path], master_path: Path, save_as: Path | None = N
         if merged:
             buffer = io.BytesIO()
             book.save(buffer)
-            _check_merged(buffer.getvalue(), master_path.suffix, master.sheet, merged)
+            _check_merged(buffer.getvalue(), master_path.suffix, merged)
         stamp = now().replace("T", " ")
         append_rows(book, [_ledger_row(o, stamp) for o in recorded])
         buffer = io.BytesIO()
