@@ -71,7 +71,8 @@ def print_collect_result(result: CollectResult) -> None:
         out.print(f"[yellow]注意：[/]{escape(note)}", highlight=False)
     counts: dict[str, int] = {}
     for outcome in result.outcomes:
-        counts[outcome.verdict.label] = counts.get(outcome.verdict.label, 0) + 1
+        label = outcome.verdict.label.replace("，", "")
+        counts[label] = counts.get(label, 0) + 1
     parts = "，".join(f"{label} {n}" for label, n in counts.items())
     out.print(f"共 {len(result.outcomes)} 个文件" + (f"：{parts}。" if parts else "。"), highlight=False)
     if result.written is None:

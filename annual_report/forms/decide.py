@@ -15,9 +15,10 @@ from typing import Any
 
 from ..findings import Finding
 from ..workbook.rows import AgencyRow, Workbook
+from .layout import form_layout
 from .ledger import LedgerRow, State, show_time
 from .read import FileKind, FormReturn
-from .values import content_digest
+from .values import canonical, content_digest
 
 
 class Verdict(enum.StrEnum):
@@ -138,6 +139,21 @@ def _earlier_run(ret: FormReturn, ledger: list[LedgerRow], row: AgencyRow) -> Ou
     return None
 
 
+def _differences(returns: list[FormReturn], limit: int = 5) -> str:
+    """Where conflicting returns differ: ``表二!B6（1 / 2）``, as an office can compare them."""
+    slots = form_layout().slots
+    keys = [k for k in slots if len({canonical(r.values.get(k)) for r in returns}) > 1]
+    shown = []
+    for key in keys[:limit]:
+        values = []
+        for r in returns:
+            text = canonical(r.values.get(key)) or "空"
+            values.append(text if len(text) <= 10 else text[:10] + "…")
+        shown.append(f"{slots[key].where}（{' / '.join(values)}）")
+    more = f"等 {len(keys)} 处" if len(keys) > limit else ""
+    return f"不同之处：{'、'.join(shown)}{more}"
+
+
 def decide(returns: list[FormReturn], master: Workbook, ledger: list[LedgerRow],
            year: int | None) -> list[Outcome]:
     """An outcome for every return, in the order given; ``MERGED`` ones still to be applied."""
@@ -178,12 +194,13 @@ def decide(returns: list[FormReturn], master: Workbook, ledger: list[LedgerRow],
                                       "与下发时完全相同（没有填写或改动任何内容），无需合并", row)
             kept = [i for i in kept if i not in blank]
         if len(kept) > 1:
+            differ = _differences([returns[i] for i in kept])
             for i in kept:
                 others = "；".join(returns[j].source for j in kept if j != i)
                 recorded = any(r.sha256 == returns[i].sha256 and r.state == State.CONFLICT
                                for r in ledger)
                 outcomes[i] = Outcome(returns[i], Verdict.CONFLICT, (
-                    f"本次同一单位交回了内容不同的几份（另一份：{others}），都未合并："
+                    f"本次同一单位交回了内容不同的几份（另一份：{others}），都未合并；{differ}。"
                     "请与该单位确认哪一份为准，只用那一份再运行 collect"), row,
                     record=not recorded)
         elif kept:

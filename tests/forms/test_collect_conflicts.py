@@ -50,6 +50,8 @@ def test_two_different_returns_in_one_run_neither_applied(cycle) -> None:  # typ
     result = collect_forms([first, second], master)
     assert verdicts(result) == {"甲1.xlsx": Verdict.CONFLICT, "甲2.xlsx": Verdict.CONFLICT}
     assert all("甲2.xlsx" in o.message or "甲1.xlsx" in o.message for o in result.outcomes)
+    natural = records[A]["apps.new.natural"]
+    assert f"表三!D7（{natural} / {natural + 1}）" in result.outcomes[0].message
     assert result.exit_code == 1
     assert "apps.new.natural" not in read_workbook(master).by_agency()[A].values
     assert ledger_states(master) == [(A, "冲突未合并"), (A, "冲突未合并")]
