@@ -73,6 +73,7 @@ class Handler:
     keep_then_drop: int = 0  # this many times: keep the message, then close without answering
     data_delay: float = 0.0  # seconds to hold back the final answer to DATA
     data_received: threading.Event = field(default_factory=threading.Event)  # content is in
+    keep_held: bool = True  # with ``data_delay``: keep the message at once (else lose it: 451)
     echo_auth: bool = False  # refuse logins, repeating the client's AUTH strings (b64 and hex)
     messages: list[Received] = field(default_factory=list)
     logins: list[tuple[str, bool]] = field(default_factory=list)
@@ -127,9 +128,21 @@ class Handler:
                 f"text {decoded.decode('utf-8', 'replace')!r})")
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.data_received.set()
-        if self.data_delay:
+        if self.data_delay:  # a slow answer, after the message is safe (keep_held) or not
+            keep = self.keep_held
+            with self.lock:
+                self.data_commands += 1
+                number = len(self.messages) + 1
+                if keep:
+                    self.messages.append(Received(envelope.mail_from, list(envelope.rcpt_tos),
+                                                  envelope.original_content or envelope.content,
+                                                  bool(session.authenticated)))
+            self.data_received.set()
             await asyncio.sleep(self.data_delay)
+            if not keep:
+                return "451 4.3.0 Lost while the client waited"
+            return f"250 2.0.0 Ok: queued as Q{number}"
+        self.data_received.set()
         with self.lock:
             self.data_commands += 1
             if self.keep_then_drop > 0:

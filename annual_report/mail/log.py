@@ -159,12 +159,15 @@ class SendLog:
 
     def earlier_version_sent(self, agency: str, year: int | None, sha256: str,
                              kind: str = REPORT) -> bool:
-        """A different file of the same agency, kind and year was delivered before."""
-        return any(
-            r.get("delivered") and r.get("agency") == agency and r.get("kind", REPORT) == kind
-            and r.get("sha256") != sha256 and (year is None or r.get("year") in (year, None))
-            for r in self.records
-        )
+        """A different file of the same agency, kind and year was delivered before (or may have
+        been: a message in doubt counts, so that the next version is marked as a correction)."""
+        others = {str(r.get("sha256")) for r in self.records
+                  if r.get("agency") == agency and r.get("kind", REPORT) == kind
+                  and r.get("sha256") not in (sha256, None)
+                  and (year is None or r.get("year") in (year, None))}
+        return any(s.state in (DELIVERED, IN_DOUBT)
+                   for other in sorted(others)
+                   for s in self.states(agency, "sha256", other, kind).values())
 
     # -- writing --
 

@@ -70,8 +70,14 @@ def remember(password: str | None, user: str | None = None, *,
             text = decoded.decode("utf-8", "replace")
             if password and password in text:
                 exact.add(text)
+            if "\0" in text:  # AUTH PLAIN: authorization \0 user \0 password
+                exact.add(text)
+                hidden = text.rsplit("\0", 1)[1]
+                if len(hidden) >= _MIN_TOKEN:
+                    exact.add(hidden)
+                    encoded |= _encodings(hidden.encode("utf-8"))
     with _lock:
-        _exact.update(f for f in exact if f)
+        _exact.update(f for f in exact if len(f) >= _MIN_TOKEN)
         _encoded.update(f for f in encoded if len(f) >= _MIN_TOKEN)
 
 

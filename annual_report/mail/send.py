@@ -19,8 +19,8 @@ The steps, each usable on its own (the command line is a thin layer over them):
 
 A message carries the bytes it is logged with: each file is read once, checked against the
 SHA-256 planned, and those very bytes are attached. Its Message-ID is derived from the agency,
-the files' SHA-256 and the recipients, so a deliberate re-send (``--resend-uncertain``) carries
-the same Message-ID as the message in doubt.
+the files' SHA-256 and the recipients (the To header), so a deliberate re-send
+(``--resend-uncertain``) carries the same Message-ID as the message in doubt.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..errors import MailError, ReportError, os_error_words
+from ..errors import MailError, OutputError, ReportError, os_error_words
 from ..outputs import atomic_write_bytes, exclusive_folder, sha256_bytes, unique_stems
 from ..workbook.rows import Workbook, read_workbook
 from .log import refuse_link
@@ -79,6 +79,10 @@ def interrupted_result(plan: Plan, finished: Sequence[AgencyResult], *, dry_run:
                        eml_dir: Path | None = None) -> SendResult:
     """The result of a run stopped (Ctrl+C) after ``finished``: the rest are marked."""
     done = {r.agency: r for r in [*plan.results, *finished]}
+    for item in plan.confirm:
+        done.setdefault(item.agency, AgencyResult(
+            item.agency, Status.ALREADY_SENT, item.pending,
+            f"按您的确认，{'、'.join(item.pending)} 已记为已收到", item.corrected, item.file))
     for item in plan.outgoing:
         done.setdefault(item.agency, AgencyResult(
             item.agency, Status.INTERRUPTED, item.pending,
@@ -97,8 +101,8 @@ def _compose(plan: Plan, item: Outgoing, *, with_bcc: bool) -> tuple[bytes, str,
     blobs = [f.read() for f in item.files]
     attached = [{"name": f.name, "sha256": sha256_bytes(b)} for f, b in zip(item.files, blobs,
                                                                             strict=True)]
-    message_id = stable_message_id(item.agency, [a["sha256"] for a in attached], item.pending,
-                                   plan.sender.domain)
+    message_id = stable_message_id(item.agency, [a["sha256"] for a in attached],
+                                   item.addresses, plan.sender.domain)  # the To of every copy
     composed = compose(sender=plan.sender, to=item.addresses, agency=item.agency,
                        subject=item.subject, body=item.body,
                        attachments=[Attachment(f.name, b) for f, b in zip(item.files, blobs,
@@ -108,17 +112,20 @@ def _compose(plan: Plan, item: Outgoing, *, with_bcc: bool) -> tuple[bytes, str,
 
 
 def _dry_run(plan: Plan, eml_dir: Path, on_start: Callable[[str], None] | None,
-             on_done: Callable[[AgencyResult], None] | None) -> list[AgencyResult]:
+             on_done: Callable[[AgencyResult], None]) -> None:
     if eml_dir == plan.out / EML_DIR_NAME:
         refuse_link(eml_dir, plan.out)
-    eml_dir.mkdir(parents=True, exist_ok=True)
     marker = eml_dir / EML_MARKER
-    if marker.exists():  # a folder of our own earlier dry run: drop its stale files
-        for old in eml_dir.glob("*.eml"):
-            old.unlink()
+    try:
+        eml_dir.mkdir(parents=True, exist_ok=True)
+        if marker.exists():  # a folder of our own earlier dry run: drop its stale files
+            for old in eml_dir.glob("*.eml"):
+                old.unlink()
+    except OSError as exc:
+        raise OutputError(f"无法写入邮件文件夹 {eml_dir}：{os_error_words(exc)}。请用 --eml-dir 指定"
+                          "一个可以写入的文件夹，或检查该文件夹的权限。") from exc
     atomic_write_bytes(marker, "generate.py send --dry-run 生成的邮件文件夹\n".encode())
     stems = unique_stems([item.agency for item in plan.outgoing])
-    results: list[AgencyResult] = []
     for item in plan.outgoing:
         if on_start:
             on_start(item.agency)
@@ -136,10 +143,7 @@ def _dry_run(plan: Plan, eml_dir: Path, on_start: Callable[[str], None] | None,
                 notes.append(uncertain_words(item.uncertain, item.agency))
             result = AgencyResult(item.agency, Status.DRY_RUN, item.pending, "；".join(notes),
                                   item.corrected, item.file, eml=path)
-        results.append(result)
-        if on_done:
-            on_done(result)
-    return results
+        on_done(result)
 
 
 def _changed(item: Outgoing, exc: FileChanged) -> AgencyResult:
@@ -299,8 +303,7 @@ def _send_locked(plan: Plan, password: str | None, dry_run: bool, eml_dir: Path 
 
     if dry_run:
         eml_path = eml_dir or plan.out / EML_DIR_NAME
-        for result in _dry_run(plan, eml_path, on_start, None):
-            finish(result)
+        _dry_run(plan, eml_path, on_start, finish)
     elif plan.outgoing:
         plan.settings.check(dry_run=False)
         with SmtpClient(plan.settings, password, sleep=sleep, clock=clock) as client:

@@ -181,7 +181,7 @@ class MessageTemplates:
                 f"{name} 第 {exc.lineno} 行有语法错误：{exc.message}。请检查 {{{{ }}}} 与 "
                 "{% %} 是否成对。"
             ) from exc
-        for line, expression, attribute in _reaches(parsed):
+        for line, expression, attribute in sorted(_reaches(parsed), key=lambda r: len(r[1]))[:1]:
             raise MailError(
                 f"{name} 第 {line} 行的「{expression}」试图访问 Python 内部属性 {attribute}"
                 "（这类写法可被用来执行系统命令），出于安全考虑已拒绝。模板只能使用给出的变量，"

@@ -450,6 +450,25 @@ def test_missing_build_output_folder_is_unusable(office: Office, tmp_path: Path)
                      dry_run=True)
 
 
+def test_links_out_of_the_output_folder_are_not_written_through(
+        office: Office, plain: Server, tmp_path: Path) -> None:
+    foreign = tmp_path / "elsewhere"
+    foreign.mkdir()
+    target = foreign / "important.txt"
+    target.write_text("keep me\n", encoding="utf-8")
+    (office.out / LOG_NAME).symlink_to(target)
+    with pytest.raises(MailError, match="符号链接"):
+        send(office, settings_for(plain))
+    assert target.read_text(encoding="utf-8") == "keep me\n" and not plain.messages
+    (office.out / LOG_NAME).unlink()
+    (foreign / "other.eml").write_bytes(b"not ours")
+    (foreign / ".send-dry-run").write_bytes(b"")
+    (office.out / "eml").symlink_to(foreign, target_is_directory=True)
+    with pytest.raises(MailError, match="符号链接"):
+        send(office, SendSettings(sender=SENDER), dry_run=True)
+    assert (foreign / "other.eml").read_bytes() == b"not ours"
+
+
 def test_a_changed_report_file_is_not_current(office: Office) -> None:
     entry = load_manifest(office.out).get(HEALTH, YEAR)
     assert entry is not None
@@ -457,6 +476,24 @@ def test_a_changed_report_file_is_not_current(office: Office) -> None:
     result = send(office, SendSettings(sender=SENDER), dry_run=True)
     assert by_agency(result)[HEALTH].status is Status.NOT_CURRENT
     assert "已被改动或删除" in by_agency(result)[HEALTH].detail
+
+
+def test_a_file_changed_after_planning_is_not_sent_and_what_is_sent_is_what_is_logged(
+        office: Office, plain: Server) -> None:
+    plan = plan_sends(read_workbook(office.workbook), office.out, settings_for(plain))
+    entry = load_manifest(office.out).get(HEALTH, YEAR)
+    assert entry is not None
+    entry.path(office.out).write_bytes(b"PK\x03\x04 changed after planning")
+    result = by_agency(send_plan(plan, sleep=lambda s: None))
+    assert result[HEALTH].status is Status.NOT_CURRENT and "被改动" in result[HEALTH].detail
+    assert not [m for m in plain.messages if HEALTH in str(m.message["Subject"])]
+    assert HEALTH not in {r["agency"] for r in office.journal()}
+    for line in office.journal():
+        if line.get("type") == "attempt":  # the hashes of the very bytes attached
+            received = single(plain, line["agency"]).message
+            assert {a["name"]: a["sha256"] for a in line["attached"]} == {
+                name: sha256_bytes(data) for name, data in attachments(received).items()}
+            assert received["Message-ID"] == line["message_id"]
 
 
 def test_a_hand_edit_kept_by_build_is_current_and_sent_as_edited(
@@ -558,6 +595,17 @@ def test_a_corrected_report_is_sent_again_marked(office: Office, plain: Server) 
     assert office.log()[-1]["corrected"] is True
     assert len(send(office, settings).failures) == 0
     assert len(plain.messages) == 4
+
+
+def test_a_report_rebuilt_after_a_message_in_doubt_is_marked_as_a_correction(
+        office: Office, plain: Server) -> None:
+    plain.handler.drop_once = True  # the first version may or may not have arrived
+    assert by_agency(send(office, settings_for(plain), only=[OFFICE]))[OFFICE].status \
+        is Status.UNCERTAIN
+    office.rebuild(OFFICE)
+    result = by_agency(send(office, settings_for(plain), only=[OFFICE]))
+    assert result[OFFICE].status is Status.SENT and result[OFFICE].corrected
+    check_message(single(plain, OFFICE).message, office, OFFICE, corrected=True)
 
 
 def test_a_corrected_report_dry_run_shows_the_mark(office: Office, plain: Server) -> None:
