@@ -13,9 +13,10 @@ cd "$(dirname "$0")"
 
 extras=""
 office=0
+browser=""  # the tests open the status page (总览.html) in a real headless browser
 case "${1:-}" in
     "") ;;
-    --test) extras="[test]"; office=1 ;;
+    --test) extras="[test]"; office=1; browser="chromium chromium-driver" ;;
     --pdf) office=1 ;;
     *) echo "用法：bash setup.sh [--test | --pdf]（不认识的选项：$1）" >&2; exit 2 ;;
 esac
@@ -66,10 +67,12 @@ fonts=$(fc-list : family 2>/dev/null || true)  # captured: grep -q on a pipe wou
 if [ "$office" = 1 ] && ! { command -v soffice >/dev/null && command -v pdftotext >/dev/null \
         && [ -e /usr/lib/libreoffice/program/libsclo.so ] \
         && grep -q "Noto Serif CJK" <<<"$fonts" && grep -q "UKai" <<<"$fonts" \
-        && grep -q "Liberation Serif" <<<"$fonts"; }; then
-    if ! apt_install " LibreOffice、中文字体和 poppler-utils（用于生成和检查 PDF）" \
+        && grep -q "Liberation Serif" <<<"$fonts" \
+        && { [ -z "$browser" ] || { command -v chromium >/dev/null && command -v chromedriver >/dev/null; }; }; }; then
+    # shellcheck disable=SC2086  # $browser: zero or two package names
+    if ! apt_install " LibreOffice、中文字体和 poppler-utils（用于生成和检查 PDF）${browser:+，以及测试用的 Chromium}" \
             libreoffice-writer-nogui libreoffice-calc-nogui fonts-noto-cjk fonts-arphic-ukai \
-            fonts-liberation poppler-utils; then
+            fonts-liberation poppler-utils $browser; then
         echo "提示：未能用 apt-get 安装 LibreOffice 和中文字体，请自行安装后再使用 --pdf。" >&2
     fi
 fi
