@@ -19,6 +19,7 @@ from ..outputs import atomic_write_bytes
 from ..workbook.rows import AgencyRow, ReadOptions, Workbook, read_workbook
 from ..workbook.values import is_blank
 from .narrative import check_narrative
+from .published import check_against, check_published
 from .rules import check_figures
 
 
@@ -72,6 +73,7 @@ def check_row(row: AgencyRow, previous: AgencyRow | None = None) -> list[Finding
     findings = list(row.findings)
     findings.extend(check_figures(row, previous))
     findings.extend(check_narrative(row, previous))
+    findings.extend(check_published(row))
     return findings
 
 
@@ -105,11 +107,13 @@ def check_workbook(
     options: ReadOptions | None = None,
     previous_path: Path | str | None = None,
     trusted: Callable[[AgencyRow], bool] | None = None,
+    against: Path | str | None = None,
 ) -> CheckReport:
     """Read and check a workbook (and compare with last year's, when given).
 
     ``trusted(row)`` may say that a row is known to be valid (unchanged since a build that checked
     it with the same code): its rules are then not run again, so its warnings are not listed.
+    ``against`` names the approved master workbook an imported one is compared with (P1).
     """
     options = options or ReadOptions()
     workbook = read_workbook(path, options)
@@ -122,8 +126,12 @@ def check_workbook(
             continue
         findings.extend(check_row(row, last_year.get(row.agency)))
         findings.extend(check_year_and_date(row, year))
-    findings.sort(key=sort_key)
     notes = previous_notes(workbook, previous, year) if previous else []
+    if against is not None:
+        published, against_notes = check_against(workbook, against)
+        findings.extend(published)
+        notes.extend(against_notes)
+    findings.sort(key=sort_key)
     return CheckReport(workbook, findings, previous, notes)
 
 

@@ -13,7 +13,7 @@ from .chinese import speak_chinese
 
 speak_chinese()
 
-from . import build_cmd, check_cmd, send_cmd  # noqa: E402  (after typer speaks Chinese)
+from . import build_cmd, check_cmd, import_cmd, send_cmd  # noqa: E402  (after typer speaks Chinese)
 from .common import err  # noqa: E402
 
 app = typer.Typer(
@@ -32,6 +32,7 @@ app.command()(check_cmd.check)
 app.command()(build_cmd.build)
 app.command("check-template")(build_cmd.check_template)
 app.command()(send_cmd.send)
+app.command("import")(import_cmd.import_reports)
 
 EXIT_INTERRUPTED = 130
 EXIT_INTERNAL = 3

@@ -85,6 +85,10 @@ def check(
     previous: PreviousOption = None,
     blank_as_zero: BlankAsZeroOption = False,
     sheet: SheetOption = None,
+    against: Annotated[
+        Path | None,
+        typer.Option("--against", help="审定的总表：对照导入的已发布报告与审定的数字和正文（规则 P1）"),
+    ] = None,
 ) -> None:
     """校验总表：每个机关的数字和正文是否符合年度报告格式的勾稽关系。
 
@@ -96,7 +100,7 @@ def check(
     from ..checks.run import check_workbook
     from ..workbook.rows import ReadOptions
 
-    inputs = [p.resolve() for p in (workbook, previous) if p is not None]
+    inputs = [p.resolve() for p in (workbook, previous, against) if p is not None]
     outputs = [p for p in (json_path, annotate) if p is not None and p != Path("-")]
     for target in outputs:
         if target.resolve() in inputs:
@@ -109,7 +113,7 @@ def check(
         raise typer.BadParameter("批注副本是 Excel 工作簿，文件名请以 .xlsx 结尾，如 总表-批注.xlsx。",
                                  param_hint="--annotate")
     try:
-        report = check_workbook(workbook, ReadOptions(blank_as_zero, sheet), previous)
+        report = check_workbook(workbook, ReadOptions(blank_as_zero, sheet), previous, against=against)
         to_stdout = json_path == Path("-")
         print_check_report(report, err if to_stdout else out)
         if to_stdout:

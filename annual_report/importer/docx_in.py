@@ -1,0 +1,120 @@
+"""Read a DOCX of any layout into blocks: the body in order, paragraphs and tables.
+
+Tables become grids with merged cells expanded (``w:gridSpan``, ``w:vMerge``, ``w:gridBefore``);
+a table holding other tables (a layout table) or a single cell is unwrapped and its contents read
+as body text; content controls (``w:sdt``) and tracked insertions are read, deletions are not.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError
+from .blocks import Block, Cell, Document, Para, Table, square
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def _text(p: Any) -> str:
+    """A paragraph's text: w:t of runs (insertions included), tabs as spaces, breaks as line ends."""
+    parts: list[str] = []
+    for node in p.iter(f"{W}t", f"{W}tab", f"{W}br", f"{W}cr", f"{W}sym"):
+        tag = node.tag
+        if tag == f"{W}t":
+            parts.append(node.text or "")
+        elif tag == f"{W}tab":
+            parts.append(" ")
+        elif tag == f"{W}sym":
+            continue
+        else:
+            parts.append("\n")
+    return "".join(parts)
+
+
+def _paragraphs(p: Any) -> list[Para]:
+    """One paragraph, split at manual line breaks (each printed line is a paragraph then)."""
+    return [Para(line.strip()) for line in _text(p).split("\n") if line.strip()]
+
+
+def _cell_text(tc: Any) -> str:
+    lines: list[str] = []
+    for child in tc:
+        if child.tag == f"{W}p":
+            lines.append(_text(child).strip())
+        elif child.tag == f"{W}sdt":
+            content = child.find(f"{W}sdtContent")
+            if content is not None:
+                lines.append(_cell_text(content))
+    return "\n".join(x for x in lines if x)
+
+
+def _int_attr(node: Any, name: str, default: int) -> int:
+    if node is None:
+        return default
+    try:
+        return int(node.get(f"{W}val", default))
+    except ValueError:
+        return default
+
+
+def _is_layout(tbl: Any) -> bool:
+    cells = tbl.findall(f"{W}tr/{W}tc")
+    return len(cells) <= 1 or tbl.find(f".//{W}tc//{W}tbl") is not None
+
+
+def _grid(tbl: Any) -> list[list[Cell]]:
+    rows: list[list[Cell]] = []
+    for tr in tbl.iter(f"{W}tr"):
+        if tr.getparent() is not tbl:
+            continue
+        row: list[Cell] = []
+        pr = tr.find(f"{W}trPr")
+        before = _int_attr(pr.find(f"{W}gridBefore") if pr is not None else None, "val", 0)
+        row.extend(Cell("") for _ in range(before))
+        for tc in tr.findall(f"{W}tc"):
+            tcpr = tc.find(f"{W}tcPr")
+            span = _int_attr(tcpr.find(f"{W}gridSpan") if tcpr is not None else None, "val", 1)
+            vmerge = tcpr.find(f"{W}vMerge") if tcpr is not None else None
+            column = len(row)
+            if vmerge is not None and vmerge.get(f"{W}val", "continue") == "continue" and rows \
+                    and column < len(rows[-1]):
+                cell = rows[-1][column]  # continues the cell above
+            else:
+                cell = Cell(_cell_text(tc))
+            row.extend(cell for _ in range(max(span, 1)))
+        rows.append(row)
+    return square(rows)
+
+
+def _walk(parent: Any, out: list[Block]) -> None:
+    for child in parent:
+        tag = child.tag
+        if tag == f"{W}p":
+            out.extend(_paragraphs(child))
+        elif tag == f"{W}tbl":
+            if _is_layout(child):
+                for tc in child.iter(f"{W}tc"):
+                    if tc.getparent() is not None and tc.getparent().getparent() is child:
+                        _walk(tc, out)
+            else:
+                out.append(Table(_grid(child)))
+        elif tag in (f"{W}sdt", f"{W}sdtContent", f"{W}customXml", f"{W}smartTag"):
+            _walk(child, out)
+
+
+def read_docx(path: Path) -> Document:
+    """The blocks of a Word document (``.docx``)."""
+    import docx
+    from docx.opc.exceptions import PackageNotFoundError
+
+    try:
+        document = docx.Document(str(path))
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as error:
+        raise InputError(
+            f"{path.name} 不是能打开的 Word 文档（.docx）：{error}。请用 Word 或 WPS 打开后另存为 .docx 再导入。"
+        ) from None
+    blocks: list[Block] = []
+    _walk(document.element.body, blocks)
+    return Document(blocks)

@@ -1,0 +1,151 @@
+"""The title, the six section headings as printed, and the paragraphs of each section.
+
+A heading is a short paragraph starting with its numeral (一、 … 六、, tolerant of spacing, full
+width and the punctuation after the numeral) that names its section's words, found in order:
+「五、存在问题和改进情况」 and 「五、政府信息公开工作存在的主要问题及改进情况」 are both section 五.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from ..checks.published import NUMERALS, SECTION_WORDS
+from ..format.model import SECTIONS
+from .blocks import Block, Para, norm, tidy
+
+_WORDS = SECTION_WORDS
+_HEADING = re.compile(r"^\s*([一二三四五六七八九十])\s*[、.．，,:：\s]\s*(.*)$")
+HEADING_MAX = 40
+TITLE = re.compile(
+    r"^(?P<agency>.*?)(?:关于)?(?P<year>(?:19|20)\d{2})\s*年\s*(?:度)?\s*(?:政府)?信息公开(?:工作)?\s*"
+    r"(?:年度)?报告\s*$"
+)
+_DATE = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日$")
+_AGENCY_END = ("局", "办", "委", "政府", "处", "中心", "院", "会", "所", "室", "站", "队", "馆", "分局", "厅")
+_JUNK = ("打印本页", "关闭窗口", "扫一扫", "分享到", "网站地图", "主办单位", "版权所有", "ICP备",
+         "网站标识码", "【打印】", "【关闭】", "上一篇", "下一篇", "相关链接", "纠错")
+
+
+@dataclass
+class Sections:
+    title: str = ""
+    agency: str = ""
+    year: int | None = None
+    preamble: list[str] = field(default_factory=list)
+    headings: dict[str, str] = field(default_factory=dict)  # section id -> heading as printed
+    order: list[str] = field(default_factory=list)  # every top-level heading found, in order
+    texts: dict[str, list[str]] = field(default_factory=dict)  # section id -> paragraphs
+    report_date: dt.date | None = None
+    signature: str = ""
+    notes: list[str] = field(default_factory=list)
+
+
+def heading_of(text: str, index: int) -> tuple[str, str] | None:
+    """``(heading, rest)`` when the paragraph starts with the heading of section ``index``."""
+    match = _HEADING.match(unicodedata.normalize("NFKC", text).replace("\u3000", " "))
+    if match is None or match.group(1) != NUMERALS[index]:
+        return None
+    words = _WORDS[SECTIONS[index].id]
+    whole = tidy(text)
+    if len(whole) <= HEADING_MAX and "。" not in whole.rstrip("。"):
+        return (whole, "") if any(w in norm(whole) for w in words) else None
+    head = re.match(r"^(.{3,30}?)[。：:]", whole)  # a run-in heading: 「一、总体情况。2024年……」
+    if head and any(w in norm(head.group(1)) for w in words):
+        return head.group(1), whole[head.end():].strip()
+    return None
+
+
+def find_title(paragraphs: list[str], hint: str = "") -> tuple[str, str, int | None, int]:
+    """``(title, agency, year, index after the title)`` from the paragraphs before section 一."""
+    for start in range(len(paragraphs) - 1, -1, -1):
+        for width in (1, 2, 3):
+            joined = "".join(tidy(p) for p in paragraphs[start:start + width])
+            match = TITLE.match(joined)
+            if match:
+                return (joined, match.group("agency").strip(), int(match.group("year")),
+                        start + width)
+    match = TITLE.match(tidy(hint).split("_")[0].split("-")[0].strip())
+    if match:
+        return match.group(0), match.group("agency").strip(), int(match.group("year")), 0
+    return "", "", None, 0
+
+
+def _cut_signature(paras: list[str], agency: str, sections: Sections) -> list[str]:
+    for i, text in enumerate(paras):
+        if any(j in text for j in _JUNK):
+            sections.notes.append(f"第六部分从「{text[:20]}」起是网页的页脚，未作为正文导入。")
+            paras = paras[:i]
+            break
+    while paras:
+        last = tidy(paras[-1])
+        date = _DATE.match(unicodedata.normalize("NFKC", last))
+        if date and sections.report_date is None:
+            try:
+                sections.report_date = dt.date(*(int(g) for g in date.groups()))
+            except ValueError:
+                sections.notes.append(f"成文日期「{last}」不是有效日期，未导入。")
+            paras = paras[:-1]
+            continue
+        if (agency and norm(last) == norm(agency)) or (
+                len(last) <= 30 and last.endswith(_AGENCY_END) and not re.search(r"[，。；：]", last)):
+            sections.signature = last
+            paras = paras[:-1]
+            continue
+        break
+    return paras
+
+
+def split_sections(blocks: list[Block], hint: str = "") -> Sections:
+    """Title, headings and paragraphs of each section (tables are read apart, by labels)."""
+    paras = [b.text for b in blocks if isinstance(b, Para) and b.text.strip()]
+    sections = Sections()
+    found: list[tuple[int, int, str, str]] = []  # paragraph index, section index, heading, rest
+    nxt = 0
+    for i, text in enumerate(paras):
+        for k in range(nxt, len(SECTIONS)):
+            hit = heading_of(text, k)
+            if hit:
+                found.append((i, k, *hit))
+                nxt = k + 1
+                break
+    first = found[0][0] if found else len(paras)
+    sections.title, sections.agency, sections.year, after = find_title(paras[:first], hint)
+    sections.preamble = [tidy(p) for p in paras[after:first]] if sections.title else []
+    bounds = [i for i, *_ in found] + [len(paras)]
+    for n, (i, k, heading, rest) in enumerate(found):
+        sid = SECTIONS[k].id
+        sections.headings[sid] = heading
+        sections.order.append(heading)
+        body = ([rest] if rest else []) + paras[i + 1:bounds[n + 1]]
+        if sid == "other":
+            body = _extra_headings(body, sections)
+            body = _cut_signature(body, sections.agency, sections)
+        sections.texts[sid] = body
+    return sections
+
+
+def _extra_headings(body: list[str], sections: Sections) -> list[str]:
+    """Headings after 六 (七、…) are recorded: the format has six sections."""
+    for i, text in enumerate(body):
+        match = _HEADING.match(unicodedata.normalize("NFKC", text))
+        if match and match.group(1) in "七八九十" and len(tidy(text)) <= HEADING_MAX:
+            sections.order.append(tidy(text))
+            sections.notes.append(f"第六部分之后还有「{tidy(text)}」：格式只有六个部分，其后的文字并入第六部分。")
+            return body[:i] + body[i + 1:]
+    return body
+
+
+_IMPROVE_START = re.compile(
+    r"^\s*(?:[（(][二2][）)]|二[、.．]|2[、.．])?\s*(改进|整改|下一步|今后|措施|工作计划|努力方向)")
+
+
+def split_problems(paras: list[str]) -> tuple[list[str], list[str]]:
+    """Section 五 into (problems, improvements): at the first paragraph that starts the
+    improvements (「改进措施：」, 「（二）改进情况」, 「二、下一步工作」 …)."""
+    for i, text in enumerate(paras):
+        if _IMPROVE_START.match(unicodedata.normalize("NFKC", text)):
+            return paras[:i], paras[i:]
+    return paras, []
