@@ -163,7 +163,8 @@ def read_html(path: Path) -> Document:
                                               parser=lxml_html.HTMLParser(encoding="utf-8"))
     except Exception as error:  # lxml raises several types for unusable input
         raise InputError(f"{path.name} 不是能读取的网页：{error}。") from None
-    title = tidy(" ".join(str(t) for t in root.xpath("//title//text()")))
+    title_node = root.find(".//title")
+    title = tidy("".join(str(t) for t in title_node.itertext())) if title_node is not None else ""
     body = root.find("body")
     reader = _Reader()
     reader.walk(body if body is not None else root)
