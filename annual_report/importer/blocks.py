@@ -86,6 +86,7 @@ _LEADING_NUMBER = re.compile(
 
 def strip_number(text: str) -> str:
     """``（三）不予公开`` -> ``不予公开``; ``1.属于国家秘密`` -> ``属于国家秘密``."""
+    text = _SPACES.sub("", text)
     previous = None
     while previous != text:
         previous = text
@@ -115,7 +116,10 @@ def read_figure(text: str, money: bool = False) -> Printed:
     raw = tidy(text)
     if not raw:
         return Printed(None)
-    half = unicodedata.normalize("NFKC", raw).replace(" ", "")
+    half = unicodedata.normalize("NFKC", raw).strip()
+    if re.search(r"\d\s+\d", half):
+        return Printed(None, f"单元格印的是「{raw[:30]}」，数字中间有空格，无法确定是一个数还是几个数")
+    half = half.replace(" ", "")
     if half in PLACEHOLDERS or raw in PLACEHOLDERS:
         return Printed(raw)  # kept as printed: check's R5 names it
     bare = _UNIT.sub("", half)

@@ -64,9 +64,14 @@ def find_title(paragraphs: list[str], hint: str = "") -> tuple[str, str, int | N
         for width in (1, 2, 3):
             joined = "".join(tidy(p) for p in paragraphs[start:start + width])
             match = TITLE.match(joined)
-            if match:
-                return (joined, match.group("agency").strip(), int(match.group("year")),
-                        start + width)
+            if not match:
+                continue
+            before = tidy(paragraphs[start - 1]) if start else ""
+            if not match.group("agency").strip() and before and len(before) <= 40 \
+                    and not re.search(r"[，。；：>＞]", before):
+                joined, match = before + joined, TITLE.match(before + joined)  # 机关 on its own line
+                assert match is not None
+            return (joined, match.group("agency").strip(), int(match.group("year")), start + width)
     match = TITLE.match(tidy(hint).split("_")[0].split("-")[0].strip())
     if match:
         return match.group(0), match.group("agency").strip(), int(match.group("year")), 0

@@ -63,7 +63,11 @@ def merge_split_tables(blocks: list[Block]) -> list[Block]:
         previous = merged[-1] if merged else None
         if isinstance(block, Table) and isinstance(previous, Table) and block.grid:
             if block.width == previous.width:
-                previous.grid.extend(block.grid)
+                rows = block.grid
+                if previous.grid and _broken(previous.grid[-1], rows[0]):
+                    _join_row(previous.grid[-1], rows[0])
+                    rows = rows[1:]
+                previous.grid.extend(rows)
                 continue
             if block.width < previous.width and not _has_header(block):
                 pad = previous.width - block.width
@@ -73,6 +77,31 @@ def merge_split_tables(blocks: list[Block]) -> list[Block]:
             continue
         merged.append(block)
     return merged
+
+
+def _has_values(row: list[Cell]) -> bool:
+    return any(c.text.strip() and not is_label(c) for c in row)
+
+
+def _broken(last: list[Cell], first: list[Cell]) -> bool:
+    """The first row of a table's next piece is the rest of the piece's last row (a row broken
+    over a page): it has label text only, or the row above has no figures of its own."""
+    if not any(is_label(c) for c in first) or _has_header(Table([first])):
+        return False
+    return not (_has_values(last) and _has_values(first))
+
+
+def _join_row(last: list[Cell], rest: list[Cell]) -> None:
+    done: list[Cell] = []
+    for c, (top, bottom) in enumerate(zip(last, rest, strict=True)):
+        if any(top is d for d in done) or not bottom.text.strip():
+            continue
+        done.append(top)
+        if not top.text.strip():
+            last[c] = bottom
+        elif is_label(top) or is_label(bottom):
+            top.text = top.text + bottom.text
+        # two figures cannot meet here: _broken() refused that case
 
 
 def _has_header(table: Table) -> bool:
@@ -165,7 +194,6 @@ def read_table3(table: Table, found: Found) -> bool:
     for c, key in columns.items():
         by_key.setdefault(key, []).append(c)
     first_value = min(columns)
-    previous_key: str | None = None
     for r in range(start, len(grid)):
         row = grid[r]
         labels = [c for c in _distinct(row[:first_value]) if c.text.strip()]
@@ -173,18 +201,11 @@ def read_table3(table: Table, found: Found) -> bool:
         values = {c: row[c] for c in columns}
         if key is None:
             has_values = any(cell.text.strip() for cell in values.values())
-            if not has_values or previous_key is None:
-                if labels and not has_values and previous_key is None:
-                    found.notes.append(f"表三第 {r + 1} 行「{labels[-1].text[:20]}」不是本格式的行，未导入。")
-                continue
-            if labels and app_row(" ".join(x.text for x in labels)) is None and any(
-                    norm(x.text) in ("小计",) or "小计" in norm(x.text) for x in labels):
-                continue  # a subtotal row
-            if labels:  # the rest of a row broken over a page: its values belong to the row above
-                key = previous_key
-            else:
-                continue
-        previous_key = key
+            subtotal = any("小计" in norm(x.text) for x in labels)
+            if has_values and not subtotal:
+                name = labels[-1].text[:20] if labels else "（没有行名）"
+                found.notes.append(f"{_where(table, '三', r, 0)}「{name}」不是本格式的行，其数字未导入。")
+            continue
         for col_key, cols in by_key.items():
             if col_key == SUBTOTAL:
                 continue

@@ -139,7 +139,7 @@ def _no_margin_commas(values: dict[str, Any]) -> dict[str, Any]:
 def test_built_pdfs_import_into_their_rows(tmp_path: Path) -> None:
     from annual_report.workbook.blank import write_workbook
 
-    chosen = [r for r in read_workbook(SAMPLE).rows][:3]
+    chosen = read_workbook(SAMPLE).rows[:3]
     rng = random.Random(7)
     extra = fill_consistent(zero_record("西安市樊川区随机局", 2024), rng)
     book = write_workbook(tmp_path / "m.xlsx", [
