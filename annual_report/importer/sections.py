@@ -50,6 +50,9 @@ def heading_of(text: str, index: int) -> tuple[str, str] | None:
         return None
     words = _WORDS[SECTIONS[index].id]
     whole = tidy(text)
+    standard = SECTIONS[index].heading
+    if len(whole) > len(standard) and whole.startswith(standard):
+        return standard, whole[len(standard):].lstrip("。：: ")  # 「一、总体情况2024年，……」
     if len(whole) <= HEADING_MAX and "。" not in whole.rstrip("。"):
         return (whole, "") if any(w in norm(whole) for w in words) else None
     head = re.match(r"^(.{3,30}?)[。：:]", whole)  # a run-in heading: 「一、总体情况。2024年……」
@@ -64,7 +67,7 @@ def find_title(paragraphs: list[str], hint: str = "") -> tuple[str, str, int | N
         for width in (1, 2, 3):
             joined = "".join(tidy(p) for p in paragraphs[start:start + width])
             match = TITLE.match(joined)
-            if not match:
+            if not match or re.search(r"[，。；：《》]", match.group("agency")):
                 continue
             before = tidy(paragraphs[start - 1]) if start else ""
             if not match.group("agency").strip() and before and len(before) <= 40 \
@@ -79,6 +82,12 @@ def find_title(paragraphs: list[str], hint: str = "") -> tuple[str, str, int | N
 
 
 def _cut_signature(paras: list[str], agency: str, sections: Sections) -> list[str]:
+    dates = [i for i in range(max(0, len(paras) - 10), len(paras))
+             if _DATE.match(unicodedata.normalize("NFKC", tidy(paras[i])))]
+    if dates and dates[-1] < len(paras) - 1:
+        tail = paras[dates[-1] + 1:]
+        sections.notes.append(f"成文日期之后的 {len(tail)} 段（「{tidy(tail[0])[:20]}」……）不是正文，未导入。")
+        paras = paras[:dates[-1] + 1]
     for i, text in enumerate(paras):
         if any(j in text for j in _JUNK):
             sections.notes.append(f"第六部分从「{text[:20]}」起是网页的页脚，未作为正文导入。")

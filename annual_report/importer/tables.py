@@ -73,10 +73,18 @@ def merge_split_tables(blocks: list[Block]) -> list[Block]:
                 pad = previous.width - block.width
                 previous.grid.extend([[Cell("") for _ in range(pad)] + row for row in block.grid])
                 continue
-        if isinstance(block, Para) and isinstance(previous, Table) and not block.text.strip():
+        if isinstance(block, Para) and isinstance(previous, Table) and _between(block.text):
             continue
         merged.append(block)
     return merged
+
+
+_CONTINUED = re.compile(r"^[（(]?\s*续\s*(表[一二三四1-4]?)?\s*[）)]?[:：]?$|^[—\-\s]*\d{1,3}[—\-\s]*$")
+
+
+def _between(text: str) -> bool:
+    """A paragraph that may stand between two pieces of one table (「续表」, a page number)."""
+    return not text.strip() or bool(_CONTINUED.match(text.strip()))
 
 
 def _has_values(row: list[Cell]) -> bool:
