@@ -33,9 +33,63 @@ def _text(p: Any) -> str:
     return "".join(parts)
 
 
-def _paragraphs(p: Any) -> list[Para]:
+_CHINESE = "一二三四五六七八九十"
+_CHINESE_FORMATS = ("chineseCounting", "chineseCountingThousand", "ideographTraditional",
+                    "japaneseCounting", "chineseLegalSimplified", "taiwaneseCounting")
+
+
+class Numbering:
+    """Word's automatic list numbers (``w:numPr``), so that a heading numbered by Word reads
+    「一、总体情况」 as printed, not 「总体情况」."""
+
+    def __init__(self, document: Any) -> None:
+        self.levels: dict[tuple[str, str], tuple[str, str, int]] = {}
+        self.counts: dict[tuple[str, str], int] = {}
+        try:
+            root = document.part.numbering_part.element
+        except (KeyError, NotImplementedError, AttributeError):
+            return
+        abstract = {a.get(f"{W}abstractNumId"): a for a in root.findall(f"{W}abstractNum")}
+        for num in root.findall(f"{W}num"):
+            ref = num.find(f"{W}abstractNumId")
+            node = abstract.get(ref.get(f"{W}val") if ref is not None else None)
+            if node is None:
+                continue
+            for lvl in node.findall(f"{W}lvl"):
+                fmt, text, start = lvl.find(f"{W}numFmt"), lvl.find(f"{W}lvlText"), lvl.find(f"{W}start")
+                self.levels[(str(num.get(f"{W}numId")), str(lvl.get(f"{W}ilvl")))] = (
+                    fmt.get(f"{W}val", "") if fmt is not None else "",
+                    text.get(f"{W}val", "") if text is not None else "",
+                    _int_attr(start, "val", 1))
+
+    def label(self, p: Any) -> str:
+        pr = p.find(f"{W}pPr/{W}numPr")
+        if pr is None:
+            return ""
+        num, ilvl = pr.find(f"{W}numId"), pr.find(f"{W}ilvl")
+        key = (str(num.get(f"{W}val")) if num is not None else "",
+               str(ilvl.get(f"{W}val")) if ilvl is not None else "0")
+        if key not in self.levels:
+            return ""
+        fmt, text, start = self.levels[key]
+        n = self.counts.get(key, start - 1) + 1
+        self.counts[key] = n
+        if fmt in _CHINESE_FORMATS and 1 <= n <= 10:
+            shown = _CHINESE[n - 1]
+        elif fmt == "decimal":
+            shown = str(n)
+        else:
+            return ""
+        return text.replace(f"%{int(key[1]) + 1}", shown) if "%" in text else ""
+
+
+def _paragraphs(p: Any, numbering: Numbering) -> list[Para]:
     """One paragraph, split at manual line breaks (each printed line is a paragraph then)."""
-    return [Para(line.strip()) for line in _text(p).split("\n") if line.strip()]
+    label = numbering.label(p)
+    lines = [line.strip() for line in _text(p).split("\n") if line.strip()]
+    if label and lines:
+        lines[0] = label + lines[0]
+    return [Para(line) for line in lines]
 
 
 def _cell_text(tc: Any) -> str:
@@ -88,20 +142,20 @@ def _grid(tbl: Any) -> list[list[Cell]]:
     return square(rows)
 
 
-def _walk(parent: Any, out: list[Block]) -> None:
+def _walk(parent: Any, out: list[Block], numbering: Numbering) -> None:
     for child in parent:
         tag = child.tag
         if tag == f"{W}p":
-            out.extend(_paragraphs(child))
+            out.extend(_paragraphs(child, numbering))
         elif tag == f"{W}tbl":
             if _is_layout(child):
                 for tc in child.iter(f"{W}tc"):
                     if tc.getparent() is not None and tc.getparent().getparent() is child:
-                        _walk(tc, out)
+                        _walk(tc, out, numbering)
             else:
                 out.append(Table(_grid(child)))
         elif tag in (f"{W}sdt", f"{W}sdtContent", f"{W}customXml", f"{W}smartTag"):
-            _walk(child, out)
+            _walk(child, out, numbering)
 
 
 def read_docx(path: Path) -> Document:
@@ -116,5 +170,5 @@ def read_docx(path: Path) -> Document:
             f"{path.name} 不是能打开的 Word 文档（.docx）：{error}。请用 Word 或 WPS 打开后另存为 .docx 再导入。"
         ) from None
     blocks: list[Block] = []
-    _walk(document.element.body, blocks)
+    _walk(document.element.body, blocks, Numbering(document))
     return Document(blocks)

@@ -139,9 +139,9 @@ assert all(key in APP_ROW_BY_KEY for key, _ in _ROW_WORDS)
 def app_row(label: str) -> str | None:
     """The table-三 row key a printed row label names (its most specific part)."""
     bare = norm(strip_number(label.strip()))
-    for key, words in _ROW_WORDS:
-        if any(w in bare for w in words):
-            return key
+    keys = {key for key, words in _ROW_WORDS if any(w in bare for w in words)}
+    if keys:
+        return keys.pop() if len(keys) == 1 else None  # a label naming two rows is no row
     if bare in ("其他", "其它"):
         return "other.other"
     if bare in ("总计", "合计"):
@@ -240,11 +240,7 @@ _PARTS = (("upheld", ("维持",)), ("corrected", ("纠正",)), ("pending", ("未
 
 
 def _part(label: str) -> str | None:
-    bare = norm(label)
-    for key, words in _PARTS:
-        if any(w in bare for w in words):
-            return key
-    return None
+    return _first(label, _PARTS)
 
 
 def _group(text: str) -> str | None:
@@ -297,8 +293,10 @@ _COLUMNS = (("issued", ("制发", "新制定", "制定")), ("repealed", ("废止
 
 
 def _first(label: str, table: tuple[tuple[str, tuple[str, ...]], ...]) -> str | None:
+    """The one key whose words the label has (None for none, or for a label naming several)."""
     bare = norm(label)
-    return next((k for k, words in table if any(w in bare for w in words)), None)
+    keys = [k for k, words in table if any(w in bare for w in words)]
+    return keys[0] if len(keys) == 1 else None
 
 
 def read_table2(table: Table, found: Found) -> bool:
