@@ -135,7 +135,8 @@ def check_against(workbook: Workbook, approved_path: Path | str) -> tuple[list[F
 
 _YEAR = re.compile(r"(?<![0-9])((?:19|20)[0-9]{2})\s*年(度)?")
 _ABOUT_BEFORE = re.compile(r"(较|比|与|同比|对比|相比|自|从|上年|去年|上一年|和)\s*$")
-_ABOUT_AFTER = re.compile(r"^\s*(度)?\s*[^。；，]{0,8}?(结转|转入|遗留|延续|以来|至今|相比|比较|同期|底前|起)")
+_ABOUT_AFTER = re.compile(
+    r"^\s*(度)?\s*[^。；，]{0,12}?(结转|转入|遗留|延续|以来|至今|相比|比较|同期|底前|起|考核|评估|评议|测评|获评|排名)")
 
 
 def _wrong_years(text: str, year: int) -> Iterator[str]:
@@ -144,6 +145,8 @@ def _wrong_years(text: str, year: int) -> Iterator[str]:
         if named in (year, year + 1):
             continue
         before, after = text[max(0, m.start() - 6):m.start()], text[m.end():m.end() + 12]
+        if text.rfind("《", 0, m.start()) > text.rfind("》", 0, m.start()):
+            continue  # inside a document's title: 《2023年度政务公开工作要点》
         if _ABOUT_BEFORE.search(before) or _ABOUT_AFTER.match(text[m.end() - (1 if m.group(2) else 0):][:14]):
             continue
         opening = m.start() == 0 or text[m.start() - 1] in "。；\n" or before.endswith("截至")

@@ -48,6 +48,16 @@ class Document:
     title_hint: str = ""  # e.g. an HTML <title>
 
 
+_SECTION_START = re.compile(
+    r"(^|\n)\s*[一二三四五六][、.．]\s*(总体情况|主动公开|收到和处理|政府信息公开行政复议|存在)")
+LAYOUT_TEXT = 300  # characters: a cell holding more is a page's frame, not a figure table's cell
+
+
+def is_layout_cell(text: str) -> bool:
+    """A table cell that holds the report's body (a page laid out in a table)."""
+    return len(text) > LAYOUT_TEXT or bool(_SECTION_START.search(text))
+
+
 def square(rows: list[list[Cell]]) -> list[list[Cell]]:
     """Pad short rows with empty cells so that every row has the same width."""
     width = max((len(r) for r in rows), default=0)

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
-from .blocks import Block, Cell, Document, Para, Table, square
+from .blocks import Block, Cell, Document, Para, Table, is_layout_cell, square
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
@@ -115,7 +115,8 @@ def _int_attr(node: Any, name: str, default: int) -> int:
 
 def _is_layout(tbl: Any) -> bool:
     cells = tbl.findall(f"{W}tr/{W}tc")
-    return len(cells) <= 1 or tbl.find(f".//{W}tc//{W}tbl") is not None
+    return len(cells) <= 1 or tbl.find(f".//{W}tc//{W}tbl") is not None or any(
+        is_layout_cell(_cell_text(tc)) for tc in cells)
 
 
 def _grid(tbl: Any) -> list[list[Cell]]:

@@ -16,7 +16,7 @@ from .tables import Found
 
 _NUM = r"(\d+(?:\.\d+)?|零)"
 _NOTICES = re.compile(r"收费通知(?:书)?(?:的件数|件数)?(?:为|共|合计)?" + _NUM + r"\s*(?:件|份|次)")
-_AMOUNT = re.compile(r"(?:收费通知的?|通知)?总金额(?:为|共|合计)?" + _NUM + r"\s*(万)?元")
+_AMOUNT = re.compile(r"(?<!收取的)(?<!收取)(?:收费通知的?|通知)?总金额(?:为|共|合计)?" + _NUM + r"\s*(万)?元")
 _COLLECTED = re.compile(r"实际收取(?:的总金额|的金额|信息处理费|费用|金额)?(?:为|共|合计)?" + _NUM + r"\s*(万)?元")
 _ALL_ZERO = re.compile(r"件数.*总金额.*实际收取.*均为\s*(?:0|零)")
 _NO_NOTICE = re.compile(r"(?:未|没有|无)(?:发出|开具|送达)(?:过)?(?:信息处理费)?收费通知")

@@ -22,7 +22,7 @@ from typing import Any
 from lxml import html as lxml_html
 
 from ..errors import InputError
-from .blocks import Block, Cell, Document, Para, Table, square, tidy
+from .blocks import Block, Cell, Document, Para, Table, is_layout_cell, square, tidy
 
 _META = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.IGNORECASE)
 _BLOCK = frozenset(
@@ -103,7 +103,8 @@ class _Reader:
     def table(self, node: Any) -> None:
         rows = [tr for tr in node.iter("tr") if _owner(tr) is node]
         cells = [td for tr in rows for td in tr if isinstance(td.tag, str) and td.tag in ("td", "th")]
-        if len(cells) <= 1 or any(t is not node for t in node.iter("table")):
+        if len(cells) <= 1 or any(t is not node for t in node.iter("table")) or any(
+                is_layout_cell(_cell_text(td)) for td in cells):
             for td in cells:  # a layout table: its cells are body text
                 self.walk_children(td)
             return

@@ -112,3 +112,13 @@ def test_master_texts_are_checked_too() -> None:
     record["text.other"] = "本报告根据国办公开办函〔2019〕60号编制。"
     record["text.overview"] = "2023年度，本机关……"
     assert {"P2", "P3"} <= set(rules(record))
+
+
+@pytest.mark.parametrize("text", [
+    "根据《西安市2023年度政务公开工作要点》要求开展工作。",
+    "在2023年度全区政务公开考核中获评优秀等次。",
+])
+def test_p2_leaves_titles_and_last_years_assessment_alone(text: str) -> None:
+    record = zero_record("某局", 2024)
+    record["text.overview"] = text
+    assert "P2" not in rules(record)

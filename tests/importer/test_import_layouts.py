@@ -298,3 +298,44 @@ def test_a_scanned_pdf_gets_a_clear_message(tmp_path: Path) -> None:
     result = import_paths([tmp_path])
     assert result.records == []
     assert any("扫描件" in line.detail for line in result.log)
+
+
+def test_a_page_laid_out_in_a_table_frame(tmp_path: Path) -> None:
+    page = _html(ORDERS["ours"])
+    body = page.split("<body>", 1)[1].split("</body>", 1)[0]
+    framed = page.replace(body, "<table><tr><td>导航 首页</td><td>" + body + "</td><td>相关链接</td></tr></table>")
+    path = tmp_path / "framed.html"
+    path.write_text(framed, encoding="utf-8")
+    record, _log = import_document(read_html(path), path.name, None, RENDERING)
+    assert record["agency"] == AGENCY
+    assert record["text.overview"] == TEXTS["一、总体情况"][0]
+    assert record["apps.new.total"] == expected_apps()["apps.new.total"]
+
+
+def test_a_docx_whose_body_sits_in_a_one_cell_table(tmp_path: Path) -> None:
+    inner = base_document(ORDERS["ours"], subtotal=False)
+    outer = docx.Document()
+    frame = outer.add_table(rows=1, cols=1).cell(0, 0)
+    for element in list(inner.element.body):
+        if not element.tag.endswith("sectPr"):
+            frame._tc.append(element)
+    path = tmp_path / "framed.docx"
+    outer.save(str(path))
+    record, log = import_document(read_docx(path), path.name, None, RENDERING)
+    check_common(record, log)
+
+
+def test_a_fee_sentence_with_its_own_figures() -> None:
+    from annual_report.importer.fees import read_fees
+    from annual_report.importer.tables import Found
+
+    found = Found()
+    used = read_fees(["本机关发出收费通知2件，实际收取的总金额为0元。", "其他事项。"], found)
+    assert used == [0]
+    assert found.values["processing_fee.notices"].value == 2
+    assert found.values["processing_fee.collected"].value == 0
+    assert "processing_fee.notice_amount" not in found.values  # 「总金额」 here is what was collected
+    found = Found()
+    read_fees(["发出信息处理费收费通知3件，总金额120.5元，实际收取信息处理费0.8万元。"], found)
+    assert found.values["processing_fee.notice_amount"].value == "120.5"
+    assert "万元" in found.problems["processing_fee.collected"]
