@@ -36,6 +36,7 @@ READERS: dict[str, Callable[[Path], Document]] = {
 }
 _UNSUPPORTED = {".doc": "旧版 Word 文档（.doc）", ".wps": "WPS 文档（.wps）", ".mht": "单个网页文件（.mht）"}
 _TABLE_NAMES = {"二": "表二", "三": "表三", "四": "表四", "费": "信息处理费"}
+_FIGURE_KEYS = frozenset(f.key for f in FIGURE_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,10 @@ def report_files(paths: Iterable[Path]) -> tuple[list[Path], list[tuple[Path, st
     for path in paths:
         if not path.exists():
             raise InputError(f"找不到 {path}：请检查路径是否写对。")
-        candidates = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        candidates = sorted(
+            p for p in path.rglob("*") if p.is_file()
+            and not any(part.lower().endswith(("_files", ".files")) for part in p.relative_to(path).parts[:-1])
+        ) if path.is_dir() else [path]  # a saved page's resource folder holds no reports
         for file in candidates:
             suffix = file.suffix.lower()
             if file.name.startswith(("~$", ".~")):
@@ -220,7 +224,17 @@ def import_paths(paths: Iterable[Path], year: int | None = None,
                                       "；".join(doc.notes) or "文件中没有文字。"))
             continue
         record, lines = import_document(doc, file.name, year, rendering)
+        if not str(record.get(HEADINGS, "")).strip() and not any(
+                key in record for key in _FIGURE_KEYS):
+            result.log.append(LogLine(str(file), "", None, None, "未导入", "文件",
+                                      "不像年度报告：既没有找到六个部分的标题，也没有找到表二、表三、表四。"))
+            continue
         row = FIRST_DATA_ROW + len(result.records)
+        same = next((FIRST_DATA_ROW + i for i, r in enumerate(result.records)
+                     if (r["agency"], r.get("year")) == (record["agency"], record.get("year"))), None)
+        if same is not None:
+            lines.append(("机关全称", f"与第 {same} 行是同一机关、同一年度的报告（可能是同一份报告的另一种格式），"
+                                    "check 会按 DUPLICATE 指出；请只保留一行。"))
         result.records.append(record)
         left = any(d.startswith("已留空") or "未导入" in d or "没有找到" in d for _i, d in lines)
         status = "部分导入" if left else "已导入"

@@ -339,3 +339,21 @@ def test_a_fee_sentence_with_its_own_figures() -> None:
     read_fees(["发出信息处理费收费通知3件，总金额120.5元，实际收取信息处理费0.8万元。"], found)
     assert found.values["processing_fee.notice_amount"].value == "120.5"
     assert "万元" in found.problems["processing_fee.collected"]
+
+
+def test_folders_pages_that_are_not_reports_and_the_same_report_twice(tmp_path: Path) -> None:
+    from annual_report.importer.run import import_paths
+
+    (tmp_path / "报告_files").mkdir()
+    (tmp_path / "报告_files" / "header.htm").write_text("<p>页眉</p>", encoding="utf-8")
+    (tmp_path / "关于我们.html").write_text("<html><body><p>联系我们</p></body></html>", encoding="utf-8")
+    path = tmp_path / "报告.htm"
+    path.write_text(_html(ORDERS["ours"]), encoding="utf-8")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "报告副本.htm").write_text(_html(ORDERS["ours"]), encoding="utf-8")
+    result = import_paths([tmp_path], None, RENDERING)
+    assert len(result.records) == 2
+    files = {Path(line.file).name for line in result.log}
+    assert "header.htm" not in files
+    assert any("不像年度报告" in line.detail for line in result.log if line.file.endswith("关于我们.html"))
+    assert any("同一机关、同一年度" in line.detail for line in result.log)
