@@ -211,6 +211,11 @@ def section_index(heading: str) -> int | None:
     return k if any(w in text for w in SECTION_WORDS[SECTIONS[k].id]) else None
 
 
+# How a sentence listing the report's parts names each of the six (「总体情况、主动公开政府信息情况…」).
+_LISTED = (("总体情况",), ("主动公开",), ("收到和处理", "申请情况", "依申请"), ("复议", "诉讼"),
+           ("问题", "改进"), ("其他",))
+
+
 def _p4(row: AgencyRow) -> Iterator[Finding]:
     headings = [h for h in str(row.extras.get(HEADINGS, "")).split("\n") if h.strip()]
     if headings:
@@ -231,13 +236,13 @@ def _p4(row: AgencyRow) -> Iterator[Finding]:
             context = text[max(0, m.start() - 120):m.start()]
             if count is None or not re.search(r"(报告|全文|本文|内容)", context + text[m.end():m.end() + 4]):
                 continue
-            listing = re.split(r"[：:包括含由为]", context)[-1]
-            items = [x for x in re.split(r"[、，,]", listing.removesuffix("等")) if x.strip()]
+            listing = re.split(r"[：:括含由]", context)[-1]
+            named = sum(1 for words in _LISTED if any(w in listing for w in words))
             problem = ""
             if count != 6:
                 problem = f"写的是「{m.group(0)}」，格式规定六个部分"
-            elif len(items) >= 3 and len(items) != count:
-                problem = f"说「{m.group(0)}」，却只列出 {len(items)} 个"
+            elif named >= 3 and named != count:
+                problem = f"说「{m.group(0)}」，却只列出 {named} 个"
             elif headings and len(headings) != count:
                 problem = f"说「{m.group(0)}」，报告却印了 {len(headings)} 个部分"
             if problem:

@@ -23,6 +23,10 @@ TITLE = re.compile(
     r"^(?P<agency>.*?)(?:关于)?(?P<year>(?:19|20)\d{2})\s*年\s*(?:度)?\s*(?:政府)?信息公开(?:工作)?\s*"
     r"(?:年度)?报告\s*$"
 )
+TITLE_YEAR_FIRST = re.compile(  # 「2024年丽水市政府信息公开工作年度报告」
+    r"^(?P<year>(?:19|20)\d{2})\s*年\s*(?:度)?\s*(?P<agency>[^，。；：]{2,40}?)\s*(?:政府)?信息公开(?:工作)?\s*"
+    r"(?:年度)?报告\s*$"
+)
 _DATE = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日$")
 _AGENCY_END = ("局", "办", "委", "政府", "处", "中心", "院", "会", "所", "室", "站", "队", "馆", "分局", "厅")
 _JUNK = ("打印本页", "关闭窗口", "扫一扫", "分享到", "网站地图", "主办单位", "版权所有", "ICP备",
@@ -68,6 +72,9 @@ def find_title(paragraphs: list[str], hint: str = "") -> tuple[str, str, int | N
             joined = "".join(tidy(p) for p in paragraphs[start:start + width])
             match = TITLE.match(joined)
             if not match or re.search(r"[，。；：《》]", match.group("agency")):
+                match = TITLE_YEAR_FIRST.match(joined)
+                if match:
+                    return joined, match.group("agency").strip(), int(match.group("year")), start + width
                 continue
             before = tidy(paragraphs[start - 1]) if start else ""
             if not match.group("agency").strip() and before and len(before) <= 40 \

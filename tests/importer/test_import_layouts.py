@@ -357,3 +357,14 @@ def test_folders_pages_that_are_not_reports_and_the_same_report_twice(tmp_path: 
     assert "header.htm" not in files
     assert any("不像年度报告" in line.detail for line in result.log if line.file.endswith("关于我们.html"))
     assert any("同一机关、同一年度" in line.detail for line in result.log)
+
+
+def test_titles_as_agencies_print_them() -> None:
+    from annual_report.importer.sections import find_title
+
+    assert find_title(["西安市樊川区教育局", "2024年度政府信息公开工作年度报告"])[1:3] == (
+        "西安市樊川区教育局", 2024)
+    assert find_title(["2024年西安市樊川区教育局政府信息公开工作年度报告"])[1:3] == (
+        "西安市樊川区教育局", 2024)
+    assert find_title(["首页>政务公开>年度报告", "西安市樊川区教育局关于2024年政府信息公开工作年度报告"])[1:3] == (
+        "西安市樊川区教育局", 2024)
