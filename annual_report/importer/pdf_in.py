@@ -134,6 +134,19 @@ def _paragraphs(lines: list[_Line], left: float, right: float, where: str) -> li
     return paras
 
 
+def _drop_running_lines(pages: list[tuple[str, list[_Line], list[Table], list[float]]]) -> None:
+    """A running header or footer (the same line at the same height on most pages) is not text."""
+    if len(pages) < 3:
+        return
+    seen: dict[tuple[str, int], int] = {}
+    for _where, lines, _tables, _tops in pages:
+        for key in {(ln.text, round(ln.top / 4)) for ln in lines}:
+            seen[key] = seen.get(key, 0) + 1
+    running = {key for key, n in seen.items() if n >= max(3, len(pages) // 2 + 1)}
+    for _where, lines, _tables, _tops in pages:
+        lines[:] = [ln for ln in lines if (ln.text, round(ln.top / 4)) not in running]
+
+
 def read_pdf(path: Path) -> Document:
     """The blocks of a PDF (its text layer)."""
     import pdfplumber
@@ -160,6 +173,7 @@ def read_pdf(path: Path) -> Document:
             pages.append((where, lines, tables, [b[1] for b in boxes]))
         if not text_chars:
             return Document([], [SCANNED])
+        _drop_running_lines(pages)
         all_lines = [ln for _w, lines, _t, _b in pages for ln in lines]
         left = min((ln.x0 for ln in all_lines), default=0.0)
         wide = [ln.x1 for ln in all_lines if ln.x1 > left + 0.6 * max(

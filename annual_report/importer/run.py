@@ -138,6 +138,9 @@ def import_document(doc: Document, name: str, year: int | None,
         standard = next(s.heading for s in SECTIONS if s.id == sid)
         if printed != standard:
             record[f"heading.{sid}"] = printed
+    log.append(("章节", f"找到 {len(sections.headings)} / {len(SECTIONS)} 个部分的标题："
+                + "、".join(sections.headings.values()) + "。" if sections.headings else
+                "一个部分的标题也没有找到。"))
     if missing:
         log.append(("章节", "没有找到这些部分的标题：" + "、".join(missing) + "；其正文未导入。"))
     log.extend(("章节", n) for n in sections.notes)
