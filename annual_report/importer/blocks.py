@@ -58,6 +58,9 @@ def is_layout_cell(text: str) -> bool:
     return len(text) > LAYOUT_TEXT or bool(_SECTION_START.search(text))
 
 
+PAGE_NUMBER = re.compile(r"^[—\-－–_·\s]*(第\s*)?\d{1,3}(\s*页)?[—\-－–_·\s]*(共\s*\d+\s*页)?$")
+
+
 def square(rows: list[list[Cell]]) -> list[list[Cell]]:
     """Pad short rows with empty cells so that every row has the same width."""
     width = max((len(r) for r in rows), default=0)

@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
+from .blocks import PAGE_NUMBER as _PAGE_NUMBER
 from .blocks import Block, Cell, Document, Para, Table, square
 
-_PAGE_NUMBER = re.compile(r"^[—\-－–_·\s]*(第\s*)?\d{1,3}(\s*页)?[—\-－–_·\s]*(共\s*\d+\s*页)?$")
 _ASCII = re.compile(r"[A-Za-z0-9]")
 SCANNED = ("没有文字层（可能是扫描件或图片）：无法读取。请向机关索取 Word 版或可复制文字的 PDF，"
            "或先用文字识别软件转换后再导入。")

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from ..checks.published import NUMERALS, SECTION_WORDS
 from ..format.model import SECTIONS
-from .blocks import Block, Para, norm, tidy
+from .blocks import PAGE_NUMBER, Block, Para, norm, tidy
 
 _WORDS = SECTION_WORDS
 _HEADING = re.compile(r"^\s*([一二三四五六七八九十])\s*[、.．，,:：\s]\s*(.*)$")
@@ -121,7 +121,8 @@ def _cut_signature(paras: list[str], agency: str, sections: Sections) -> list[st
 
 def split_sections(blocks: list[Block], hint: str = "") -> Sections:
     """Title, headings and paragraphs of each section (tables are read apart, by labels)."""
-    paras = [b.text for b in blocks if isinstance(b, Para) and b.text.strip()]
+    paras = [b.text for b in blocks if isinstance(b, Para) and b.text.strip()
+             and not PAGE_NUMBER.match(b.text.strip())]
     sections = Sections()
     found: list[tuple[int, int, str, str]] = []  # paragraph index, section index, heading, rest
     nxt = 0

@@ -157,3 +157,21 @@ def test_built_pdfs_import_into_their_rows(tmp_path: Path) -> None:
     for record in imported.records:
         back = make_row(record)
         assert _no_margin_commas(_values(back)) == _no_margin_commas(_values(master[back.agency]))
+
+
+@pytest.mark.pdf
+@pytest.mark.skipif(not shutil.which("soffice"), reason="needs LibreOffice (soffice)")
+def test_built_reports_saved_as_web_pages_by_libreoffice(sample_build: Path, tmp_path: Path) -> None:
+    import subprocess
+
+    sources = sorted((sample_build / "2024").glob("*.docx"))[:3]
+    subprocess.run(["soffice", "--headless", "--norestore",
+                    f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}", "--convert-to", "html",
+                    "--outdir", str(tmp_path / "pages"), *map(str, sources)],
+                   check=True, capture_output=True, timeout=180)
+    imported = import_paths([tmp_path / "pages"], None, RENDERING)
+    assert len(imported.records) == 3
+    master = {r.agency: r for r in read_workbook(SAMPLE).rows}
+    for record in imported.records:
+        back = make_row(record)
+        assert _values(back) == _values(master[back.agency]), back.agency
