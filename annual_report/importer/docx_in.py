@@ -40,47 +40,70 @@ _CHINESE_FORMATS = ("chineseCounting", "chineseCountingThousand", "ideographTrad
 
 class Numbering:
     """Word's automatic list numbers (``w:numPr``), so that a heading numbered by Word reads
-    「一、总体情况」 as printed, not 「总体情况」."""
+    「一、总体情况」 as printed, not 「总体情况」.
+
+    Counters belong to the abstract list (list instances sharing it continue its numbering), a
+    ``w:startOverride`` restarts it, a level's counter restarts when a higher level advances.
+    Only single-level labels (「%1、」, 「（%2）」) in decimal or Chinese counting are produced; any
+    other numbering is left out rather than guessed.
+    """
 
     def __init__(self, document: Any) -> None:
-        self.levels: dict[tuple[str, str], tuple[str, str, int]] = {}
-        self.counts: dict[tuple[str, str], int] = {}
+        self.levels: dict[tuple[str, int], tuple[str, str, int]] = {}  # (abstract, ilvl) -> fmt
+        self.lists: dict[str, str] = {}  # numId -> abstractNumId
+        self.overrides: dict[tuple[str, int], int] = {}  # (numId, ilvl) -> start
+        self.counts: dict[tuple[str, int], int] = {}
+        self.started: set[tuple[str, int]] = set()
         try:
             root = document.part.numbering_part.element
         except (KeyError, NotImplementedError, AttributeError):
             return
-        abstract = {a.get(f"{W}abstractNumId"): a for a in root.findall(f"{W}abstractNum")}
-        for num in root.findall(f"{W}num"):
-            ref = num.find(f"{W}abstractNumId")
-            node = abstract.get(ref.get(f"{W}val") if ref is not None else None)
-            if node is None:
-                continue
+        for node in root.findall(f"{W}abstractNum"):
+            aid = str(node.get(f"{W}abstractNumId"))
             for lvl in node.findall(f"{W}lvl"):
                 fmt, text, start = lvl.find(f"{W}numFmt"), lvl.find(f"{W}lvlText"), lvl.find(f"{W}start")
-                self.levels[(str(num.get(f"{W}numId")), str(lvl.get(f"{W}ilvl")))] = (
+                self.levels[(aid, int(lvl.get(f"{W}ilvl", 0)))] = (
                     fmt.get(f"{W}val", "") if fmt is not None else "",
                     text.get(f"{W}val", "") if text is not None else "",
                     _int_attr(start, "val", 1))
+        for num in root.findall(f"{W}num"):
+            ref = num.find(f"{W}abstractNumId")
+            if ref is None:
+                continue
+            nid = str(num.get(f"{W}numId"))
+            self.lists[nid] = str(ref.get(f"{W}val"))
+            for override in num.findall(f"{W}lvlOverride"):
+                start = override.find(f"{W}startOverride")
+                if start is not None:
+                    self.overrides[(nid, int(override.get(f"{W}ilvl", 0)))] = _int_attr(start, "val", 1)
 
     def label(self, p: Any) -> str:
         pr = p.find(f"{W}pPr/{W}numPr")
         if pr is None:
             return ""
-        num, ilvl = pr.find(f"{W}numId"), pr.find(f"{W}ilvl")
-        key = (str(num.get(f"{W}val")) if num is not None else "",
-               str(ilvl.get(f"{W}val")) if ilvl is not None else "0")
-        if key not in self.levels:
+        num, ilvl_node = pr.find(f"{W}numId"), pr.find(f"{W}ilvl")
+        nid = str(num.get(f"{W}val")) if num is not None else ""
+        ilvl = _int_attr(ilvl_node, "val", 0)
+        aid = self.lists.get(nid)
+        if aid is None or (aid, ilvl) not in self.levels:
             return ""
-        fmt, text, start = self.levels[key]
+        fmt, text, start = self.levels[(aid, ilvl)]
+        key = (aid, ilvl)
+        if (nid, ilvl) in self.overrides and (nid, ilvl) not in self.started:
+            self.started.add((nid, ilvl))
+            self.counts[key] = self.overrides[(nid, ilvl)] - 1
         n = self.counts.get(key, start - 1) + 1
         self.counts[key] = n
+        for deeper in [k for k in self.counts if k[0] == aid and k[1] > ilvl]:
+            del self.counts[deeper]
         if fmt in _CHINESE_FORMATS and 1 <= n <= 10:
             shown = _CHINESE[n - 1]
         elif fmt == "decimal":
             shown = str(n)
         else:
             return ""
-        return text.replace(f"%{int(key[1]) + 1}", shown) if "%" in text else ""
+        label = text.replace(f"%{ilvl + 1}", shown)
+        return "" if "%" in label or label == text else label
 
 
 def _paragraphs(p: Any, numbering: Numbering) -> list[Para]:

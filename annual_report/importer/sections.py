@@ -50,6 +50,9 @@ class Sections:
 def heading_of(text: str, index: int) -> tuple[str, str] | None:
     """``(heading, rest)`` when the paragraph starts with the heading of section ``index``."""
     match = _HEADING.match(unicodedata.normalize("NFKC", text).replace("\u3000", " "))
+    if match is None and norm(text) in _UNNUMBERED[index]:
+        # numbered by a Word list style, the number is not in the text: print it as it shows
+        return f"{NUMERALS[index]}、{tidy(text)}", ""
     if match is None or match.group(1) != NUMERALS[index]:
         return None
     words = _WORDS[SECTIONS[index].id]
@@ -63,6 +66,12 @@ def heading_of(text: str, index: int) -> tuple[str, str] | None:
     if head and any(w in norm(head.group(1)) for w in words):
         return head.group(1), whole[head.end():].strip()
     return None
+
+
+_UNNUMBERED: tuple[frozenset[str], ...] = tuple(
+    frozenset({norm(s.heading[2:])} | ({norm("存在问题和改进情况"), norm("存在的主要问题及改进措施")}
+                                      if s.id == "problems" else set()))
+    for s in SECTIONS)
 
 
 def find_title(paragraphs: list[str], hint: str = "") -> tuple[str, str, int | None, int]:

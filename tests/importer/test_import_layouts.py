@@ -368,3 +368,14 @@ def test_titles_as_agencies_print_them() -> None:
         "西安市樊川区教育局", 2024)
     assert find_title(["首页>政务公开>年度报告", "西安市樊川区教育局关于2024年政府信息公开工作年度报告"])[1:3] == (
         "西安市樊川区教育局", 2024)
+
+
+def test_headings_numbered_by_a_list_style_have_no_number_in_their_text(tmp_path: Path) -> None:
+    document = base_document(ORDERS["ours"], subtotal=False)
+    for paragraph in document.paragraphs:
+        if paragraph.text in TEXTS:
+            paragraph.text = paragraph.text[2:]  # 「总体情况」: Word's style prints the 一、
+    path = tmp_path / "styled.docx"
+    document.save(str(path))
+    record, log = import_document(read_docx(path), path.name, None, RENDERING)
+    check_common(record, log)
