@@ -23,6 +23,7 @@ from .blocks import PAGE_NUMBER as _PAGE_NUMBER
 from .blocks import Block, Cell, Document, Para, Table, square
 
 _ASCII = re.compile(r"[A-Za-z0-9]")
+_CAPTION = re.compile(r"^第二十条第[（(][一二三四五六七八九十]+[)）]项$")
 SCANNED = ("没有文字层（可能是扫描件或图片）：无法读取。请向机关索取 Word 版或可复制文字的 PDF，"
            "或先用文字识别软件转换后再导入。")
 
@@ -35,6 +36,7 @@ class _Line:
     top: float
     bottom: float
     size: float
+    tabular: bool = False  # wide gaps between words: a row of a table without rules
 
 
 def _join(chars: Sequence[dict[str, Any]]) -> str:
@@ -44,8 +46,8 @@ def _join(chars: Sequence[dict[str, Any]]) -> str:
         text = str(ch["text"])
         if previous is not None and text != " " and parts and parts[-1] != " ":
             gap = float(ch["x0"]) - float(previous["x1"])
-            if gap > 0.25 * float(ch["size"]) and _ASCII.match(text) \
-                    and _ASCII.match(str(previous["text"])):
+            if gap > 1.5 * float(ch["size"]) or (gap > 0.25 * float(ch["size"]) and _ASCII.match(text)
+                                                  and _ASCII.match(str(previous["text"]))):
                 parts.append(" ")
         parts.append(text)
         previous = ch
@@ -70,11 +72,13 @@ def _lines(chars: list[dict[str, Any]]) -> list[_Line]:
         if not text:
             continue
         visible = [c for c in group if str(c["text"]).strip()]
+        wide = any(float(b["x0"]) - float(a["x1"]) > 1.5 * float(b["size"])
+                   for a, b in zip(visible, visible[1:], strict=False))
         lines.append(_Line(text, min(float(c["x0"]) for c in visible),
                            max(float(c["x1"]) for c in visible),
                            min(float(c["top"]) for c in visible),
                            max(float(c["bottom"]) for c in visible),
-                           statistics.median(float(c["size"]) for c in visible)))
+                           statistics.median(float(c["size"]) for c in visible), wide))
     return lines
 
 
@@ -119,7 +123,8 @@ def _paragraphs(lines: list[_Line], left: float, right: float, where: str) -> li
         size = line.size or 12
         centred = abs((line.x0 + line.x1) / 2 - centre) < size and line.x0 > left + size
         starts = line.x0 > left + 0.6 * size
-        if previous is not None and paras:
+        if previous is not None and paras and not (line.tabular or previous.tabular
+                                                   or _CAPTION.match(line.text)):
             full = previous.x1 >= right - 1.6 * previous.size
             near = line.top - previous.bottom < 2.5 * size
             same_title = (centred and abs((previous.x0 + previous.x1) / 2 - centre) < size

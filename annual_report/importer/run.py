@@ -8,6 +8,7 @@ becomes a formula). 导入记录 lists, per file, what was found, what was not, 
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -154,7 +155,14 @@ def import_document(doc: Document, name: str, year: int | None,
     sentences = rendering.sentences(record) if rendering else {}
     other = [p for i, p in enumerate(other)
              if not (i in fee_paras and (p == sentences.get("processing_fee") or _only_fee(p)))]
-    proactive = [p for p in texts.get("proactive", []) if not _caption(p)]
+    for sid in ("proactive", "applications", "appeals"):
+        rows = [p for p in texts.get(sid, []) if _TABLE_TEXT.search(p) or _caption(p)]
+        if any(_TABLE_TEXT.search(p) for p in rows):
+            log.append(("章节", f"第{'二三四'[('proactive', 'applications', 'appeals').index(sid)]}部分有"
+                        f" {len(rows)} 行像表格的文字却不是表格（如「{rows[0][:24]}」；PDF 中没有框线的表格或"
+                        "转成文字的表格），没有作为正文导入，其中的数字也没有导入。"))
+        texts[sid] = [p for p in texts.get(sid, []) if p not in rows]
+    proactive = texts.get("proactive", [])
     problems, improvements = split_problems(texts.get("problems", []))
     if rendering:
         if problems and problems[0] == rendering.subheading("problems", problems[1:]):
@@ -183,9 +191,13 @@ def import_document(doc: Document, name: str, year: int | None,
     return record, log
 
 
+_TABLE_TEXT = re.compile(r"(?:^|\s)(?:[0-9]+|/|-)(?:\s+(?:[0-9]+|/|-)){2,}\s*$"
+                         r"|^(?:规章|行政规范性文件|行政许可|行政处罚|行政强制|行政事业性收费)(?:\s+[0-9./-]+)*$")
+
+
 def _caption(text: str) -> bool:
     bare = norm(text)
-    return bare.startswith("第二十条第") and len(bare) <= 12 or bare in ("信息内容",)
+    return bare.startswith("第二十条第") and len(bare) <= 12 or bare.startswith("信息内容")
 
 
 def _figure_log(found: Any, record: dict[str, Any]) -> list[tuple[str, str]]:

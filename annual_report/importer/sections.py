@@ -27,7 +27,35 @@ TITLE_YEAR_FIRST = re.compile(  # 「2024年丽水市政府信息公开工作年
     r"^(?P<year>(?:19|20)\d{2})\s*年\s*(?:度)?\s*(?P<agency>[^，。；：]{2,40}?)\s*(?:政府)?信息公开(?:工作)?\s*"
     r"(?:年度)?报告\s*$"
 )
-_DATE = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日$")
+_DATE = re.compile(r"^(?P<before>.{0,40}?)\s*(?P<y>[0-9〇零○一二三四五六七八九]{4})\s*年\s*"
+                   r"(?P<m>[0-9一二三四五六七八九十]{1,3})\s*月\s*(?P<d>[0-9一二三四五六七八九十]{1,3})\s*日$")
+_CN_DIGIT = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0, "○": 0}
+
+
+def _cn_int(text: str) -> int | None:
+    """「2025」「二〇二五」「十二」「二十一」 -> int."""
+    if text.isdigit():
+        return int(text)
+    if "十" in text:
+        tens, _, ones = text.partition("十")
+        value = (_CN_DIGIT.get(tens, -99) if tens else 1) * 10 + (_CN_DIGIT.get(ones, -99) if ones else 0)
+        return value if value > 0 else None
+    digits = [_CN_DIGIT.get(c) for c in text]
+    return int("".join(str(d) for d in digits)) if all(d is not None for d in digits) else None
+
+
+def parse_printed_date(text: str) -> tuple[str, dt.date | None] | None:
+    """``(text before the date, date)`` of a line ending in a date such as 「2025年1月20日」 or
+    「二〇二五年一月二十日」 (date None when it is not a real date); None for no date."""
+    match = _DATE.match(unicodedata.normalize("NFKC", tidy(text)))
+    if match is None or re.search(r"[，。；：:至截自起止于]", match.group("before")):
+        return None
+    parts = [_cn_int(match.group(k)) for k in ("y", "m", "d")]
+    try:
+        date = dt.date(*parts) if all(p is not None for p in parts) else None  # type: ignore[arg-type]
+    except ValueError:
+        date = None
+    return match.group("before").strip(), date
 _AGENCY_END = ("局", "办", "委", "政府", "处", "中心", "院", "会", "所", "室", "站", "队", "馆", "分局", "厅")
 _JUNK = ("打印本页", "关闭窗口", "扫一扫", "分享到", "网站地图", "主办单位", "版权所有", "ICP备",
          "网站标识码", "【打印】", "【关闭】", "上一篇", "下一篇", "相关链接", "纠错")
@@ -99,7 +127,7 @@ def find_title(paragraphs: list[str], hint: str = "") -> tuple[str, str, int | N
 
 def _cut_signature(paras: list[str], agency: str, sections: Sections) -> list[str]:
     dates = [i for i in range(max(0, len(paras) - 10), len(paras))
-             if _DATE.match(unicodedata.normalize("NFKC", tidy(paras[i])))]
+             if parse_printed_date(paras[i]) is not None]
     if dates and dates[-1] < len(paras) - 1:
         tail = paras[dates[-1] + 1:]
         sections.notes.append(f"成文日期之后的 {len(tail)} 段（「{tidy(tail[0])[:20]}」……）不是正文，未导入。")
@@ -111,13 +139,15 @@ def _cut_signature(paras: list[str], agency: str, sections: Sections) -> list[st
             break
     while paras:
         last = tidy(paras[-1])
-        date = _DATE.match(unicodedata.normalize("NFKC", last))
-        if date and sections.report_date is None:
-            try:
-                sections.report_date = dt.date(*(int(g) for g in date.groups()))
-            except ValueError:
+        printed = parse_printed_date(last)
+        if printed is not None and sections.report_date is None:
+            before, date = printed
+            if date is None:
                 sections.notes.append(f"成文日期「{last}」不是有效日期，未导入。")
-            paras = paras[:-1]
+            sections.report_date = date
+            paras = paras[:-1] + ([before] if before else [])  # 「某局 2025年1月20日」 on one line
+            if date is None:
+                break
             continue
         if (agency and norm(last) == norm(agency)) or (
                 len(last) <= 30 and last.endswith(_AGENCY_END) and not re.search(r"[，。；：]", last)):

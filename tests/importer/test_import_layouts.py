@@ -279,6 +279,11 @@ def test_pdfs_made_by_libreoffice_from_other_layouts(tmp_path: Path) -> None:
                                  split_at=14 if n == 0 else None, appeals_transposed=n > 0)
         document.save(str(tmp_path / f"r{n}.docx"))
         names.append(str(tmp_path / f"r{n}.docx"))
+    unruled = base_document(ORDERS["ours"], subtotal=False)
+    for table in unruled.tables[:2]:
+        table.style = None  # no borders: pdfplumber sees text, not a table
+    unruled.save(str(tmp_path / "unruled.docx"))
+    names.append(str(tmp_path / "unruled.docx"))
     profile = tmp_path / "profile"
     subprocess.run(["soffice", "--headless", "--norestore", f"-env:UserInstallation={profile.as_uri()}",
                     "--convert-to", "pdf", "--outdir", str(tmp_path), *names],
@@ -286,6 +291,11 @@ def test_pdfs_made_by_libreoffice_from_other_layouts(tmp_path: Path) -> None:
     for n in range(len(ORDERS)):
         record, log = import_document(read_pdf(tmp_path / f"r{n}.pdf"), f"r{n}.pdf", None, RENDERING)
         check_common(record, log)
+    record, log = import_document(read_pdf(tmp_path / "unruled.pdf"), "unruled.pdf", None, RENDERING)
+    assert not any(key in record for key in ("rules.in_force", "normative.issued", "licensing.decisions"))
+    assert any("像表格的文字" in d for _i, d in log)
+    assert record["text.proactive"] == TEXTS["二、主动公开政府信息情况"][0]
+    assert record["apps.new.total"] == expected_apps()["apps.new.total"]
 
 
 def test_a_scanned_pdf_gets_a_clear_message(tmp_path: Path) -> None:
@@ -379,3 +389,14 @@ def test_headings_numbered_by_a_list_style_have_no_number_in_their_text(tmp_path
     document.save(str(path))
     record, log = import_document(read_docx(path), path.name, None, RENDERING)
     check_common(record, log)
+
+
+def test_printed_dates() -> None:
+    import datetime as dt
+
+    from annual_report.importer.sections import parse_printed_date
+
+    assert parse_printed_date("二〇二五年一月二十日") == ("", dt.date(2025, 1, 20))
+    assert parse_printed_date(f"{AGENCY}  2025年1月22日") == (AGENCY, dt.date(2025, 1, 22))
+    assert parse_printed_date("截至2024年12月31日") is None
+    assert parse_printed_date("2025年2月30日") == ("", None)
