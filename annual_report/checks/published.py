@@ -75,9 +75,12 @@ def compare_rows(published: AgencyRow, approved: AgencyRow, approved_name: str) 
     where = f"审定总表 {approved_name} 的 {{cell}}"
     for f in FIGURE_FIELDS:
         if not _same_figure(published, approved, f.key):
+            mine = _show(published, f.key)
+            if mine == "（空白）":
+                mine += "（印的是空白，或导入时读不准而留空，原因见导入表的“导入记录”）"
             yield published.finding(
                 f.key, "P1",
-                f"{f.label}：发布的报告印的是「{_show(published, f.key)}」（{published.cell(f.key)}），"
+                f"{f.label}：发布的报告是「{mine}」（{published.cell(f.key)}），"
                 f"{where.format(cell=approved.cell(f.key))} 是「{_show(approved, f.key)}」。"
                 "请核对：发布的报告有误时请机关更正后重新发布，审定总表有误时请改总表。")
     five = ("text.problems", "text.improvements")

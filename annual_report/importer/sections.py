@@ -108,7 +108,7 @@ def find_title(paragraphs: list[str], hint: str = "") -> tuple[str, str, int | N
         for width in (1, 2, 3):
             joined = "".join(tidy(p) for p in paragraphs[start:start + width])
             match = TITLE.match(joined)
-            if not match or re.search(r"[，。；：《》]", match.group("agency")):
+            if not match or re.search(r"[，。；：:《》>＞|｜]", match.group("agency")):
                 match = TITLE_YEAR_FIRST.match(joined)
                 if match:
                     return joined, match.group("agency").strip(), int(match.group("year")), start + width
