@@ -96,7 +96,11 @@ def _broken(last: list[Cell], first: list[Cell]) -> bool:
     over a page): it has label text only, or the row above has no figures of its own."""
     if not any(is_label(c) for c in first) or _has_header(Table([first])):
         return False
-    return not (_has_values(last) and _has_values(first))
+    if not _has_values(first):
+        return True  # only the rest of the labels
+    if any(app_row(c.text) or _first(c.text, _ITEMS) for c in first if is_label(c)):
+        return False  # a whole row of its own: its label names a row of the format
+    return not _has_values(last)
 
 
 def _join_row(last: list[Cell], rest: list[Cell]) -> None:
@@ -187,12 +191,10 @@ def read_table3(table: Table, found: Found) -> bool:
     if start is None or start == 0:
         return False
     columns: dict[int, str] = {}
-    header_cell: dict[int, Cell] = {}
     for c in range(table.width):
         above = [grid[r][c] for r in range(start) if grid[r][c].text.strip()]
         if above and (key := app_column(above[-1].text)) is not None:
             columns[c] = key
-            header_cell[c] = above[-1]
     if sum(1 for k in columns.values() if k != SUBTOTAL) < 2:
         return False
     found.tables.add("三")

@@ -400,3 +400,18 @@ def test_printed_dates() -> None:
     assert parse_printed_date(f"{AGENCY}  2025年1月22日") == (AGENCY, dt.date(2025, 1, 22))
     assert parse_printed_date("截至2024年12月31日") is None
     assert parse_printed_date("2025年2月30日") == ("", None)
+
+
+def test_a_table_split_after_a_row_printed_blank(tmp_path: Path) -> None:
+    document = base_document(ORDERS["ours"], subtotal=False, split_at=4)
+    first = document.tables[2]
+    for cell in first.rows[-1].cells[2:]:
+        cell.text = ""  # 部分公开 printed blank, the last row before the break
+    path = tmp_path / "split.docx"
+    document.save(str(path))
+    record, log = import_document(read_docx(path), path.name, None, RENDERING)
+    expected = expected_apps()
+    assert not any(key.startswith("apps.partial.") for key in record)
+    assert any("印的是空白" in d for _i, d in log)
+    for key in ("apps.denied.state_secret.natural", "apps.denied.state_secret.total", "apps.granted.total"):
+        assert record[key] == expected[key]
