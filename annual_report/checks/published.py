@@ -70,6 +70,28 @@ def _text(row: AgencyRow, key: str) -> str:
     return value if isinstance(value, str) else ""
 
 
+_NOTHING = re.compile(r"[（(]?(?:(?:本|今|\d{4})年度?)?(?:本机关|本单位|本部门|我机关|我单位|我部门)?(?:暂|均)?"
+                      r"(?:无|没有|不涉及)(?:其他|其它)?(?:需要|需|应)?(?:报告|说明)?的?(?:事项|情况|内容)?[)）]?")
+_FEE_WORDS = ("信息处理费", "收费", "缴费", "收取", "金额")
+
+
+def comparable(key: str, text: str) -> str:
+    """A text as compared by P1: spacing and width ignored; in section 六 the fee statement
+    (its figures are compared as figures) and a 「无」 (the report prints it in its own words)
+    are left out."""
+    if key != "text.other":
+        return _squash(text)
+    kept = []
+    for para in text.split("\n"):
+        bare = _squash(para).rstrip("。.；;")
+        clauses = [c for c in re.split(r"[，,。；;]", bare) if c]
+        if not bare or _NOTHING.fullmatch(bare) or (
+                "信息处理费" in bare and all(any(w in c for w in _FEE_WORDS) for c in clauses)):
+            continue
+        kept.append(_squash(para))
+    return "".join(kept)
+
+
 def compare_rows(published: AgencyRow, approved: AgencyRow, approved_name: str) -> Iterator[Finding]:
     """P1 for every figure and text of ``published`` that differs from ``approved``."""
     where = f"审定总表 {approved_name} 的 {{cell}}"
@@ -89,7 +111,7 @@ def compare_rows(published: AgencyRow, approved: AgencyRow, approved_name: str) 
     for key in _TEXT_KEYS:
         if key in five and joined_equal:
             continue  # the same section 五, only divided differently
-        if _squash(_text(published, key)) != _squash(_text(approved, key)):
+        if comparable(key, _text(published, key)) != comparable(key, _text(approved, key)):
             header = FIELD_BY_KEY[key].header
             mine, theirs = _text(published, key), _text(approved, key)
             yield published.finding(

@@ -126,3 +126,16 @@ def test_p2_leaves_titles_and_last_years_assessment_alone(text: str) -> None:
     record = zero_record("某局", 2024)
     record["text.overview"] = text
     assert "P2" not in rules(record)
+
+
+def test_p1_compares_section_six_as_the_report_prints_it() -> None:
+    approved = zero_record("某局")
+    approved["text.other"] = "无"
+    published = dict(approved, **{"text.other": "本年度无其他需要报告的事项。"})
+    assert list(compare_rows(make_row(published), make_row(approved), "m.xlsx")) == []
+    approved["text.other"] = "本年度未收取信息处理费。\n（一）建议提案办理情况。办理5件。"
+    published["text.other"] = "（一）建议提案办理情况。办理5件。"
+    assert list(compare_rows(make_row(published), make_row(approved), "m.xlsx")) == []
+    published["text.other"] = "（一）建议提案办理情况。办理6件。"
+    assert [f.field for f in compare_rows(make_row(published), make_row(approved), "m.xlsx")] == [
+        "text.other"]

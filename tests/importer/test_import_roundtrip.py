@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from annual_report.checks.published import compare_rows
+from annual_report.checks.published import comparable, compare_rows
 from annual_report.cli.import_cmd import report_rendering
 from annual_report.format.model import FIELDS, Kind
 from annual_report.format.synthetic import fill_consistent, zero_record
@@ -71,7 +71,10 @@ def records(draw: st.DrawFn) -> dict[str, Any]:
     record["text.appeals"] = draw(_text(_PARAGRAPH))
     record["text.problems"] = draw(_text(_PROBLEM))
     record["text.improvements"] = draw(_text(_IMPROVE))
-    record["text.other"] = draw(_text(_PARAGRAPH))
+    record["text.other"] = draw(st.one_of(_text(_PARAGRAPH), st.sampled_from([
+        "无", "本年度无其他需要报告的事项。", "本年度未收取信息处理费。",
+        "（一）人大代表建议办理情况。全年办理建议5件。\n（二）政协委员提案办理情况。全年办理提案3件。",
+        "1.人大代表建议办理情况。全年办理建议5件。\n2.政协委员提案办理情况。全年办理提案3件。"])))
     if draw(st.booleans()):
         record["heading.problems"] = "五、存在问题和改进情况"
     record["report_date"] = draw(st.one_of(st.none(), st.just(f"{record['year'] + 1}-01-20")))
@@ -79,8 +82,12 @@ def records(draw: st.DrawFn) -> dict[str, Any]:
 
 
 def _values(row: AgencyRow) -> dict[str, Any]:
-    return {k: row.values.get(k, row.raw.get(k)) for k in COMPARED
-            if row.values.get(k, row.raw.get(k)) not in (None, "")}
+    """The row's figures and texts; section 六 as P1 compares it (the template states the fee
+    with the sentence computed from the figures, and a 「无」 in its own words)."""
+    values = {k: row.values.get(k, row.raw.get(k)) for k in COMPARED
+              if row.values.get(k, row.raw.get(k)) not in (None, "")}
+    values["text.other"] = comparable("text.other", str(values.get("text.other", "")))
+    return values
 
 
 @pytest.fixture(scope="module")
