@@ -159,6 +159,7 @@ def read_html(path: Path) -> Document:
     except OSError as error:
         raise InputError(f"无法读取 {path}：{error.strerror}。") from None
     text, encoding = decode(data)
+    how = "按网页中的 meta charset" if _META.search(data[:4096]) else "网页没有声明编码，按内容识别"
     try:
         root = lxml_html.document_fromstring(text.encode("utf-8"),
                                               parser=lxml_html.HTMLParser(encoding="utf-8"))
@@ -170,5 +171,5 @@ def read_html(path: Path) -> Document:
     reader = _Reader()
     reader.walk(body if body is not None else root)
     reader.flush()
-    notes = [f"网页编码：{encoding}。"] if "无法识别" in encoding else []
+    notes = [f"网页编码：{encoding}（{how}）。"]
     return Document(reader.blocks, notes, title)

@@ -109,7 +109,7 @@ def _only_fee(text: str) -> bool:
 def import_document(doc: Document, name: str, year: int | None,
                     rendering: Rendering | None = None) -> tuple[dict[str, Any], list[tuple[str, str]]]:
     """One read document -> its record (field key -> value) and (item, detail) log lines."""
-    log: list[tuple[str, str]] = [(n, "") for n in doc.notes]
+    log: list[tuple[str, str]] = [("文件", n) for n in doc.notes]
     blocks = merge_split_tables(doc.blocks)
     sections: Sections = split_sections(blocks, doc.title_hint)
     found = read_tables(blocks)
@@ -233,6 +233,11 @@ def import_paths(paths: Iterable[Path], year: int | None = None,
             doc = READERS[file.suffix.lower()](file)
         except InputError as error:
             result.log.append(LogLine(str(file), "", None, None, "未导入", "文件", str(error)))
+            continue
+        except Exception as error:  # a damaged file must not stop the other files' import
+            result.log.append(LogLine(str(file), "", None, None, "未导入", "文件",
+                                      f"文件已损坏或格式特殊，无法读取（{type(error).__name__}：{error}）。"
+                                      "请用 Word/WPS 或浏览器打开后重新保存，再导入。"))
             continue
         if not doc.blocks:
             result.log.append(LogLine(str(file), "", None, None, "未导入", "文件",

@@ -415,3 +415,16 @@ def test_a_table_split_after_a_row_printed_blank(tmp_path: Path) -> None:
     assert any("印的是空白" in d for _i, d in log)
     for key in ("apps.denied.state_secret.natural", "apps.denied.state_secret.total", "apps.granted.total"):
         assert record[key] == expected[key]
+
+
+def test_a_damaged_file_does_not_stop_the_others(tmp_path: Path) -> None:
+    from annual_report.importer.run import import_paths
+
+    (tmp_path / "坏.pdf").write_bytes(b"%PDF-1.4\n" + b"\x00" * 50)
+    (tmp_path / "坏.docx").write_bytes(b"PK\x03\x04 not a zip")
+    (tmp_path / "好.htm").write_bytes(_html(ORDERS["ours"]).encode("gb18030"))
+    result = import_paths([tmp_path], None, RENDERING)
+    assert len(result.records) == 1
+    bad = [line for line in result.log if line.status == "未导入"]
+    assert {Path(line.file).name for line in bad} == {"坏.pdf", "坏.docx"}
+    assert any("没有声明编码" in line.detail for line in result.log)
