@@ -301,6 +301,19 @@ def _first(label: str, table: tuple[tuple[str, tuple[str, ...]], ...]) -> str | 
     return keys[0] if len(keys) == 1 else None
 
 
+def _heads(grid: list[list[Cell]], r: int, c: int) -> list[str]:
+    """The labels right above a figure in its column (its header and the caption above it)."""
+    heads: list[str] = []
+    for i in range(r - 1, -1, -1):
+        if is_label(grid[i][c]):
+            heads.append(grid[i][c].text)
+            if len(heads) == 3:
+                break
+        elif heads:
+            break
+    return heads
+
+
 def read_table2(table: Table, found: Found) -> bool:
     grid = table.grid
     hit = False
@@ -322,7 +335,7 @@ def read_table2(table: Table, found: Found) -> bool:
                 continue
             where = _where(table, "二", r, c)
             hit = True
-            if column == "amount" and "万元" not in norm(above.text):
+            if column == "amount" and not any("万元" in norm(h) for h in _heads(grid, r, c)):
                 found.problems.setdefault(
                     key, f"{where}：收费金额的单位没有写明是万元（印的是「{above.text}」），无法确定")
                 continue
