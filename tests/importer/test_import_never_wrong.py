@@ -9,11 +9,11 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_import_layouts import RENDERING, SHORT_ROWS, base_document, figure
 
 from annual_report.format.model import APP_COLUMNS, APP_ROWS
 from annual_report.importer.docx_in import read_docx
 from annual_report.importer.run import import_document
-from test_import_layouts import RENDERING, SHORT_ROWS, base_document, figure
 
 KEYS = [c for c, _l in APP_COLUMNS]
 ORG = ["business", "research", "nonprofit", "legal", "other_org"]
