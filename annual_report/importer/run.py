@@ -267,12 +267,7 @@ def import_paths(paths: Iterable[Path], year: int | None = None,
 
 def write_import(path: Path, result: ImportResult) -> Path:
     """Write the imported rows and 导入记录 as a master workbook, atomically."""
-    book = new_workbook(result.records)
-    for ws in book.worksheets:
-        for row in ws.iter_rows():
-            for cell in row:
-                if isinstance(cell.value, str) and cell.value.startswith("="):
-                    cell.data_type = "s"  # text, never a live formula
+    book = new_workbook(result.records)  # texts stay texts (workbook.cells)
     log = book.create_sheet(LOG_SHEET, 1)
     log.append(["文件", "机关全称", "报告年度", "总表行", "结果", "项目", "说明"])
     for cell in log[1]:
