@@ -1,21 +1,38 @@
 """The build manifest: what was built for each agency, from which row and template.
 
-``<out>/manifest.json`` is written atomically after every build. ``build`` uses it to skip
+``<out>/manifest.json`` is written atomically at the end of every build. ``build`` uses it to skip
 unchanged agencies and to notice files changed by hand; ``send`` uses it to find each agency's
 current, valid report.
+
+Between two saves, every report is recorded the moment it lands, in a journal
+(``<out>/.manifest-journal/<pid>.jsonl``, one per writing process, appended and synced before the
+report is renamed into place). A run killed by any signal, even ``kill -9``, so loses nothing:
+:func:`load_manifest` reads the journal back, the next build saves it into the manifest and
+removes it. A journal record counts only when the file still has the bytes it records.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import os
+from collections.abc import Collection
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
-from ..errors import InputError
-from ..outputs import atomic_write_bytes, sha256_file
+from ..errors import InputError, OutputError
+from ..outputs import (
+    AppendFile,
+    atomic_write_bytes,
+    ensure_inside,
+    read_file_bytes,
+    remove_inside,
+    sha256_file,
+)
 
 MANIFEST_NAME = "manifest.json"
+JOURNAL_DIR = ".manifest-journal"
 MANIFEST_VERSION = 2  # 2: reports grouped by year, so one output folder serves many years
 UNKNOWN_YEAR = "未知年度"
 
@@ -62,11 +79,20 @@ class Entry:
         return sha256_file(self.path(out)) == self.current_sha256
 
 
+def finished(entry: Entry, old: Entry | None) -> Entry:
+    """``entry`` (just written) as the manifest keeps it: the PDF of ``old`` stays when it was
+    made from these very bytes."""
+    if old is not None and old.file == entry.file and old.sha256 == entry.sha256 and old.pdf:
+        return dataclasses.replace(entry, pdf=old.pdf, pdf_sha256=old.pdf_sha256)
+    return entry
+
+
 @dataclass
 class Manifest:
     """Every built report, by (year folder, agency)."""
 
     entries: dict[tuple[str, str], Entry] = field(default_factory=dict)
+    journaled: int = 0  # records taken from the journal of an interrupted run
 
     def get(self, agency: str, year: int | None) -> Entry | None:
         return self.entries.get((year_key(year), agency))
@@ -86,27 +112,160 @@ def manifest_path(out: Path) -> Path:
     return out / MANIFEST_NAME
 
 
+# --- reading, with every field checked ------------------------------------------------------------
+
+_TEXT, _OPTIONAL_TEXT = "文字", "文字或 null"
+_KINDS = {
+    "agency": _TEXT, "year": "年份数字或 null", "file": "相对路径", "sha256": _TEXT,
+    "row_sha256": _TEXT, "template_sha256": _TEXT, "valid": "true 或 false", "built_at": _TEXT,
+    "pdf": "相对路径或 null", "pdf_sha256": _OPTIONAL_TEXT, "edited_sha256": _OPTIONAL_TEXT,
+    "checker_sha256": _OPTIONAL_TEXT,
+}
+_REQUIRED = [f.name for f in dataclasses.fields(Entry) if f.default is dataclasses.MISSING]
+
+
+def _relative(value: str) -> bool:
+    """A path that stays inside the output folder: relative, no ``..``, no drive."""
+    if not value or "\\" in value or PureWindowsPath(value).drive or value.startswith("/"):
+        return False
+    return ".." not in PurePosixPath(value).parts
+
+
+def _fits(key: str, value: Any) -> bool:
+    if key == "year":
+        return value is None or (type(value) is int and 0 < value < 10_000)
+    if key == "valid":
+        return type(value) is bool
+    if key in ("file", "pdf"):
+        return (value is None and key == "pdf") or (type(value) is str and _relative(value))
+    if _KINDS[key] == _OPTIONAL_TEXT:
+        return value is None or type(value) is str
+    return type(value) is str
+
+
+class _Bad(ValueError):
+    """One entry of the manifest (or journal) does not have the fields it must have."""
+
+
+def _entry(raw: Any, where: str) -> Entry:
+    if not isinstance(raw, dict):
+        raise _Bad(f"{where} 应为一组字段（{{ }}），实际是 {json.dumps(raw, ensure_ascii=False)[:40]}")
+    missing = [key for key in _REQUIRED if key not in raw]
+    if missing:
+        raise _Bad(f"{where} 缺少字段 {'、'.join(missing)}")
+    for key, kind in _KINDS.items():
+        value = raw.get(key)
+        if key in raw and not _fits(key, value):
+            shown = json.dumps(value, ensure_ascii=False)[:60]
+            raise _Bad(f"{where} 的 {key} 应为{kind}，实际是 {shown}")
+    return Entry(**{key: raw[key] for key in _KINDS if key in raw})
+
+
+def _raw_entries(data: Any) -> list[tuple[str, Any]]:
+    """(where, raw entry) of a manifest's data, version 2 (by year) or 1 (one group)."""
+    if not isinstance(data, dict):
+        raise _Bad("内容应为一组字段（{ }）")
+    groups = data["reports"] if "reports" in data else {"": data.get("agencies", {})}
+    if not isinstance(groups, dict):
+        raise _Bad("reports 应为按年度分组的字段")
+    found = []
+    for year, group in groups.items():
+        if not isinstance(group, dict):
+            raise _Bad(f"年度 {year} 应为按机关分组的字段")
+        found += [(f"「{agency}」（{year or '未分年度'}）", raw) for agency, raw in group.items()]
+    return found
+
+
 def load_manifest(out: Path) -> Manifest:
-    """The manifest of an output folder; empty when there is none yet."""
+    """The manifest of an output folder, with the journal of an interrupted run applied; empty
+    when there is none yet. :class:`InputError` in Chinese when it cannot be used."""
     path = manifest_path(out)
-    if not path.exists():
-        return Manifest()
+    data = read_file_bytes(path)
     manifest = Manifest()
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if "reports" in data:
-            raws = [raw for group in data["reports"].values() for raw in group.values()]
-        else:  # version 1: one group keyed by agency
-            raws = list(data.get("agencies", {}).values())
-        for raw in raws:
-            manifest.put(Entry(**raw))
-    except (ValueError, TypeError, AttributeError) as exc:
-        raise InputError(
-            f"生成记录 {path} 已损坏，无法读取。请把它改名备份后重新运行 build（已生成的相同文件会被"
-            "自动认回）。"
-        ) from exc
+    if data is not None:
+        try:
+            parsed = json.loads(data.decode("utf-8-sig"))  # a BOM left by Notepad is fine
+            for where, raw in _raw_entries(parsed):
+                manifest.put(_entry(raw, where))
+        except (ValueError, RecursionError) as exc:
+            detail = f"：{exc}" if isinstance(exc, _Bad) else "（不是完整的 JSON）"
+            raise InputError(
+                f"生成记录 {path} 已损坏，无法读取{detail}。请把它改名备份后重新运行 build"
+                "（已生成的相同文件会被自动认回）。"
+            ) from exc
+    apply_journal(out, manifest)
     return manifest
 
 
 def save_manifest(out: Path, manifest: Manifest) -> None:
-    atomic_write_bytes(manifest_path(out), manifest.to_json().encode("utf-8"))
+    atomic_write_bytes(manifest_path(out), manifest.to_json().encode("utf-8"), root=out)
+
+
+# --- the journal --------------------------------------------------------------------------------
+
+
+def journal_files(out: Path) -> list[Path]:
+    folder = out / JOURNAL_DIR
+    ensure_inside(out, folder)
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.suffix == ".jsonl" and not p.is_symlink())
+
+
+def apply_journal(out: Path, manifest: Manifest,
+                  known: Collection[tuple[str, str, str]] = ()) -> int:
+    """Put the journal's records into ``manifest`` where the file still has the recorded bytes;
+    records in ``known`` ((year folder, agency, sha256) already put) are passed over unread.
+    Returns how many records were put."""
+    count = 0
+    for journal in journal_files(out):
+        try:
+            text = (read_file_bytes(journal) or b"").decode("utf-8", "replace")
+        except OutputError:
+            continue  # a journal is scratch: what cannot be read is built again
+        for line in text.splitlines():
+            try:
+                entry = _entry(json.loads(line), "journal") if line.strip() else None
+            except ValueError:
+                continue  # the line a full disk or a kill tore
+            if entry is None or (year_key(entry.year), entry.agency, entry.sha256) in known:
+                continue
+            try:
+                if sha256_file(out / entry.file) != entry.sha256:
+                    continue  # killed before the rename, or changed since
+            except OutputError:
+                continue  # build says what is wrong with that file when it gets there
+            manifest.put(finished(entry, manifest.get(entry.agency, entry.year)))
+            manifest.journaled += 1
+            count += 1
+    return count
+
+
+def clear_journal(out: Path) -> None:
+    """Remove the journal once the manifest holds everything it recorded."""
+    for journal in journal_files(out):
+        remove_inside(out, journal)
+    try:
+        (out / JOURNAL_DIR).rmdir()
+    except OSError:
+        pass  # not there, or something else left in it: harmless
+
+
+class Journal:
+    """The journal of this process: :meth:`record` appends one report's entry."""
+
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        self._file: AppendFile | None = None
+        self._pid = 0
+
+    def record(self, entry: Entry) -> None:
+        if self._file is None or self._pid != os.getpid():  # opened anew in a forked worker
+            self._pid = os.getpid()
+            self._file = AppendFile(self.out / JOURNAL_DIR / f"{self._pid}.jsonl", root=self.out)
+        self._file.append(json.dumps(asdict(entry), ensure_ascii=False).encode("utf-8"))
+
+    def close(self) -> None:
+        if self._file is not None and self._pid == os.getpid():
+            self._file.close()
+        self._file = None
