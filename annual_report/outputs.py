@@ -115,7 +115,7 @@ def ensure_inside(root: Path, path: Path) -> Path:
             if not _within(target, os.path.realpath(base)):
                 raise FolderUnwritable(
                     f"{current} 是一个链接（符号链接或快捷方式），指向输出文件夹以外的 {target}。"
-                    "为免写入或删除其他文件夹中的文件，已停止，什么也没有改动。"
+                    "为免写入或删除其他文件夹中的文件，已停止（没有通过这个链接写入或删除任何文件）。"
                     "请删除这个链接（换成普通的文件夹或文件），或用 --out 直接指定要写入的文件夹。")
     return path
 

@@ -12,11 +12,12 @@ read-only, a link leading out of the output folder) stops the batch with one mes
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import difflib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,7 +48,7 @@ from .manifest import (
 )
 from .render import read_template, template_sha256
 from .template_check import load_checked_template
-from .workers import ADOPTED, REFUSED, STOP, Job, run_jobs
+from .workers import ADOPTED, REFUSED, STOP, Done, Job, run_jobs
 
 DEFAULT_TEMPLATE = Path(__file__).resolve().parents[2] / "templates" / "annual_report.docx"
 
@@ -230,59 +231,82 @@ def _build_locked(
             checker_sha256=checker if valid else None), refuse))
         queued.append((row, valid))
     workers = options.jobs or os.cpu_count() or 1
-    stop: FolderUnwritable | None = None
-    consumed: set[tuple[str, str, str]] = set()
     merged = False
     try:
         try:
             # The template is compiled and checked only when something is to be rendered.
             template = (load_checked_template(options.template, list(report.workbook.extra_columns))
                         if jobs else None)
-            rows_to_render = [row for row, _valid in queued]
-            results = run_jobs(template, rows_to_render, jobs, workers, progress, out) if template else ()
-            for done in results:
-                row, valid = queued[done.index]
-                target = jobs[done.index].target
-                if done.kind == STOP:
-                    stop = FolderUnwritable(f"{done.message}{_STOPPED}")
-                    break
-                if done.digest is None:
-                    outcome = Outcome(row.agency, target, done.message)
-                    (result.conflicts if done.kind == REFUSED else result.failed).append(outcome)
-                    continue
-                old = manifest.get(row.agency, row.year)
-                entry = finished(dataclasses.replace(jobs[done.index].entry, sha256=done.digest), old)
-                consumed.add((year_key(row.year), row.agency, done.digest))
-                old_pdf = old.pdf_path(out) if old is not None else None
-                if not entry.pdf and not options.pdf and old_pdf is not None and old_pdf.exists():
-                    result.pdf_outdated.append(Outcome(row.agency, old_pdf, (
-                        "DOCX 已重新生成，这个 PDF 还是旧的（未删除）；请加 --pdf 重新生成")))
-                manifest.put(entry)
-                result.built.append(Outcome(row.agency, target,
-                                            "adopted" if done.kind == ADOPTED else ""))
-                if not valid:
-                    result.built_invalid.append(Outcome(row.agency, target, (
-                        "总表中这一行有错误，按 --allow-invalid 仍然生成了；这份报告不会被发送")))
-                if options.pdf:
-                    pdf_wanted.append(entry)
-        finally:  # what workers wrote that this loop never heard of (interrupted, stopped)
-            manifest_changed |= apply_journal(out, manifest, consumed) > 0
-            merged = True
-        if stop is not None:
-            raise stop
-        if options.pdf:
-            _build_pdfs(manifest, out, pdf_wanted, workers, result, pdf_progress)
-    finally:
-        present = {(year_key(r.year), r.agency) for r in report.rows}
-        years = {year for year, _agency in present}  # other years' reports are not stale
-        result.stale = [Outcome(agency, e.path(out), "总表中已没有这个机关，文件未删除")
-                        for (year, agency), e in sorted(manifest.entries.items())
-                        if year in years and (year, agency) not in present]
-        if result.built or result.pdf_built or result.pdf_failed or manifest_changed:
-            save_manifest(out, manifest)
-        if merged:  # only once the manifest holds it: a failed save raised above
-            clear_journal(out)
+            results = run_jobs(template, [row for row, _valid in queued], jobs, workers, progress,
+                               out)
+            consumed: set[tuple[str, str, str]] = set()
+            try:
+                _take_results(results, jobs, queued, manifest, options, result, pdf_wanted, consumed)
+            finally:
+                results.close()  # stops the workers (a generator left open is closed by whoever)
+                # what workers wrote that this loop never heard of (interrupted, stopped)
+                manifest_changed |= apply_journal(out, manifest, consumed) > 0
+                merged = True
+            if options.pdf:
+                _build_pdfs(manifest, out, pdf_wanted, workers, result, pdf_progress)
+        finally:
+            present = {(year_key(r.year), r.agency) for r in report.rows}
+            years = {year for year, _agency in present}  # other years' reports are not stale
+            result.stale = [Outcome(agency, e.path(out), "总表中已没有这个机关，文件未删除")
+                            for (year, agency), e in sorted(manifest.entries.items())
+                            if year in years and (year, agency) not in present]
+    except BaseException:  # interrupted or stopped: keep what was done, say why it stopped
+        with contextlib.suppress(OutputError):  # the journal holds it if the disk is full
+            _record(out, manifest, merged)
+        raise
+    if result.built or result.pdf_built or result.pdf_failed or manifest_changed:
+        _record(out, manifest, merged)
+    elif merged:
+        clear_journal(out)
     return result
+
+
+def _record(out: Path, manifest: Manifest, merged: bool) -> None:
+    save_manifest(out, manifest)
+    if merged:  # the manifest holds everything the journal had
+        clear_journal(out)
+
+
+def _take_results(
+    results: Iterable[Done],
+    jobs: list[Job],
+    queued: list[tuple[AgencyRow, bool]],
+    manifest: Manifest,
+    options: BuildOptions,
+    result: BuildResult,
+    pdf_wanted: list[Entry],
+    consumed: set[tuple[str, str, str]],
+) -> None:
+    """Record each report as its worker reports it; stop at a folder that takes no more files."""
+    out = options.out
+    for done in results:
+        row, valid = queued[done.index]
+        target = jobs[done.index].target
+        if done.kind == STOP:
+            raise FolderUnwritable(f"{done.message}{_STOPPED}")
+        if done.digest is None:
+            outcome = Outcome(row.agency, target, done.message)
+            (result.conflicts if done.kind == REFUSED else result.failed).append(outcome)
+            continue
+        old = manifest.get(row.agency, row.year)
+        entry = finished(dataclasses.replace(jobs[done.index].entry, sha256=done.digest), old)
+        consumed.add((year_key(row.year), row.agency, done.digest))
+        old_pdf = old.pdf_path(out) if old is not None else None
+        if not entry.pdf and not options.pdf and old_pdf is not None and old_pdf.exists():
+            result.pdf_outdated.append(Outcome(row.agency, old_pdf, (
+                "DOCX 已重新生成，这个 PDF 还是旧的（未删除）；请加 --pdf 重新生成")))
+        manifest.put(entry)
+        result.built.append(Outcome(row.agency, target, "adopted" if done.kind == ADOPTED else ""))
+        if not valid:
+            result.built_invalid.append(Outcome(row.agency, target, (
+                "总表中这一行有错误，按 --allow-invalid 仍然生成了；这份报告不会被发送")))
+        if options.pdf:
+            pdf_wanted.append(entry)
 
 
 _EDITED = ("文件在生成后被手工修改过，而总表（或模板）也变了：未覆盖，以免丢失手工修改。"

@@ -22,7 +22,7 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -152,16 +152,18 @@ def _render_one(job: Job) -> Done:
 
 
 def run_jobs(
-    template: CompiledTemplate,
+    template: CompiledTemplate | None,
     rows: list[AgencyRow],
     jobs: list[Job],
     workers: int,
     progress: Progress | None,
     out: Path,
-) -> Iterator[Done]:
+) -> Generator[Done, None, None]:
     """Render the jobs, yielding each result as it comes (so an interruption loses nothing).
     Closing the iterator early stops the batch: jobs not started are cancelled."""
     done = 0
+    if not jobs or template is None:
+        return
     if workers <= 1 or len(jobs) < PARALLEL_THRESHOLD:
         _init_worker(template, rows, out)
         try:
