@@ -179,7 +179,7 @@ def _raw_entries(data: Any) -> list[tuple[str, Any]]:
 def load_manifest(out: Path) -> Manifest:
     """The manifest of an output folder, with the journal of an interrupted run applied; empty
     when there is none yet. :class:`InputError` in Chinese when it cannot be used."""
-    path = manifest_path(out)
+    path = ensure_inside(out, manifest_path(out))  # a link leading out is not ours to read
     data = read_file_bytes(path)
     manifest = Manifest()
     if data is not None:
