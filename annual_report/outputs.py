@@ -101,9 +101,11 @@ def ensure_inside(root: Path, path: Path) -> Path:
     full = os.path.abspath(path)
     if not _within(full, base):
         raise FolderUnwritable(f"{path} 不在输出文件夹 {root} 之内，拒绝写入或删除。")
-    current = base
-    for part in Path(os.path.relpath(full, base)).parts if full != base else ():
-        current = os.path.join(current, part)
+    current = base.rstrip(os.sep)
+    for part in full[len(base):].split(os.sep):
+        if not part:
+            continue
+        current = f"{current}{os.sep}{part}"
         try:
             mode = os.lstat(current).st_mode
         except (FileNotFoundError, NotADirectoryError):

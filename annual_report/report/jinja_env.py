@@ -64,8 +64,9 @@ def finalize(value: Any) -> Any:
 class _Environment(ImmutableSandboxedEnvironment):
     """The immutable sandbox, where ``a.b`` prefers a dict's key to its attribute (and is faster).
 
-    A key is data, safe to give; everything else (a dict's methods included) goes through the
-    sandbox's own ``getattr``, which refuses what :meth:`is_safe_attribute` refuses.
+    A key is data, safe to give, and so is an attribute whose value is a plain string or number;
+    everything else (a dict's methods included) goes through the sandbox's own ``getattr``,
+    which refuses what :meth:`is_safe_attribute` refuses.
     """
 
     def getattr(self, obj: Any, attribute: str) -> Any:
@@ -74,7 +75,17 @@ class _Environment(ImmutableSandboxedEnvironment):
                 return obj[attribute]
             except KeyError:
                 pass
+        elif attribute[:1] != "_":  # a plain value (``para.level``, ``loop.index``) is data
+            value = getattr(obj, attribute, _MISSING)
+            if type(value) in _DATA_TYPES:
+                return value
         return super().getattr(obj, attribute)
+
+
+_MISSING = object()
+# Values that carry no code: giving them out without the sandbox's checks is safe (a method
+# such as ``str.format`` is no such value and goes through the checks).
+_DATA_TYPES = frozenset({str, int, float, Decimal, bool, type(None)})
 
 
 def environment() -> Environment:
