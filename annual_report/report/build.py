@@ -141,7 +141,7 @@ def build_reports(
 
     report = check_workbook(workbook, options.read, options.previous, unchanged_and_valid)
     rows = _select(report, options.only)
-    busy = OutputError(f"另一个 build 正在写输出文件夹 {options.out}。请等它结束后再运行。")
+    busy = OutputError(f"另一个 build 或 send 正在使用输出文件夹 {options.out}。请等它结束后再运行。")
     with exclusive_folder(options.out, busy):
         manifest = load_manifest(options.out)  # again, under the lock: this is the one written
         return _build_locked(report, rows, template_hash, manifest, options, progress,
