@@ -18,6 +18,7 @@ from . import (  # noqa: E402  (after typer speaks Chinese)
     check_cmd,
     collect_cmd,
     forms_cmd,
+    import_cmd,
     rollup_cmd,
     sample_cmd,
     send_cmd,
@@ -45,6 +46,7 @@ app.command()(rollup_cmd.rollup)
 app.command()(forms_cmd.forms)
 app.command()(collect_cmd.collect)
 app.command()(status_cmd.status)
+app.command("import")(import_cmd.import_reports)
 app.command()(sample_cmd.sample)
 
 EXIT_INTERRUPTED = 130

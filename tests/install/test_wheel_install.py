@@ -35,6 +35,9 @@ SAMPLE_AGENCIES = len(read_workbook(ROOT / "input" / "master.xlsx").rows)
 # The README's table uses these names for the user's own files; here they are the sample's.
 PLACEHOLDERS = {"2024年总表.xlsx": "input/master.xlsx", "2023年总表.xlsx": "input/master-2023.xlsx",
                 "我的模板.docx": "templates/annual_report.docx"}
+# Folders the user fills: the forms that came back (those `forms` made, as sent) and the
+# agencies' published reports (those `build` made).
+FOLDERS = {"collect": ("output/2024/填报表", "*.xlsx"), "import": ("output/2024", "*.docx")}
 SEND_TOML = 'sender = "gov@example.cn"\n'  # the office's own settings (docs/send.md)
 
 
@@ -154,10 +157,12 @@ def run_documented(venv: Path, line: str, cwd: Path) -> None:
         pytest.skip(f"{line}: no LibreOffice on this machine")  # CI's setup.sh --test installs it
     if "send" in words and "--dry-run" not in words:
         line += " --dry-run"  # no real mail from a test: the same run up to the SMTP server
-    if "collect" in words:  # the forms that came back: those `forms` made, as sent
-        received = cwd / words[words.index("collect") + 1]
-        if not received.exists():
-            shutil.copytree(cwd / "output" / "2024" / "填报表", received)
+    for command, (made_by_earlier_commands, pattern) in FOLDERS.items():  # what the user brings
+        folder = cwd / words[words.index(command) + 1] if command in words else None
+        if folder is not None and not folder.exists():
+            folder.mkdir()
+            for made in (cwd / made_by_earlier_commands).glob(pattern):
+                shutil.copy(made, folder / made.name)
     done = nianbao(venv, line, cwd)
     assert done.returncode == 0, f"{line}\n{shown(done)}"
     check_outputs(line, cwd)
