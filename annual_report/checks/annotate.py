@@ -16,10 +16,10 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.hyperlink import Hyperlink
 
-from ..errors import InputError, OutputError
+from ..errors import OutputError
 from ..findings import Finding
 from ..outputs import atomic_write_bytes
-from ..workbook.sheets import load_grids
+from ..workbook.cells import open_copy
 from .run import CheckReport
 
 RESULT_SHEET = "校验结果"
@@ -29,23 +29,7 @@ HEADERS = ("机关", "行", "单元格", "键名", "规则", "级别", "说明")
 
 
 def _open_copy(path: Path) -> openpyxl.Workbook:
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        try:
-            return openpyxl.load_workbook(path, keep_vba=path.suffix.lower() == ".xlsm")
-        except Exception as exc:
-            raise InputError(
-                f"无法打开 {path.name} 来写批注副本：文件可能已损坏。请在 Excel 或 WPS 中打开并另存为 "
-                ".xlsx 后重试。") from exc
-    book = openpyxl.Workbook()
-    first = True
-    for name, grid in load_grids(path):
-        ws = book.active if first else book.create_sheet()
-        assert ws is not None
-        ws.title = name[:31]
-        first = False
-        for row in grid:
-            ws.append([None if v == "" else v for v in row])
-    return book
+    return open_copy(path, "批注副本")
 
 
 def _mark_cells(book: openpyxl.Workbook, findings: list[Finding]) -> None:
