@@ -14,10 +14,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..findings import Finding, sort_key
+from ..findings import Finding
 from ..outputs import atomic_write_bytes
 from ..workbook.rows import AgencyRow, ReadOptions, Workbook, read_workbook
 from ..workbook.values import is_blank
+from .causes import by_cause, explain
 from .narrative import check_narrative
 from .rules import check_figures
 
@@ -68,11 +69,11 @@ class CheckReport:
 
 
 def check_row(row: AgencyRow, previous: AgencyRow | None = None) -> list[Finding]:
-    """Every finding of one agency: reading problems first, then the rules."""
-    findings = list(row.findings)
-    findings.extend(check_figures(row, previous))
-    findings.extend(check_narrative(row, previous))
-    return findings
+    """Every finding of one agency, errors first, a figure that does not add up before what
+    follows from it (see :mod:`.causes`)."""
+    explained = explain(row, check_figures(row, previous))
+    narrative = check_narrative(row, previous, explained.suspects)
+    return by_cause([*row.findings, *explained.findings, *narrative], explained.follow_ons)
 
 
 # The code that decides whether a row is valid (see checker_sha256): every module of these
@@ -122,7 +123,7 @@ def check_workbook(
             continue
         findings.extend(check_row(row, last_year.get(row.agency)))
         findings.extend(check_year_and_date(row, year))
-    findings.sort(key=sort_key)
+    findings.sort(key=lambda f: f.row)  # stable: each row's findings keep check_row's order
     notes = previous_notes(workbook, previous, year) if previous else []
     return CheckReport(workbook, findings, previous, notes)
 
