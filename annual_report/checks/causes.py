@@ -30,6 +30,8 @@ from ..workbook.rows import AgencyRow
 __all__ = ["Explained", "Suspect", "by_cause", "explain", "follows_from"]
 
 Number = int | Decimal
+# A cell that is not a figure (R5) or a table that does not add up comes before what follows.
+_FIRST = frozenset({"R1", "R2", "R3", "R4", "R5", "DUPLICATE"})
 _R2_ROWS = ("new", "carried_in", "results_total", "carried_over")
 _R3_ROWS = (*RESULT_ROWS, "results_total")
 
@@ -206,13 +208,13 @@ def follows_from(suspects: Mapping[str, Suspect], keys: Iterable[str]) -> Suspec
 
 
 def by_cause(findings: Iterable[Finding], follow_ons: frozenset[Finding]) -> list[Finding]:
-    """One row's findings: errors first; among them what is wrong in a table (R1–R4) before
+    """One row's findings: errors first; among them what is wrong in a table (R1–R5) before
     what follows from it; then left to right."""
     from ..findings import sort_key
 
     def key(f: Finding) -> tuple[int, int, int]:
         _row, severity, column = sort_key(f)
-        cause = f.rule in ("R1", "R2", "R3", "R4") and f not in follow_ons
+        cause = f.rule in _FIRST and f not in follow_ons
         return severity, 0 if cause else 1, column
 
     return sorted(findings, key=key)

@@ -20,7 +20,7 @@ from ..workbook.rows import AgencyRow, ReadOptions, Workbook, read_workbook
 from ..workbook.values import is_blank
 from .causes import by_cause, explain
 from .narrative import check_narrative
-from .rules import check_figures
+from .rules import check_figures, rule_email
 
 
 @dataclass
@@ -73,7 +73,8 @@ def check_row(row: AgencyRow, previous: AgencyRow | None = None) -> list[Finding
     follows from it (see :mod:`.causes`)."""
     explained = explain(row, check_figures(row, previous))
     narrative = check_narrative(row, previous, explained.suspects)
-    return by_cause([*row.findings, *explained.findings, *narrative], explained.follow_ons)
+    found = [*row.findings, *explained.findings, *narrative, *rule_email(row)]
+    return by_cause(found, explained.follow_ons)
 
 
 # The code that decides whether a row is valid (see checker_sha256): every module of these
