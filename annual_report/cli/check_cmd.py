@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -21,6 +20,7 @@ from .common import (
     err,
     fail,
     out,
+    write_stdout_utf8,
 )
 
 if TYPE_CHECKING:
@@ -113,7 +113,7 @@ def check(
         to_stdout = json_path == Path("-")
         print_check_report(report, err if to_stdout else out)
         if to_stdout:
-            sys.stdout.write(report.to_json())
+            write_stdout_utf8(report.to_json())
         elif json_path:
             report.write_json(json_path)
             out.print(f"校验结果已写入 {escape(str(json_path))}")
