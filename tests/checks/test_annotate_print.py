@@ -112,7 +112,7 @@ HOSTILE = ['=HYPERLINK("http://example.com","点我")', "=cmd|' /C calc'!A0", "=
 
 def hostile_xlsx(tmp_path: Path) -> Path:
     records = []
-    for i, text in enumerate(HOSTILE):
+    for i in range(len(HOSTILE)):
         record = zero_record(f"甲局{i}")
         record["review.upheld"] = 1  # R4: each agency gets a finding in 校验结果
         records.append(record)
@@ -132,14 +132,13 @@ def hostile_xlsx(tmp_path: Path) -> Path:
 def hostile_csv(tmp_path: Path) -> Path:
     path = tmp_path / "总表.csv"
     lines = [",".join(f.key for f in FIELDS)]
-    for i, text in enumerate(HOSTILE):
+    for text in HOSTILE:
         record = zero_record("x")
         record["review.upheld"] = 1
         record["agency"] = text
         record["text.other"] = text
         lines.append(",".join('"' + str(record.get(f.key) if record.get(f.key) is not None
                                         else "").replace('"', '""') + '"' for f in FIELDS))
-        del i
     path.write_text("\n".join(lines), encoding="utf-8")
     return path
 
