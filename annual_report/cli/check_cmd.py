@@ -33,7 +33,7 @@ def init(
 ) -> None:
     """生成空白总表（每个机关一行），附“填表说明”工作表。
 
-    示例：python generate.py init 2024年总表.xlsx
+    示例：python3 generate.py init 2024年总表.xlsx
     """
     from ..workbook.blank import write_workbook
 
@@ -90,7 +90,7 @@ def check(
 
     退出码：0 没有错误（可以有提醒），1 发现错误，2 文件无法使用。
 
-    示例：python generate.py check input/master.xlsx --annotate 总表-批注.xlsx
+    示例：python3 generate.py check input/master.xlsx --annotate 总表-批注.xlsx
     """
     from ..checks.annotate import write_annotated
     from ..checks.run import check_workbook
