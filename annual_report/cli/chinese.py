@@ -92,7 +92,9 @@ def speak_chinese() -> None:
     values = {"Input should be greater than or equal to": "应不小于",
               "Input should be less than or equal to": "应不大于",
               "is not one of": "不在可选范围内：", "does not exist": "不存在",
-              "is a directory": "是文件夹，不是文件"}
+              "is a directory": "是文件夹，不是文件", "File '": "文件 '", "file '": "文件 '",
+              "Directory '": "文件夹 '", "directory '": "文件夹 '", "Path '": "路径 '",
+              "path '": "路径 '"}
     format_error = rich_utils.rich_format_error
 
     def error_in_chinese(self: Any) -> None:

@@ -75,7 +75,7 @@ def render_markdown() -> str:
         "```",
         "",
         "所有值都会自动转义（`&`、`<` 等原样显示）；写错的变量名会在生成前报错"
-        "（`python3 generate.py check-template 模板.docx`）。",
+        "（`python3 generate.py check-template templates/annual_report.docx`）。",
         "",
         "## 计算得到的变量",
         "",
