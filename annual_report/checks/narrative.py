@@ -21,7 +21,7 @@ from ..format.model import APP_ROW_BY_KEY, APP_ROWS, TEXT_FIELDS
 from ..workbook.rows import AgencyRow
 from .causes import Suspect, follows_from
 from .numerals import chinese_number
-from .sentences import SENTENCE_END, stated_counts
+from .sentences import NEW_ONLY, SENTENCE_END, stated_counts
 
 __all__ = ["check_narrative", "chinese_number", "repeated_share"]
 
@@ -167,7 +167,10 @@ def _check_r7(row: AgencyRow, suspects: Mapping[str, Suspect]) -> Iterator[Findi
     for key, _header, section, _expected in TEXT_FIELDS:
         default_topic = "apps" if section == "applications" else None
         for count in stated_counts(_text(row, key), row.year, default_topic):
-            finding = _compare(row, key, count.reading, count.value, count.quote, suspects)
+            reading, new_only, _ = count.reading.partition(NEW_ONLY)
+            if new_only and row.figure("apps.carried_in.total") != 0:
+                continue  # the results of the new applications alone are not in the table
+            finding = _compare(row, key, reading, count.value, count.quote, suspects)
             if finding is not None:
                 yield finding
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from .numerals import CN_DIGITS, COUNT, GAP, OTHER_UNIT, YEAR, number, without_full_year, years
 
-__all__ = ["SENTENCE_END", "StatedCount", "has_unit", "sentences", "stated_counts"]
+__all__ = ["NEW_ONLY", "SENTENCE_END", "StatedCount", "has_unit", "sentences", "stated_counts"]
 
 # --- splitting --------------------------------------------------------------------------------
 
@@ -283,6 +283,7 @@ class StatedCount:
     quote: str
 
 
+NEW_ONLY = "@new"  # a reading's mark: it counts the results of this year's new applications
 _NOT_READ = _Context(frozenset({"other"}), frozenset(), numberless=False)
 
 
@@ -304,7 +305,12 @@ def _result_reading(before: str, prefix: str, suffix: str, last: bool) -> str | 
     rest = _APPS.sub("", _ASPECT.sub("", _CATEGORY.sub("", COUNT.sub("", YEAR.sub("", around)))))
     if _RESULT_FILLER.fullmatch(rest) is None:
         return None
-    return f"apps.{m.lastgroup}"
+    aspects = {a.lastgroup for a in _ASPECT.finditer(around)}
+    if not aspects <= {"results", "handled", "new"}:
+        return None  # 上年结转的申请中 … / 结转下年 …: a part of the applications
+    # "收到申请 10 件，其中予以公开 5 件" counts the new applications' results: the same figure
+    # only when nothing was carried in (the narrative checks that).
+    return f"apps.{m.lastgroup}" + (NEW_ONLY if "new" in aspects else "")
 
 
 def _sentence_counts(sentence: str, report_year: int | None,

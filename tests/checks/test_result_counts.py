@@ -102,3 +102,44 @@ def test_in_section_three_applications_need_not_be_named() -> None:
 ])
 def test_unclear_result_counts_are_left_alone(text: str) -> None:
     assert found(text) == []
+
+
+@pytest.mark.parametrize(("text", "key", "quote"), [
+    ("本年度共收到政府信息公开申请10件，均已按期答复。其中，予以公开6件，部分公开2件。",
+     "text.proactive", "「予以公开6件」"),
+    ("办理结果方面，不予公开2件，无法提供1件。", "text.applications", "「不予公开2件」"),
+    ("从办理结果来看，予以公开4件，占40%；部分公开2件，占20%。", "text.applications",
+     "「予以公开4件」"),
+    ("本年度新收的申请中，予以公开4件。", "text.proactive", "「予以公开4件」"),
+])
+def test_published_phrasings_that_disagree(text: str, key: str, quote: str) -> None:
+    (finding,) = found(text, key)
+    assert finding.startswith(quote)
+
+
+def test_a_section_other_than_three_needs_the_applications_named() -> None:
+    assert found("办理结果方面，不予公开2件。", "text.proactive") == []
+
+
+# 8 new + 2 carried in: the results of the new applications alone are not in the table.
+CARRIED = {**TABLE, "apps__new__natural": 8, "apps__carried_in__natural": 2}
+
+
+def test_results_among_the_new_applications_need_nothing_carried_in() -> None:
+    text = "本年度收到政府信息公开申请8件，其中予以公开4件。"
+    assert [f.message for f in r7(text, "text.proactive", **CARRIED)] == []
+    assert len(found("本年度收到政府信息公开申请10件，其中予以公开4件。")) == 1  # nothing carried in
+    # 办结 counts every result, new or carried in.
+    (finding,) = [f.message for f in r7("本年度办结政府信息公开申请10件，其中予以公开4件。",
+                                        "text.proactive", **CARRIED)]
+    assert "「其中予以公开4件」" in finding
+
+
+@pytest.mark.parametrize("text", [
+    "对上年结转的申请，予以公开2件。",
+    "上年结转申请中予以公开2件。",
+    "收到申请10件，上年结转0件，其中予以公开2件。",
+    "结转下年度的申请中，予以公开2件。",
+])
+def test_results_of_a_part_of_the_applications_are_left_alone(text: str) -> None:
+    assert found(text) == []
