@@ -80,9 +80,22 @@ def test_imports_run_downward(path: Path) -> None:
         )
 
 
-@pytest.mark.parametrize("path", [*modules(), *(PACKAGE.parent / "tools").glob("*.py"),
+@pytest.mark.parametrize("path", [*modules(), *(PACKAGE.parent / "tools").rglob("*.py"),
                                   PACKAGE.parent / "generate.py"],
                          ids=lambda p: p.name)
 def test_no_module_is_too_long(path: Path) -> None:
     lines = len(path.read_text(encoding="utf-8").splitlines())
     assert lines <= MAX_LINES, f"{path.name} has {lines} lines: split it by what it does"
+
+
+def test_architecture_page_names_every_stage_and_module() -> None:
+    page = (PACKAGE.parent / "docs" / "architecture.md").read_text(encoding="utf-8")
+    missing = []
+    for path in modules():
+        rel = path.relative_to(PACKAGE)
+        if path.name == "__init__.py":
+            if len(rel.parts) > 1 and f"{rel.parts[0]}/" not in page:
+                missing.append(f"{rel.parts[0]}/")
+        elif path.name not in page:
+            missing.append(str(rel))
+    assert not missing, f"docs/architecture.md does not mention: {', '.join(missing)}"

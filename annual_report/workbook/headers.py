@@ -124,8 +124,9 @@ def missing_message(missing: Sequence[Field], seen: Iterable[str], sheet: str) -
 
 
 def choose_sheet(
-    grids: list[tuple[str, list[list[Any]]]], wanted: str | None, path: Path
+    grids: Sequence[tuple[str, list[list[Any]]]], wanted: str | None, path: Path
 ) -> tuple[str, list[list[Any]], _Layout]:
+    """The sheet that holds the master and its layout; ``grids`` need hold only the first rows."""
     if wanted is not None:
         named = [g for g in grids if g[0] == wanted]
         if not named:

@@ -8,6 +8,7 @@ findings (R5 and friends) on the row. Only an unusable file raises :class:`Input
 from __future__ import annotations
 
 import hashlib
+import itertools
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -17,12 +18,13 @@ from ..errors import InputError
 from ..findings import Finding, Severity
 from ..format.model import FIELD_BY_KEY, FIELDS, Field, Kind
 from .headers import choose_sheet, missing_message
-from .sheets import FORMULA_WITHOUT_VALUE, column_letter, load_grids, unreadable_cells
+from .sheets import FORMULA_WITHOUT_VALUE, column_letter, open_sheets, unreadable_cells
 from .values import (
     Invalid,
     clean_line,
     clean_text,
     is_blank,
+    name_key,
     parse_date,
     parse_emails,
     parse_figure,
@@ -175,7 +177,8 @@ def parse_row(
     row = AgencyRow(sheet, number, agency, {}, raw, extras, columns)
     values = row.values
     for key, value in raw.items():
-        if type(value) is float and key in _COUNT_KEYS and value >= 0 and value.is_integer():
+        if (type(value) is float and key in _COUNT_KEYS and 0 <= value < 1e12
+                and value.is_integer()):
             values[key] = int(value)  # the common case, inlined: a count read by calamine
         else:
             _parse_cell(row, FIELD_BY_KEY[key], value, options)
@@ -233,17 +236,19 @@ def read_workbook(path: Path | str, options: ReadOptions | None = None) -> Workb
     """Read and parse the master workbook; cell problems become findings, not exceptions."""
     options = options or ReadOptions()
     path = Path(path)
-    grids = load_grids(path, options.sheet)
-    sheet, grid, layout = choose_sheet(grids, options.sheet, path)
+    sheets = open_sheets(path, options.sheet)
+    sheet, head, layout = choose_sheet([(s.name, s.head) for s in sheets], options.sheet, path)
     missing = [f for f in FIELDS if f.required and f.key not in layout.columns]
     if missing:
-        header_cells = [c for r in grid[: layout.header_row] for c in r]
+        header_cells = [c for r in head[: layout.header_row] for c in r]
         raise InputError(missing_message(missing, header_cells, sheet))
     columns = layout.columns
     fields = [(FIELD_BY_KEY[k], c) for k, c in columns.items()]
     rows: list[AgencyRow] = []
-    for index in range(layout.header_row, len(grid)):
-        cells = grid[index]
+    chosen = next(s for s in sheets if s.name == sheet)
+    del sheets
+    for number, cells in enumerate(itertools.chain(head[layout.header_row:], chosen.rest),
+                                   start=layout.header_row + 1):
         if _row_is_blank(cells):
             continue
         width = len(cells)
@@ -252,7 +257,7 @@ def read_workbook(path: Path | str, options: ReadOptions | None = None) -> Workb
             name: cells[c] for name, c in layout.extra_columns.items()
             if c < width and not is_blank(cells[c])
         }
-        rows.append(parse_row(sheet, index + 1, raw, extras, columns, options))
+        rows.append(parse_row(sheet, number, raw, extras, columns, options))
     if not rows:
         raise InputError(
             f"工作表「{sheet}」中没有机关的数据：请从第 {layout.header_row + 1} 行起，每个机关填一行"
@@ -266,42 +271,65 @@ def read_workbook(path: Path | str, options: ReadOptions | None = None) -> Workb
 
 
 def _rows_by_name(rows: list[AgencyRow]) -> dict[str, list[int]]:
-    """机关全称 -> the sheet rows giving it (rows without a name are left out)."""
-    found: dict[str, list[int]] = {}
+    """机关全称 -> the sheet rows giving that agency (rows without a name are left out). Names
+    that differ only in width, composition or spaces are one agency: each spelling maps to the
+    rows of all of them."""
+    groups: dict[str, list[int]] = {}
+    spellings: dict[str, str] = {}
     for row in rows:
         if "agency" in row.values:
-            found.setdefault(row.agency, []).append(row.row)
-    return found
+            key = name_key(row.agency)
+            groups.setdefault(key, []).append(row.row)
+            spellings.setdefault(row.agency, key)
+    return {name: groups[key] for name, key in spellings.items()}
 
 
 def _flag_duplicates(rows: list[AgencyRow]) -> None:
-    first = {name: numbers[0] for name, numbers in _rows_by_name(rows).items()}
+    by_name = _rows_by_name(rows)
+    first_name: dict[int, str] = {}
     for row in rows:
-        if "agency" in row.values and first[row.agency] != row.row:
-            row.findings.append(row.finding(
-                "agency", "DUPLICATE",
-                f"机关全称「{row.agency}」与第 {first[row.agency]} 行重复；每个机关只能占一行，"
-                "请删除或合并重复行。"))
+        if "agency" in row.values:
+            first_name.setdefault(by_name[row.agency][0], row.agency)
+    for row in rows:
+        if "agency" not in row.values or by_name[row.agency][0] == row.row:
+            continue
+        first = by_name[row.agency][0]
+        same = ("" if first_name[first] == row.agency else
+                f"（写法只差全角/半角或空格：第 {first} 行写作「{first_name[first]}」）")
+        row.findings.append(row.finding(
+            "agency", "DUPLICATE",
+            f"机关全称「{row.agency}」与第 {first} 行重复{same}；每个机关只能占一行，"
+            "请删除或合并重复行。"))
+
+
+_TEXT_KEYS = tuple(f.key for f in FIELDS if f.kind is Kind.TEXT)
 
 
 def _flag_formulas(path: Path, sheet: str, rows: list[AgencyRow]) -> None:
-    """Blank-looking figure cells that hold a formula without a cached value, or an error value
-    such as ``#DIV/0!``, get a message that says so (calamine reads both as empty)."""
+    """Blank-looking figure and narrative cells that hold a formula without a cached value, or an
+    error value such as ``#DIV/0!``, are errors that say so (calamine reads both as empty): a
+    narrative section must not silently come out empty."""
     blank = [(r, f) for r in rows for f in r.findings if f.rule == "R5" and "为空" in f.message]
-    if not blank or path.suffix.lower() not in (".xlsx", ".xlsm"):
+    texts = [(r, key) for r in rows for key in _TEXT_KEYS if key in r.columns and key not in r.values]
+    if not (blank or texts) or path.suffix.lower() not in (".xlsx", ".xlsm"):
         return
     special = unreadable_cells(path, sheet)
     if not special:
         return
     for row, finding in blank:
         what = special.get(finding.cell.split("!", 1)[1])
-        if what is None:
-            continue
-        label = FIELD_BY_KEY[finding.field].label
-        if what == FORMULA_WITHOUT_VALUE:
-            message = (f"{label}：单元格是公式，但文件里没有保存计算结果（常见于程序生成的表格）。"
-                       "请在 Excel 或 WPS 中打开并保存一次，或把公式改为数字。")
-        else:
-            message = (f"{label}：单元格是错误值 {what}（公式算不出结果）。"
-                       "请改正公式引用的单元格，或直接填写数字。")
-        row.findings[row.findings.index(finding)] = row.finding(finding.field, "R5", message)
+        if what is not None:
+            message = _formula_message(FIELD_BY_KEY[finding.field].label, what)
+            row.findings[row.findings.index(finding)] = row.finding(finding.field, "R5", message)
+    for row, key in texts:
+        what = special.get(row.cell(key).split("!", 1)[1])
+        if what is not None:
+            row.findings.append(row.finding(key, "R5", _formula_message(FIELD_BY_KEY[key].label, what)))
+
+
+def _formula_message(label: str, what: str) -> str:
+    if what == FORMULA_WITHOUT_VALUE:
+        return (f"{label}：单元格是公式，但文件里没有保存计算结果（常见于程序生成的表格）。"
+                "请在 Excel 或 WPS 中打开并保存一次，或把公式改为数字或文字。")
+    return (f"{label}：单元格是错误值 {what}（公式算不出结果）。"
+            "请改正公式引用的单元格，或直接填写内容。")

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
+import re
 import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +20,16 @@ from ..errors import InputError
 
 MAIN_SHEET = "总表"
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
+# A master sheet is a few hundred columns by a few thousand rows. The reader holds a sheet as a
+# dense grid, so one stray cell at XFD1048576 would ask for billions of cells: refuse instead.
+MAX_ROWS = 200_000
+MAX_COLUMNS = 2_000
+MAX_CELLS = 6_000_000  # 20,000 agencies of 300 columns
+_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="([^"]*)"')
+_FORMULA_OR_ERROR = re.compile(rb"<(?:\w+:)?f[\s>/]|\st=\"e\"")
+_REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?([0-9]+)$")
 
 
 def column_letter(index: int) -> str:
@@ -28,15 +42,37 @@ def column_letter(index: int) -> str:
     return letters
 
 
+@dataclass
+class SheetRows:
+    """One sheet's rows, [0][0] = A1: the first :data:`HEAD_ROWS` held, the rest read lazily,
+    so a large sheet never sits in memory as Python objects while its rows are parsed."""
+
+    name: str
+    head: list[list[Any]]
+    rest: Iterator[list[Any]]
+
+    def all_rows(self) -> list[list[Any]]:
+        return [*self.head, *self.rest]
+
+
+HEAD_ROWS = 16  # enough to find the header (headers.HEADER_SCAN_ROWS) and its rows
+
+
 def load_grids(path: Path, wanted: str | None = None) -> list[tuple[str, list[list[Any]]]]:
     """Sheets as (name, rows) of raw values, [0][0] = A1: the wanted or master sheet, else all."""
+    return [(sheet.name, sheet.all_rows()) for sheet in open_sheets(path, wanted)]
+
+
+def open_sheets(path: Path, wanted: str | None = None) -> list[SheetRows]:
+    """The wanted or master sheet (else every sheet), each with its rows to be read in order."""
     if not path.exists():
         raise InputError(f"找不到文件：{path}。请检查路径和文件名。")
     if path.is_dir():
         raise InputError(f"{path} 是文件夹，不是工作簿。请给出 .xlsx 文件的路径。")
     suffix = path.suffix.lower()
     if suffix == ".csv":  # one table: called 总表 so references read as in the .xlsx
-        return [(MAIN_SHEET, _read_csv(path))]
+        rows = iter(_read_csv(path))
+        return [SheetRows(MAIN_SHEET, list(itertools.islice(rows, HEAD_ROWS)), rows)]
     if suffix not in WORKBOOK_SUFFIXES:
         raise InputError(
             f"无法读取 {path.name}：只支持 .xlsx、.xls、.ods 和 .csv 文件。"
@@ -51,21 +87,40 @@ def load_grids(path: Path, wanted: str | None = None) -> list[tuple[str, list[li
             names = [MAIN_SHEET]  # the usual case: read only the master sheet
         elif wanted is not None and wanted in names:
             names = [wanted]
-        grids = []
-        for name in names:
-            sheet = book.get_sheet_by_name(name)
-            # skip_empty_area=False: the grid starts at A1 whatever the first used cell is
-            grids.append((name, sheet.to_python(skip_empty_area=False)))
-        return grids
     except python_calamine.PasswordError as exc:
         raise InputError(
             f"无法读取 {path.name}：文件设置了打开密码。请在 Excel 或 WPS 中取消密码后另存，再重试。"
         ) from exc
     except Exception as exc:  # calamine raises a handful of unrelated types for broken files
-        raise InputError(
-            f"无法读取 {path.name}：文件已损坏、已加密或不是 Excel 工作簿。"
-            "请用 Excel 或 WPS 打开确认后，“另存为” .xlsx 再重试。"
-        ) from exc
+        raise _unreadable(path) from exc
+    if suffix in (".xlsx", ".xlsm"):
+        check_extent(path, names)
+    try:
+        sheets = []
+        for name in names:
+            rows = _calamine_rows(book.get_sheet_by_name(name), path)
+            sheets.append(SheetRows(name, list(itertools.islice(rows, HEAD_ROWS)), rows))
+        return sheets
+    except Exception as exc:
+        raise _unreadable(path) from exc
+
+
+def _unreadable(path: Path) -> InputError:
+    return InputError(
+        f"无法读取 {path.name}：文件已损坏、已加密或不是 Excel 工作簿。"
+        "请用 Excel 或 WPS 打开确认后，“另存为” .xlsx 再重试。")
+
+
+def _calamine_rows(sheet: Any, path: Path) -> Iterator[list[Any]]:
+    """A calamine sheet's rows from A1: iter_rows starts at row 1 but at the first used column."""
+    if sheet.height == 0:
+        return
+    pad = [""] * sheet.start[1]
+    try:
+        for row in sheet.iter_rows():
+            yield [*pad, *row] if pad else row
+    except Exception as exc:
+        raise _unreadable(path) from exc
 
 
 def _read_csv(path: Path) -> list[list[Any]]:
@@ -78,13 +133,26 @@ def _read_csv(path: Path) -> list[list[Any]]:
             continue
     else:  # pragma: no cover - gb18030 decodes every byte string
         raise InputError(f"无法读取 {path.name}：文件编码无法识别，请另存为 UTF-8 编码的 CSV。")
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
-        delimiter = dialect.delimiter
-    except csv.Error:
-        delimiter = ","
+    delimiter = _delimiter(text)
     # newline='' keeps the line breaks inside quoted cells (one paragraph a line)
     return [list(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+
+
+def _delimiter(text: str) -> str:
+    """The field separator of a CSV: the one that splits its first rows into the most columns.
+
+    A master has hundreds of columns, so its header rows decide it, whatever commas or
+    semicolons the narrative texts hold (csv.Sniffer can be misled by those)."""
+    best, most = ",", 0
+    for candidate in (",", ";", "\t"):
+        reader = csv.reader(io.StringIO(text[:200_000], newline=""), delimiter=candidate)
+        try:
+            width = max((len(row) for row in itertools.islice(reader, 8)), default=0)
+        except csv.Error:
+            continue
+        if width > most:
+            best, most = candidate, width
+    return best
 
 
 # --- header detection -----------------------------------------------------------------------------
@@ -93,32 +161,101 @@ def _read_csv(path: Path) -> list[list[Any]]:
 FORMULA_WITHOUT_VALUE = "formula"
 
 
+def _sheet_part(archive: zipfile.ZipFile, sheet: str) -> str | None:
+    """The zip member holding a sheet of an ``.xlsx``, by the sheet's name."""
+    from lxml import etree
+
+    book = etree.fromstring(archive.read("xl/workbook.xml"))
+    rels = etree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    for s in book.iter(f"{_NS}sheet"):
+        if s.get("name") == sheet:
+            rid = s.get(f"{_REL_NS}id")
+            for rel in rels:
+                if rel.get("Id") == rid:
+                    target = rel.get("Target", "")
+                    return target.lstrip("/") if target.startswith("/") else "xl/" + target
+    return None
+
+
+def _column_number(letters: str) -> int:
+    number = 0
+    for ch in letters.upper():
+        number = number * 26 + ord(ch) - 64
+    return number
+
+
+def _extent(data: bytes) -> tuple[int, int, str]:
+    """(rows, columns, last cell) that a sheet's cells reach, from every cell reference."""
+    rows = max((int(m) for m in re.findall(rb'<(?:\w+:)?row\b[^>]*?\sr="([0-9]+)"', data)), default=0)
+    columns, last = 0, "A1"
+    for letters, number in re.findall(rb'<(?:\w+:)?c\b[^>]*?\sr="([A-Za-z]+)([0-9]+)"', data):
+        column = _column_number(letters.decode())
+        rows = max(rows, int(number))
+        if column > columns:
+            columns, last = column, f"{letters.decode()}{int(number)}"
+    return rows, columns, last
+
+
+def check_extent(path: Path, sheets: list[str]) -> None:
+    """Refuse an ``.xlsx`` sheet whose used range is absurdly large, before it is loaded.
+
+    The ``<dimension>`` that Excel, WPS, LibreOffice and openpyxl write says it at the top of the
+    sheet; where a file has none (or only ``A1``), every cell reference is scanned instead.
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for sheet in sheets:
+                part = _sheet_part(archive, sheet)
+                if part is None:
+                    continue
+                with archive.open(part) as stream:
+                    head = stream.read(4096)
+                match = _DIMENSION.search(head)
+                ref = match.group(1).decode() if match else ""
+                last = ref.split(":")[-1]
+                cell = _REF.match(last)
+                if cell and last != ref:  # a range A1:HM1004
+                    rows, columns = int(cell.group(2)), _column_number(cell.group(1))
+                else:
+                    rows, columns, last = _extent(archive.read(part))
+                if rows > MAX_ROWS or columns > MAX_COLUMNS or rows * columns > MAX_CELLS:
+                    raise InputError(
+                        f"无法读取 {path.name}：工作表“{sheet}”的使用范围一直延伸到 {last}"
+                        f"（{rows} 行、{columns} 列），远远超出一张总表的大小，多半是远处有一个"
+                        "误填的单元格或格式。请在 Excel 或 WPS 中按 Ctrl+End 找到最后一个单元格，"
+                        "删除总表以外多余的行和列，保存后再重试。")
+    except (KeyError, zipfile.BadZipFile, ValueError):
+        return  # not readable as .xlsx here: calamine gives the reading error
+
+
+def _contains(archive: zipfile.ZipFile, part: str, pattern: re.Pattern[bytes]) -> bool:
+    """Whether a zip member's bytes match a (short) pattern, read in chunks, never whole."""
+    tail = b""
+    with archive.open(part) as stream:
+        while chunk := stream.read(1 << 20):
+            if pattern.search(tail + chunk):
+                return True
+            tail = chunk[-64:]
+    return False
+
+
 def unreadable_cells(path: Path, sheet: str) -> dict[str, str]:
     """Cells of an ``.xlsx`` sheet that hold no usable value: reference (``B7``) ->
     :data:`FORMULA_WITHOUT_VALUE` or the error value (``#DIV/0!``)."""
     from lxml import etree
 
-    ns = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-    rel_ns = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
     try:
         with zipfile.ZipFile(path) as archive:
-            book = etree.fromstring(archive.read("xl/workbook.xml"))
-            rels = etree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
-            target = None
-            for s in book.iter(f"{ns}sheet"):
-                if s.get("name") == sheet:
-                    rid = s.get(f"{rel_ns}id")
-                    for rel in rels:
-                        if rel.get("Id") == rid:
-                            target = rel.get("Target", "")
-            if not target:
+            part = _sheet_part(archive, sheet)
+            if not part:
                 return {}
-            part = target.lstrip("/") if target.startswith("/") else "xl/" + target
+            if not _contains(archive, part, _FORMULA_OR_ERROR):  # the usual case
+                return {}
             found: dict[str, str] = {}
             with archive.open(part) as stream:
-                for _event, cell in etree.iterparse(stream, tag=f"{ns}c"):
-                    formula = cell.find(f"{ns}f")
-                    value = cell.find(f"{ns}v")
+                for _event, cell in etree.iterparse(stream, tag=f"{_NS}c"):
+                    formula = cell.find(f"{_NS}f")
+                    value = cell.find(f"{_NS}v")
                     if cell.get("t") == "e":
                         found[cell.get("r", "")] = (value.text if value is not None else "") or "#错误"
                     elif formula is not None and (value is None or not value.text):

@@ -10,8 +10,15 @@ from decimal import Decimal, InvalidOperation
 
 from ..format.model import Kind
 
-_THOUSANDS = re.compile(r"^[+]?\d{1,3}(,\d{3})+(\.\d+)?$")
-_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+_THOUSANDS = re.compile(r"^[+]?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?$")
+_NUMBER = re.compile(r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$")
+# Digits a user types: ASCII and full-width (which NFKC folds to ASCII). Any other digit-like
+# character (superscript ², circled ①, Arabic-Indic ٣, …) is not silently read as a number.
+_TYPED_DIGITS = frozenset("0123456789０１２３４５６７８９")
+# No agency counts this many of anything, nor spends this many 元: a larger figure is a typo or
+# float noise (1e300 would otherwise become a 301-digit count).
+MAX_FIGURE = Decimal(10) ** 12
+_MAX_INT, _MAX_FLOAT = 10**12, 1e12
 _PLACEHOLDERS = {"/", "-", "—", "——", "－", "无", "空", "null", "none", "n/a", "na", "×", "x"}
 # Characters XML 1.0 forbids; they cannot be written to a DOCX.
 XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -37,7 +44,7 @@ def shown(raw: object) -> str:
     """A raw value as a user would recognise it in a message (-1.0 read by Excel shows as -1;
     invisible characters are named, since the user cannot see them)."""
     if isinstance(raw, float) and raw.is_integer():
-        raw = int(raw)
+        raw = int(raw) if abs(raw) < 1e15 else format(raw, ".15g")
     text = str(raw).strip()
     text = _INVISIBLE.sub("〔不可见字符〕", text)
     return text if len(text) <= 20 else text[:20] + "…"
@@ -57,7 +64,16 @@ def _to_decimal(raw: object) -> Decimal | Invalid:
         return raw
     if isinstance(raw, (dt.date, dt.time, dt.timedelta)):
         return Invalid(f"「{shown(raw)}」是日期或时间，不是数字；请把单元格格式改为“常规”后填写数字。")
-    text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", str(raw))).strip().replace(" ", "")
+    original = str(raw)
+    odd = next((ch for ch in original if ch not in _TYPED_DIGITS
+                and unicodedata.category(ch) in ("Nd", "No", "Nl")), None)
+    if odd is not None:
+        return Invalid(f"「{shown(raw)}」含有特殊数字字符「{odd}」（如上标、圈码或其他文字的数字），"
+                       "请改为普通阿拉伯数字 0–9。")
+    text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", original)).strip()
+    if re.search(r"[0-9.,]\s+[0-9.,]", text):
+        return Invalid(f"「{shown(raw)}」数字中间有空格，无法确定是哪个数；请删除空格，只填一个数字。")
+    text = text.replace(" ", "")
     if text.lower() in _PLACEHOLDERS:
         return Invalid(f"「{shown(raw)}」不是数字：本项没有发生时请填 0。")
     if _THOUSANDS.match(text):
@@ -72,13 +88,15 @@ def _to_decimal(raw: object) -> Decimal | Invalid:
 
 def parse_figure(raw: object, kind: Kind) -> int | Decimal | Invalid:
     """Read a non-blank figure cell: a count as ``int``, money as ``Decimal``."""
-    if type(raw) is float and raw >= 0 and raw.is_integer():  # the common fast paths
+    if type(raw) is float and 0 <= raw < _MAX_FLOAT and raw.is_integer():  # the common fast paths
         return int(raw) if kind is Kind.COUNT else Decimal(int(raw))
-    if type(raw) is int and raw >= 0:
+    if type(raw) is int and 0 <= raw < _MAX_INT:
         return raw if kind is Kind.COUNT else Decimal(raw)
     value = _to_decimal(raw)
     if isinstance(value, Invalid):
         return value
+    if abs(value) >= MAX_FIGURE:
+        return Invalid(f"「{shown(raw)}」数值过大（超过一万亿），请核对后重新填写。")
     if value < 0:
         return Invalid(f"「{shown(raw)}」是负数，不能为负，请改正。")
     if kind is Kind.COUNT:
@@ -100,6 +118,8 @@ def parse_figure(raw: object, kind: Kind) -> int | Decimal | Invalid:
 
 
 def parse_year(raw: object) -> int | Invalid:
+    if isinstance(raw, str):  # 「2024年」「2024 年度」 read as 2024
+        raw = re.sub(r"\s*年度?\s*$", "", unicodedata.normalize("NFKC", raw).strip())
     value = parse_figure(raw, Kind.COUNT)
     if not isinstance(value, int) or not 2000 <= value <= 2100:
         return Invalid(f"「{shown(raw)}」不是有效年度，请填写四位数字年份，如 2024。")
@@ -131,6 +151,12 @@ def parse_emails(raw: object) -> list[str] | Invalid:
     if foreign:
         return Invalid(f"「{shown(foreign[0])}」含有中文或全角字符，邮件系统发不出去；请改用英文字母的邮箱地址。")
     return addresses
+
+
+def name_key(name: str) -> str:
+    """What makes two agency names the same agency: width (ＡＢＣ局 / ABC局), Unicode
+    composition and white space do not count."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", name)).casefold()
 
 
 def clean_text(raw: object) -> str:

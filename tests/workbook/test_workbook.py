@@ -368,3 +368,11 @@ def test_any_consistent_record_round_trips_through_the_blank_workbook(
             assert row.values[key] == value, key
     assert row.values["fees.amount"] == amount
     assert row.values["text.overview"] == text.strip()
+
+
+@pytest.mark.parametrize("raw", ["2024年", "2024 年度", "２０２４年", " 2024 "])
+def test_report_year_written_with_nian_is_read_as_the_year(tmp_path: Path, raw: str) -> None:
+    record = zero_record()
+    record["year"] = raw
+    row = read_workbook(write_workbook(tmp_path / "y.xlsx", [record])).rows[0]
+    assert row.values["year"] == 2024 and not [f for f in row.findings if f.field == "year"]
