@@ -22,6 +22,7 @@ from .sheets import FORMULA_WITHOUT_VALUE, column_letter, open_sheets, unreadabl
 from .values import (
     Invalid,
     clean_line,
+    clean_lines,
     clean_text,
     is_blank,
     name_key,
@@ -151,6 +152,8 @@ def _parse_cell(row: AgencyRow, f: Field, raw: Any, options: ReadOptions) -> Non
             return
     elif kind is Kind.TEXT:
         value = clean_text(raw)
+    elif f.key == "title":  # a title typed on two lines is set on those two lines
+        value = clean_lines(raw)
     else:
         value = clean_line(raw)
     if isinstance(value, Invalid):

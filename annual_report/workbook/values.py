@@ -172,6 +172,13 @@ def clean_line(raw: object) -> str:
     return re.sub(r"\s*[\n\t]\s*", " ", clean_text(raw))
 
 
+def clean_lines(raw: object) -> str:
+    """A short text whose line breaks matter (a title typed on two lines): each line trimmed,
+    tabs made spaces, blank lines dropped, the lines joined by ``\\n``."""
+    lines = (re.sub(r"\s*\t\s*", " ", line).strip() for line in clean_text(raw).split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
 def paragraphs(text: str) -> list[str]:
     """A narrative cell split into paragraphs, one per non-empty line."""
     return [line.strip() for line in text.split("\n") if line.strip()]

@@ -23,6 +23,7 @@ import docx
 import jinja2
 import pytest
 from docx.document import Document
+from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml.ns import qn
 from docx.shared import Length, Mm, Pt
@@ -43,6 +44,7 @@ SCRIPT = ROOT / "tools" / "make_template.py"
 TAG_RE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}")
 
 TABLE2, TABLE3, TABLE4 = "<table 二>", "<table 三>", "<table 四>"
+CENTER, TOP = WD_CELL_VERTICAL_ALIGNMENT.CENTER, WD_CELL_VERTICAL_ALIGNMENT.TOP
 TABLE_BY_COLUMNS = {4: TABLE2, 10: TABLE3, 15: TABLE4}
 
 
@@ -75,8 +77,20 @@ def text_or_summary(section: str) -> list[str]:
     ]
 
 
+# Section 六: its paragraphs (the other matters with the fee statement merged in), the last one
+# kept with the signature.
+CLOSING = [
+    "{%p for para in other_matters %}",
+    "{%p if loop.last %}",
+    NARRATIVE,
+    "{%p else %}",
+    NARRATIVE,
+    "{%p endif %}",
+    "{%p endfor %}",
+]
+
 EXPECTED_BODY = [
-    "{{ title }}",
+    "{{ title_display }}",
     "{{ heading.overview }}",
     *loop("text.overview"),
     "{{ heading.proactive }}",
@@ -94,8 +108,7 @@ EXPECTED_BODY = [
     *subheading("improvements"),
     *loop("text.improvements"),
     "{{ heading.other }}",
-    *loop("text.other"),
-    "{{ summary.processing_fee }}",
+    *CLOSING,
     "{{ agency }}",
     "{{ report_date }}",
 ]
@@ -297,12 +310,12 @@ def test_heading_tags_follow_the_sections(template: Document) -> None:
 
 def test_paragraph_styles(template: Document) -> None:
     paragraphs = {p.text: p for p in template.paragraphs}
-    title = paragraphs["{{ title }}"]
+    title = paragraphs["{{ title_display }}"]
     assert title.style.name == "Title"
     assert alignment(title) == WD_ALIGN_PARAGRAPH.CENTER
     assert font_size(title.style) == Pt(22)
     assert east_asia_font(title.style) == "方正小标宋简体"
-    for text in (NARRATIVE, "{{ summary.applications }}", "{{ summary.processing_fee }}"):
+    for text in (NARRATIVE, "{{ summary.applications }}", "{{ summary.appeals }}"):
         assert paragraphs[text].style.name == "Normal"
     for text in ("{{ agency }}", "{{ report_date }}"):
         assert alignment(paragraphs[text]) == WD_ALIGN_PARAGRAPH.RIGHT
@@ -356,7 +369,8 @@ def test_kai_headings(template: Document) -> None:
     bold = template.styles["Run-in Heading Bold"]
     assert bold.font.bold and east_asia_font(bold) is None  # 仿宋, from the paragraph
     paragraphs = [p for p in template.paragraphs if p.text == NARRATIVE]
-    assert len(paragraphs) == len([f for f in form.FIELDS if f.key.startswith("text.")])
+    loops = [f for f in form.FIELDS if f.key.startswith("text.") and f.key != "text.other"]
+    assert len(paragraphs) == len(loops) + 2  # section 六: the last paragraph and the others
     for p in paragraphs:
         styles = {r.text: r.style.name if r.style is not None else None for r in p.runs}
         assert [r.text for r in p.runs if r.text == "{{ para.head }}"] == ["{{ para.head }}"] * 2
@@ -434,7 +448,8 @@ def test_table_style(template: Document) -> None:
         for row in table.rows:
             assert row._tr.trPr is not None and row._tr.trPr.find(qn("w:cantSplit")) is not None
             for cell in row.cells:
-                assert cell.vertical_alignment is not None and cell.vertical_alignment == 1
+                expected = TOP if name == TABLE3 and cell.text == "三、本年度办理结果" else CENTER
+                assert cell.vertical_alignment == expected, (name, cell.text)
                 for p in cell.paragraphs:
                     assert east_asia_font(p.style) == "宋体"
                     size = font_size(p.style)
@@ -523,6 +538,72 @@ def test_table4(template: Document) -> None:
         assert_cell(table, (3, c, 3, c), expected[c])
 
 
+# --- Where the pages may break (the rendered pages are judged in test_pages.py) ------------------
+
+TEXT_AREA_HEIGHT = Mm(297 - 37 - 35)
+# 表三 may break only where a group of the official layout ends (after these rows); elsewhere a
+# row is kept with the row below, so a merged label is never cut in two.
+TABLE3_BREAKS_AFTER = {
+    "new", "carried_in", "denied.query", "unavailable.unclear", "rejected.confirmation",
+    "other.other",
+}
+
+
+def kept_with_next(row: Any) -> bool:
+    """Every paragraph of the row keeps with the next one: Word keeps the row with the row below."""
+    paragraphs = [p for tc in row._tr.tc_lst for p in tc.iter(qn("w:p"))]
+    return all(p.find(f"{qn('w:pPr')}/{qn('w:keepNext')}") is not None for p in paragraphs)
+
+
+def test_table2_is_kept_whole_and_fits_half_a_page(template: Document) -> None:
+    rows = tables(template)[TABLE2].rows
+    assert [kept_with_next(r) for r in rows] == [True] * (len(rows) - 1) + [False]
+    assert all(r.height is not None for r in rows)
+    # moved to the next page whole, it leaves less than half a page blank
+    assert sum(r.height or 0 for r in rows) < TEXT_AREA_HEIGHT / 2
+
+
+def test_table3_breaks_between_groups_and_repeats_its_header(template: Document) -> None:
+    table = tables(template)[TABLE3]
+    keys = [row.key for row in form.APP_ROWS]
+    assert TABLE3_BREAKS_AFTER <= set(keys)
+    may_break = [not kept_with_next(row) for row in table.rows[:-1]]
+    assert may_break == [r >= 3 and keys[r - 3] in TABLE3_BREAKS_AFTER
+                         for r in range(len(table.rows) - 1)]
+    headers = [row._tr.trPr.find(qn("w:tblHeader")) is not None for row in table.rows]
+    assert headers == [True] * 3 + [False] * len(form.APP_ROWS)
+
+
+def test_table4_is_kept_whole(template: Document) -> None:
+    rows = tables(template)[TABLE4].rows
+    assert [kept_with_next(r) for r in rows] == [True] * (len(rows) - 1) + [False]
+
+
+def test_headings_keep_with_what_follows_and_tables_get_room_below(template: Document) -> None:
+    for name in ("Heading 1", "Heading 2"):
+        assert template.styles[name].paragraph_format.keep_with_next, name
+    body = list(template.element.body.iterchildren())
+    after_tables = [body[i + 1] for i, child in enumerate(body) if child.tag == qn("w:tbl")]
+    assert len(after_tables) == 3
+    for element in after_tables:
+        heading = Paragraph(element, template)
+        assert heading.style is not None and heading.style.name == "Heading 1", heading.text
+        space = heading.paragraph_format.space_before
+        assert space is not None and space >= Pt(12), heading.text
+    others = [p for p in template.paragraphs
+              if p.style is not None and p.style.name == "Heading 1" and p._p not in after_tables]
+    assert others and all(not p.paragraph_format.space_before for p in others)
+
+
+def test_the_signature_never_stands_alone(template: Document) -> None:
+    paragraphs = template.paragraphs
+    texts = [p.text for p in paragraphs]
+    start = texts.index("{%p for para in other_matters %}")
+    last, others = paragraphs[start + 2], paragraphs[start + 4]
+    assert last.paragraph_format.keep_with_next and not others.paragraph_format.keep_with_next
+    assert paragraphs[texts.index("{{ agency }}")].paragraph_format.keep_with_next
+
+
 # --- Rendering ----------------------------------------------------------------------------------
 
 
@@ -538,6 +619,24 @@ def test_renders_sample_context_strictly() -> None:
     for sentence in ctx["summary"].values():
         assert sentence in body
     assert document.core_properties.title == ctx["title"]
+
+
+def test_title_lines_and_section_six_render() -> None:
+    """The title is set on the lines of ``title_display``; section 六 is ``other_matters``."""
+    ctx = sample_context()
+    ctx["title_display"] = "西安市樊川区人民政府办公室\n2024年政府信息公开工作年度报告"
+    ctx["other_matters"] = Paragraphs(["（一）其他事项。正文。", "（二）收取信息处理费情况。未收取。"])
+    core = CoreProperties(ctx["title"], ctx["agency"], dt.datetime(2025, 1, 20))
+    for document in (render(ctx), docx.Document(io.BytesIO(
+            CompiledTemplate.load(TEMPLATE).render(ctx, core)))):
+        title = document.paragraphs[0]
+        assert title.text == ctx["title_display"]
+        assert len(title._p.findall(f".//{qn('w:br')}")) == 1
+        body = [p.text for p in document.paragraphs]
+        other = body.index(ctx["heading"]["other"])
+        assert body[other + 1 : other + 3] == ctx["other_matters"]
+        assert body[other + 3] == ctx["agency"]
+        assert document.core_properties.title == ctx["title"]
 
 
 def test_rendered_figures_land_in_their_cells() -> None:
