@@ -337,22 +337,21 @@ def _sentence_counts(sentence: str, report_year: int | None,
             latest.add_clause(clause)
             before += clause + "，"
             continue
-        skip = (
-            foreign_year
-            or bool(_QUALIFIER.search(_CARRIED_IN.sub("", clause)))
-            or bool(OTHER_UNIT.search(clause))
-        )
+        other_unit = bool(OTHER_UNIT.search(clause))
+        skip = foreign_year or other_unit or bool(_QUALIFIER.search(_CARRIED_IN.sub("", clause)))
         start = 0
         for i, m in enumerate(counts):
             end = counts[i + 1].start() if i + 1 < len(counts) else len(clause)
             prefix, suffix = clause[start : m.start()], clause[m.end() : end]
-            context, begin, start = before + clause[:start], start, m.end()
+            begin, start = start, m.end()
+            category = _CATEGORY.search(prefix)
             result = None
-            if not foreign_year and not OTHER_UNIT.search(clause):
-                result = _result_reading(context, prefix, suffix, i + 1 == len(counts))
+            if category and not foreign_year and not other_unit:
+                result = _result_reading(before + clause[:begin], prefix, suffix,
+                                         i + 1 == len(counts))
             if result is not None:
                 read = _Read(result, _NOT_READ)
-            elif _CATEGORY.search(prefix) or broken_down:
+            elif category or broken_down:
                 read = _Read(None, _NOT_READ)
             else:
                 read = _read_count(prefix, suffix, latest, default_topic)
