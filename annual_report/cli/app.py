@@ -49,10 +49,16 @@ def main() -> int:
                   "不会重复。", highlight=False)
         return EXIT_INTERRUPTED
     except Exception:  # a bug: keep the details for the maintainers, tell the user what to do
+        import os
+
+        from ..mail.secrets import scrub  # the password, in any form it took, never in a file
+
+        password = os.environ.get("SMTP_PASSWORD")
         with tempfile.NamedTemporaryFile("w", prefix="年度报告-错误-", suffix=".txt",
                                          delete=False, encoding="utf-8") as log:
-            log.write(traceback.format_exc())
-        err.print(f"[bold red]程序内部错误[/]：{escape(traceback.format_exc(limit=0).strip())}。"
+            log.write(scrub(traceback.format_exc(), password))
+        short = scrub(traceback.format_exc(limit=0).strip(), password)
+        err.print(f"[bold red]程序内部错误[/]：{escape(short)}。"
                   f"详细信息已写入 {escape(log.name)}，请把这个文件发给维护人员。", highlight=False)
         return EXIT_INTERNAL
     return 0
