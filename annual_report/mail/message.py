@@ -13,6 +13,7 @@ Nothing here talks to a server: :mod:`annual_report.mail.smtp` does that.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import re
 from collections.abc import Sequence
