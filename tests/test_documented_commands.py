@@ -29,10 +29,14 @@ SKIPPED = {
     "python3 generate.py send": "sends for real: needs the office's SMTP server",
     "python3 generate.py send --smtp smtp.example.gov.cn:465 --user gov@example.cn":
         "sends for real: needs the office's SMTP server",
+    'python3 generate.py send --resend-uncertain --only "西安市樊川区教育局"':
+        "sends for real: needs the office's SMTP server",
+    'python3 generate.py send --confirm-uncertain --only "西安市樊川区教育局"':
+        "a real send run (it sends what is due): needs the office's SMTP server",
     "python3 bench/bench_check.py": "a benchmark: about a minute on the shared 2-core machine",
     "python3 bench/bench_build.py": "a benchmark: minutes on the shared 2-core machine",
 }
-_FENCE = re.compile(r"^```([\w-]*)\n(.*?)^```", re.M | re.S)
+_FENCE = re.compile(r"^[ \t]*```([\w-]*)\n(.*?)^[ \t]*```", re.M | re.S)
 _INLINE = re.compile(r"`((?:python3|bash) [^`]+)`")
 _COMMAND = re.compile(r"^(?:python3|bash) ")
 
