@@ -33,6 +33,12 @@ SKIPPED = {
         "sends for real: needs the office's SMTP server",
     'python3 generate.py send --confirm-uncertain --only "西安市樊川区教育局"':
         "a real send run (it sends what is due): needs the office's SMTP server",
+    "python3 generate.py send input/master.xlsx --forms output/2024/填报表 --due 2025-01-15":
+        "sends for real: needs the office's SMTP server",
+    "python3 generate.py collect 收到的表/ --into input/master.xlsx":
+        "needs the forms the agencies send back (a folder 收到的表 the sample does not have)",
+    "python3 generate.py collect 收到的表 --into input/master.xlsx --save-as output/合并后总表.xlsx":
+        "needs the forms the agencies send back (a folder 收到的表 the sample does not have)",
     "python3 bench/bench_check.py": "a benchmark: about a minute on the shared 2-core machine",
     "python3 bench/bench_build.py": "a benchmark: minutes on the shared 2-core machine",
 }

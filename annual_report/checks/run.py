@@ -18,6 +18,7 @@ from ..findings import Finding
 from ..outputs import atomic_write_bytes
 from ..workbook.rows import AgencyRow, ReadOptions, Workbook, read_workbook
 from ..workbook.values import is_blank
+from .aggregate import with_aggregate_findings
 from .causes import by_cause, explain
 from .narrative import check_narrative
 from .rules import check_figures, rule_email
@@ -107,11 +108,13 @@ def check_workbook(
     options: ReadOptions | None = None,
     previous_path: Path | str | None = None,
     trusted: Callable[[AgencyRow], bool] | None = None,
+    sum_in_force: bool = False,
 ) -> CheckReport:
     """Read and check a workbook (and compare with last year's, when given).
 
     ``trusted(row)`` may say that a row is known to be valid (unchanged since a build that checked
     it with the same code): its rules are then not run again, so its warnings are not listed.
+    ``sum_in_force``: aggregates' 现行有效 are sums of their children's too (A1).
     """
     options = options or ReadOptions()
     workbook = read_workbook(path, options)
@@ -124,7 +127,9 @@ def check_workbook(
             continue
         findings.extend(check_row(row, last_year.get(row.agency)))
         findings.extend(check_year_and_date(row, year))
-    findings.sort(key=lambda f: f.row)  # stable: each row's findings keep check_row's order
+    findings = with_aggregate_findings(workbook.rows, findings, sum_in_force)  # needs every row
+    # Stable: each row's findings keep check_row's order (the cause first), errors first.
+    findings.sort(key=lambda f: (f.row, not f.is_error))
     notes = previous_notes(workbook, previous, year) if previous else []
     return CheckReport(workbook, findings, previous, notes)
 

@@ -172,6 +172,10 @@ RESULT_ROWS: tuple[str, ...] = tuple(
     r.key for r in APP_ROWS if r.group == RESULTS and r.key != "results_total"
 )
 TABLE3_NOTE = "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）"
+# Header cells of the official tables that are neither a row nor a column label of a field.
+CONTENT_HEADER = "信息内容"  # table 二, above the row labels
+APPLICANT_HEADER = "申请人情况"  # table 三, above the seven columns
+ORGANISATION_HEADER = "法人或其他组织"  # table 三, above the five organisation columns
 
 # --- Table 四 -----------------------------------------------------------------------------------
 
@@ -228,6 +232,7 @@ G_T3 = "三、收到和处理政府信息公开申请情况（表三）"
 G_T4 = "四、政府信息公开行政复议、行政诉讼情况（表四）"
 G_FEE = "六、信息处理费（单位：元）"
 G_OPTIONAL = "可选：自定义标题（留空则用标准标题）"
+G_ROLLUP = "可选：汇总关系（见“填表说明”）"
 
 
 def _build_fields() -> tuple[Field, ...]:
@@ -287,6 +292,10 @@ def _build_fields() -> tuple[Field, ...]:
         fields.append(Field(
             f"heading.{sec.id}", Kind.LINE, f"自定义标题：{sec.heading}", G_OPTIONAL,
             "章节标题", sec.heading, False, "留空则用标准标题。"))
+    fields.append(Field(
+        "parent", Kind.LINE, "汇总到", G_ROLLUP, "汇总关系", "汇总到", False,
+        "可空。填汇总行的机关全称（须与该行“机关全称”一字不差），本行的数字就计入那一行；"
+        "被其他行填写的那一行就是汇总行（如全区汇总），可以多级。"))
     return tuple(fields)
 
 
