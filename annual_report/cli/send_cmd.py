@@ -106,6 +106,10 @@ def _print_send_summary(result: Any, interrupted: bool = False) -> None:
     for r, style in todo:  # the 说明 in full, one paragraph each
         out.print(f"[{style}]{r.status.label}[/] {escape(r.agency)}：{escape(r.detail)}",
                   highlight=False)
+    before = sum(r.status.value == "already_sent" for r in result.results)
+    if before:
+        out.print(f"[dim]此前已发送 {before} 个单位：这些文件以前发过，不再重复发送"
+                  "（何时发的见发送记录 send-log.jsonl）。[/]", highlight=False)
     counts = result.counts()
     parts = [f"{status.label} {counts[status]}" for status in Status if counts.get(status)]
     out.print(f"共 {len(result.results)} 个单位：" + "，".join(parts) + "。", highlight=False)
