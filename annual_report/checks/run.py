@@ -21,6 +21,7 @@ from ..workbook.values import is_blank
 from .aggregate import with_aggregate_findings
 from .causes import by_cause, explain
 from .narrative import check_narrative
+from .published import check_against, check_published
 from .rules import check_figures, rule_email
 
 
@@ -74,7 +75,8 @@ def check_row(row: AgencyRow, previous: AgencyRow | None = None) -> list[Finding
     follows from it (see :mod:`.causes`)."""
     explained = explain(row, check_figures(row, previous))
     narrative = check_narrative(row, previous, explained.suspects)
-    found = [*row.findings, *explained.findings, *narrative, *rule_email(row)]
+    found = [*row.findings, *explained.findings, *narrative, *rule_email(row),
+             *check_published(row)]
     return by_cause(found, explained.follow_ons)
 
 
@@ -109,12 +111,14 @@ def check_workbook(
     previous_path: Path | str | None = None,
     trusted: Callable[[AgencyRow], bool] | None = None,
     sum_in_force: bool = False,
+    against: Path | str | None = None,
 ) -> CheckReport:
     """Read and check a workbook (and compare with last year's, when given).
 
     ``trusted(row)`` may say that a row is known to be valid (unchanged since a build that checked
     it with the same code): its rules are then not run again, so its warnings are not listed.
     ``sum_in_force``: aggregates' 现行有效 are sums of their children's too (A1).
+    ``against`` names the approved master workbook an imported one is compared with (P1).
     """
     options = options or ReadOptions()
     workbook = read_workbook(path, options)
@@ -128,9 +132,13 @@ def check_workbook(
         findings.extend(check_row(row, last_year.get(row.agency)))
         findings.extend(check_year_and_date(row, year))
     findings = with_aggregate_findings(workbook.rows, findings, sum_in_force)  # needs every row
+    notes = previous_notes(workbook, previous, year) if previous else []
+    if against is not None:
+        published, against_notes = check_against(workbook, against)
+        findings.extend(published)
+        notes.extend(against_notes)
     # Stable: each row's findings keep check_row's order (the cause first), errors first.
     findings.sort(key=lambda f: (f.row, not f.is_error))
-    notes = previous_notes(workbook, previous, year) if previous else []
     return CheckReport(workbook, findings, previous, notes)
 
 
