@@ -39,6 +39,10 @@ SKIPPED = {
         "needs the forms the agencies send back (a folder 收到的表 the sample does not have)",
     "python3 generate.py collect 收到的表 --into input/master.xlsx --save-as output/合并后总表.xlsx":
         "needs the forms the agencies send back (a folder 收到的表 the sample does not have)",
+    "python3 generate.py import 报告文件夹 --into 导入.xlsx":
+        "needs the agencies' published reports (docs/import.md runs it on built ones)",
+    "python3 generate.py import 已发布报告/ --into 导入.xlsx --year 2024":
+        "needs the agencies' published reports (docs/import.md runs it on built ones)",
     "python3 bench/bench_check.py": "a benchmark: about a minute on the shared 2-core machine",
     "python3 bench/bench_build.py": "a benchmark: minutes on the shared 2-core machine",
 }
