@@ -57,4 +57,6 @@ def open_copy(path: Path, purpose: str) -> Workbook:
         first = False
         for row in grid:
             ws.append([None if v == "" else v for v in row])
+            for cell in ws[ws.max_row]:  # a text read from a CSV stays a text
+                set_value(cell, cell.value)
     return book
