@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from ..errors import ReportError
+from ..errors import InputError, ReportError
 
 # Messages are long Chinese sentences: never hard-wrap them when the output goes to a file.
 out = Console(soft_wrap=not sys.stdout.isatty())
@@ -27,33 +27,45 @@ def command_name() -> str:
     if program == "generate.py":
         return "py generate.py" if os.name == "nt" else "python3 generate.py"
     if program == "__main__.py":
-        return "python -m annual_report"
+        return "py -m annual_report" if os.name == "nt" else "python3 -m annual_report"
     return "nianbao"
 
 
-def _workbook_exists(workbook: Path) -> Path:
-    """No workbook named and none at the default place: say where we looked and what to do."""
-    if workbook == DEFAULT_WORKBOOK and not workbook.exists():
-        name = command_name()
-        err.print(f"[bold red]错误：[/]没有指定总表，默认的总表 {escape(str(DEFAULT_WORKBOOK))} 在当前文件夹"
-                  f"（{escape(str(Path.cwd()))}）中不存在。请在命令后写上总表的路径，如 "
-                  f"{name} check 2024年总表.xlsx；想先用自带的示例试一试，运行 {name} sample"
-                  f"（把示例总表复制到 {escape(str(DEFAULT_WORKBOOK))}）；要新建空白总表，运行 "
-                  f"{name} init 2024年总表.xlsx。", highlight=False)
-        raise typer.Exit(code=2)
-    return workbook
+def _default_workbook_exists(value: Path) -> Path:
+    """No workbook named and none at the default place: say where it was looked for and how to
+    get one (the bundled sample, or a blank workbook)."""
+    if value == DEFAULT_WORKBOOK and not value.exists():
+        here, name, default = Path.cwd(), command_name(), DEFAULT_WORKBOOK.as_posix()
+        raise fail(InputError(
+            f"找不到默认的总表：当前文件夹 {here} 中没有 {default}（查找的是 {here / DEFAULT_WORKBOOK}）。"
+            f"请在命令后写出总表的路径（如 {name} check 2024年总表.xlsx），或先进入含 input 文件夹的"
+            f"工具文件夹再运行；想先用自带的示例试一试，运行 {name} sample（把示例总表复制到 {default}）；"
+            f"要新建空白总表，运行 {name} init 2024年总表.xlsx。"))
+    return value
 
 
 WorkbookArg = Annotated[
     Path,
     typer.Argument(help="总表工作簿（.xlsx/.xls/.ods/.csv）", show_default=True,
-                   callback=_workbook_exists),
+                   callback=_default_workbook_exists),
 ]
 OutOption = Annotated[Path, typer.Option("--out", help="输出文件夹")]
 OnlyOption = Annotated[
     list[str] | None,
     typer.Option("--only", metavar="机关全称", help="只处理这个机关（机关全称，可重复）"),
 ]
+
+
+def write_stdout_utf8(text: str) -> None:
+    """Machine-readable output as UTF-8 bytes, whatever the console's encoding (GBK on a
+    Chinese Windows console)."""
+    sys.stdout.flush()
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:  # a stream without bytes underneath (some test runners): text is all it takes
+        sys.stdout.write(text)
+    else:
+        buffer.write(text.encode("utf-8"))
+        buffer.flush()
 
 
 def fail(error: ReportError) -> typer.Exit:

@@ -30,7 +30,7 @@ def sample(
     和 templates/annual_report.docx（默认模板）。复制后不写总表路径的命令（如 build）就使用这份示例；
     模板可在 Word/WPS 中修改后用 build --template 使用。
 
-    示例：python generate.py sample
+    示例：python3 generate.py sample
     """
     targets = [(bundled_file(name), folder / target) for name, target in COPIES]
     existing = [str(target) for _, target in targets if target.exists()]
