@@ -58,6 +58,10 @@ def main() -> int:
     import tempfile
     import traceback
 
+    import sys
+
+    if len(sys.argv) == 1:  # the bare command shows its help: a success, not a usage error
+        sys.argv.append("--help")
     try:
         app()
     except KeyboardInterrupt:

@@ -86,8 +86,7 @@ class SendSettings:
             raise MailError(f"找不到 CA 证书文件 {self.cafile}（--cafile）。请检查路径。")
         if dry_run:
             return
-        example = [what for what, value in (("发件人", self.sender), ("邮件服务器", self.host),
-                                            ("账号", self.user))
+        example = [what for what, value in (("发件人", self.sender), ("账号", self.user))
                    if value and EXAMPLE_DOMAIN in value.lower()]
         if example:
             raise MailError(
