@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -19,6 +20,7 @@ from ..findings import Finding, Severity
 from ..format.model import FIELD_BY_KEY, FIELDS, Field, Kind
 from .headers import choose_sheet, missing_message
 from .sheets import FORMULA_WITHOUT_VALUE, column_letter, open_sheets, unreadable_cells
+from .store import ABSENT, INDEX, RowValues, sorted_items
 from .values import (
     Invalid,
     clean_line,
@@ -40,7 +42,8 @@ class AgencyRow:
     sheet: str
     row: int  # 1-based sheet row
     agency: str
-    values: dict[str, Any]  # field key -> parsed value; absent when the cell is invalid
+    # field key -> parsed value; absent when the cell is invalid (a RowValues when read)
+    values: MutableMapping[str, Any]
     raw: dict[str, Any]  # field key -> the cell as read (for messages and invalid rendering)
     extras: dict[str, Any]  # header of an unknown column -> its cell value
     columns: dict[str, int]  # field key -> 0-based column index (shared by all rows)
@@ -85,7 +88,7 @@ class AgencyRow:
         if self._fingerprint is None:
             digest = hashlib.sha256()
             for part in (self.values, self.raw, self.extras):
-                digest.update(repr(sorted(part.items())).encode("utf-8"))
+                digest.update(repr(sorted_items(part)).encode("utf-8"))
                 digest.update(b"\x00")
             self._fingerprint = digest.hexdigest()
         return self._fingerprint
@@ -177,16 +180,17 @@ def parse_row(
     """Parse one row's raw cells (field key -> value) into an :class:`AgencyRow`."""
     agency_raw = raw.get("agency", "")
     agency = clean_line(agency_raw) if not is_blank(agency_raw) else f"（第{number}行）"
-    row = AgencyRow(sheet, number, agency, {}, raw, extras, columns)
-    values = row.values
+    values = RowValues()
+    row = AgencyRow(sheet, number, agency, values, raw, extras, columns)
+    cells = values.cells
     for key, value in raw.items():
         if (type(value) is float and key in _COUNT_KEYS and 0 <= value < 1e12
                 and value.is_integer()):
-            values[key] = int(value)  # the common case, inlined: a count read by calamine
+            cells[INDEX[key]] = int(value)  # the common case, inlined: a count read by calamine
         else:
             _parse_cell(row, FIELD_BY_KEY[key], value, options)
     # keep the raw cell only where it was not usable (messages, --allow-invalid rendering)
-    row.raw = {k: v for k, v in raw.items() if k not in row.values}
+    row.raw = {k: v for k, v in raw.items() if cells[INDEX[k]] is ABSENT}
     _collapse_blank_figures(row)
     _collapse_totals_only(row)
     return row
