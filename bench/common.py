@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import html
+import io
 import os
 import random
+import re
 import subprocess
 import sys
 import time
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -71,8 +75,51 @@ def workbook(count: int, narrative: int = NARRATIVE_CHARS, changed: bool = False
             _lengthen(record, rng, narrative)
         if changed:
             records[count // 2]["text.other"] += "\n本年度另有一项补充说明。"
-        write_workbook(path, records)
+        partial = path.with_suffix(".partial")
+        write_workbook(partial, records)
+        _share_strings(partial)
+        partial.replace(path)
     return path
+
+
+_INLINE = re.compile(rb'<c r="([A-Z]+[0-9]+)"((?: s="[0-9]+")?) t="inlineStr"><is>'
+                     rb'<t(?: xml:space="preserve")?>(.*?)</t></is></c>', re.S)
+_SST_TYPE = ('<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+             'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>')
+_SST_REL = ('<Relationship Id="rIdSharedStrings" Type="http://schemas.openxmlformats.org/'
+            'officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>')
+
+
+def _share_strings(path: Path) -> None:
+    """Store the texts as Excel and WPS save them: once each in xl/sharedStrings.xml, in UTF-8.
+
+    openpyxl writes every text inline as character references (7 bytes a Chinese character);
+    the workbooks users bring back have been saved by Excel or WPS. The cells read the same.
+    """
+    strings: dict[str, int] = {}
+
+    def shared(match: re.Match[bytes]) -> bytes:
+        index = strings.setdefault(html.unescape(match.group(3).decode()), len(strings))
+        return b'<c r="%s"%s t="s"><v>%d</v></c>' % (match.group(1), match.group(2), index)
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename.startswith("xl/worksheets/sheet"):
+                data = _INLINE.sub(shared, data)
+            elif info.filename == "[Content_Types].xml":
+                data = data.replace(b"</Types>", _SST_TYPE.encode() + b"</Types>")
+            elif info.filename == "xl/_rels/workbook.xml.rels":
+                data = data.replace(b"</Relationships>", _SST_REL.encode() + b"</Relationships>")
+            out.writestr(info.filename, data)
+        items = "".join(f'<si><t xml:space="preserve">{html.escape(text, quote=False)}</t></si>'
+                        for text in strings)
+        out.writestr("xl/sharedStrings.xml", (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<sst xmlns="http://'
+            f'schemas.openxmlformats.org/spreadsheetml/2006/main" count="{len(strings)}" '
+            f'uniqueCount="{len(strings)}">{items}</sst>').encode())
+    path.write_bytes(buffer.getvalue())
 
 
 def changed_workbook(count: int) -> Path:
