@@ -9,12 +9,16 @@
 The certificate is made by the test with ``cryptography``: a private CA (written to
 ``ca.pem``, for ``--cafile``) and a server certificate for ``localhost`` and ``127.0.0.1``.
 The handler records every accepted message and can be told to answer 4xx a few times, to drop
-the connection once, or to refuse some recipients with 5xx.
+the connection once (before or after the content), or to refuse some recipients with 5xx; and,
+for the fault tests, to hold the final answer to DATA back (``data_delay``, telling the test by
+``data_received``), to keep a message and then drop the connection without answering, and to
+echo the client's AUTH strings back as a careless server does (``echo_auth``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import datetime as dt
 import ipaddress
 import socket
@@ -29,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult, LoginPassword
+from aiosmtpd.smtp import MISSING, AuthResult, LoginPassword
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -65,6 +69,12 @@ class Handler:
     echo_password: bool = False  # a careless server: repeats the password in its refusal
     auth_unavailable: bool = False  # answer AUTH with 454 (temporary authentication failure)
     refuse: dict[str, str] = field(default_factory=dict)  # recipient -> answer (5xx or 4xx)
+    drop_at_rcpt_once: bool = False  # close the connection at the next RCPT (before DATA)
+    keep_then_drop: int = 0  # this many times: keep the message, then close without answering
+    data_delay: float = 0.0  # seconds to hold back the final answer to DATA
+    data_received: threading.Event = field(default_factory=threading.Event)  # content is in
+    keep_held: bool = True  # with ``data_delay``: keep the message at once (else lose it: 451)
+    echo_auth: bool = False  # refuse logins, repeating the client's AUTH strings (b64 and hex)
     messages: list[Received] = field(default_factory=list)
     logins: list[tuple[str, bool]] = field(default_factory=list)
     data_commands: int = 0
@@ -96,14 +106,52 @@ class Handler:
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
                           rcpt_options: list[str]) -> str:
+        if self.drop_at_rcpt_once:
+            self.drop_at_rcpt_once = False
+            server.transport.close()
+            return "451 4.3.0 dropped"  # never reaches the client
         if address in self.refuse:
             return self.refuse[address]
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
+    async def handle_AUTH(self, server: Any, session: Any, envelope: Any, args: list[str]) -> Any:
+        """With ``echo_auth``: read the credentials as sent and repeat them in the refusal."""
+        if not self.echo_auth:
+            return MISSING
+        sent = args[1] if len(args) > 1 else ""
+        if args[0].upper() == "LOGIN":
+            await server.push("334 " + base64.b64encode(b"Password:").decode())
+            sent = (await server._reader.readline()).decode().strip()
+        decoded = base64.b64decode(sent + "=" * (-len(sent) % 4))
+        return (f"535 5.7.8 Bad credentials: you sent {sent} (hex {decoded.hex()}, "
+                f"text {decoded.decode('utf-8', 'replace')!r})")
+
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.data_delay:  # a slow answer, after the message is safe (keep_held) or not
+            keep = self.keep_held
+            with self.lock:
+                self.data_commands += 1
+                number = len(self.messages) + 1
+                if keep:
+                    self.messages.append(Received(envelope.mail_from, list(envelope.rcpt_tos),
+                                                  envelope.original_content or envelope.content,
+                                                  bool(session.authenticated)))
+            self.data_received.set()
+            await asyncio.sleep(self.data_delay)
+            if not keep:
+                return "451 4.3.0 Lost while the client waited"
+            return f"250 2.0.0 Ok: queued as Q{number}"
+        self.data_received.set()
         with self.lock:
             self.data_commands += 1
+            if self.keep_then_drop > 0:
+                self.keep_then_drop -= 1
+                self.messages.append(Received(envelope.mail_from, list(envelope.rcpt_tos),
+                                              envelope.original_content or envelope.content,
+                                              bool(session.authenticated)))
+                server.transport.close()
+                return "250 2.0.0 kept, but the answer is lost"  # never reaches the client
             if self.drop_once:
                 self.drop_once = False
                 server.transport.close()
@@ -214,8 +262,10 @@ class _Controller(Controller):
 
 @contextmanager
 def smtp_server(mode: str, folder: Path, *, password: str = "",
-                certificates: Certificates | None = None) -> Iterator[Server]:
-    """Run an SMTP server of ``mode`` ("plain", "ssl", "starttls") for the ``with`` block."""
+                certificates: Certificates | None = None,
+                exclude_auth: tuple[str, ...] = ()) -> Iterator[Server]:
+    """Run an SMTP server of ``mode`` ("plain", "ssl", "starttls") for the ``with`` block;
+    ``exclude_auth`` leaves login mechanisms out (e.g. ``("PLAIN",)`` to make clients use LOGIN)."""
     if mode not in ("plain", "ssl", "starttls"):
         raise ValueError(f"unknown mode {mode!r}")
     handler = Handler(password=password, require_auth=mode != "plain")
@@ -223,6 +273,7 @@ def smtp_server(mode: str, folder: Path, *, password: str = "",
     if mode != "plain":
         certificates = certificates or make_certificates(folder / "certs")
         kwargs["authenticator"] = handler.authenticate
+        kwargs["auth_exclude_mechanism"] = list(exclude_auth)
         if mode == "ssl":
             # aiosmtpd does not see implicit TLS as TLS; the handler demands the login instead.
             kwargs["ssl_context"] = certificates.server_context()

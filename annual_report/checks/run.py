@@ -18,6 +18,7 @@ from ..findings import Finding, sort_key
 from ..outputs import atomic_write_bytes
 from ..workbook.rows import AgencyRow, ReadOptions, Workbook, read_workbook
 from ..workbook.values import is_blank
+from .aggregate import with_aggregate_findings
 from .narrative import check_narrative
 from .rules import check_figures
 
@@ -105,11 +106,13 @@ def check_workbook(
     options: ReadOptions | None = None,
     previous_path: Path | str | None = None,
     trusted: Callable[[AgencyRow], bool] | None = None,
+    sum_in_force: bool = False,
 ) -> CheckReport:
     """Read and check a workbook (and compare with last year's, when given).
 
     ``trusted(row)`` may say that a row is known to be valid (unchanged since a build that checked
     it with the same code): its rules are then not run again, so its warnings are not listed.
+    ``sum_in_force``: aggregates' 现行有效 are sums of their children's too (A1).
     """
     options = options or ReadOptions()
     workbook = read_workbook(path, options)
@@ -122,6 +125,7 @@ def check_workbook(
             continue
         findings.extend(check_row(row, last_year.get(row.agency)))
         findings.extend(check_year_and_date(row, year))
+    findings = with_aggregate_findings(workbook.rows, findings, sum_in_force)  # needs every row
     findings.sort(key=sort_key)
     notes = previous_notes(workbook, previous, year) if previous else []
     return CheckReport(workbook, findings, previous, notes)

@@ -13,7 +13,7 @@ from .chinese import speak_chinese
 
 speak_chinese()
 
-from . import build_cmd, check_cmd, send_cmd  # noqa: E402  (after typer speaks Chinese)
+from . import build_cmd, check_cmd, rollup_cmd, send_cmd  # noqa: E402  (after typer speaks Chinese)
 from .common import err  # noqa: E402
 
 app = typer.Typer(
@@ -32,6 +32,7 @@ app.command()(check_cmd.check)
 app.command()(build_cmd.build)
 app.command("check-template")(build_cmd.check_template)
 app.command()(send_cmd.send)
+app.command()(rollup_cmd.rollup)
 
 EXIT_INTERRUPTED = 130
 EXIT_INTERNAL = 3
@@ -49,10 +50,16 @@ def main() -> int:
                   "不会重复。", highlight=False)
         return EXIT_INTERRUPTED
     except Exception:  # a bug: keep the details for the maintainers, tell the user what to do
+        import os
+
+        from ..mail.secrets import scrub  # the password, in any form it took, never in a file
+
+        password = os.environ.get("SMTP_PASSWORD")
         with tempfile.NamedTemporaryFile("w", prefix="年度报告-错误-", suffix=".txt",
                                          delete=False, encoding="utf-8") as log:
-            log.write(traceback.format_exc())
-        err.print(f"[bold red]程序内部错误[/]：{escape(traceback.format_exc(limit=0).strip())}。"
+            log.write(scrub(traceback.format_exc(), password))
+        short = scrub(traceback.format_exc(limit=0).strip(), password)
+        err.print(f"[bold red]程序内部错误[/]：{escape(short)}。"
                   f"详细信息已写入 {escape(log.name)}，请把这个文件发给维护人员。", highlight=False)
         return EXIT_INTERNAL
     return 0

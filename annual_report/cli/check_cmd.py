@@ -17,6 +17,7 @@ from .common import (
     BlankAsZeroOption,
     PreviousOption,
     SheetOption,
+    SumInForceOption,
     WorkbookArg,
     err,
     fail,
@@ -85,6 +86,7 @@ def check(
     previous: PreviousOption = None,
     blank_as_zero: BlankAsZeroOption = False,
     sheet: SheetOption = None,
+    sum_in_force: SumInForceOption = False,
 ) -> None:
     """校验总表：每个机关的数字和正文是否符合年度报告格式的勾稽关系。
 
@@ -109,7 +111,8 @@ def check(
         raise typer.BadParameter("批注副本是 Excel 工作簿，文件名请以 .xlsx 结尾，如 总表-批注.xlsx。",
                                  param_hint="--annotate")
     try:
-        report = check_workbook(workbook, ReadOptions(blank_as_zero, sheet), previous)
+        report = check_workbook(workbook, ReadOptions(blank_as_zero, sheet), previous,
+                                sum_in_force=sum_in_force)
         to_stdout = json_path == Path("-")
         print_check_report(report, err if to_stdout else out)
         if to_stdout:

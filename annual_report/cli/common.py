@@ -49,3 +49,7 @@ SheetOption = Annotated[str | None, typer.Option("--sheet", help="总表所在�
 MAX_PER_AGENCY = 30
 LIST_BUILT_UP_TO = 20  # a re-run after a correction names the files it rebuilt
 
+SumInForceOption = Annotated[
+    bool, typer.Option("--sum-in-force",
+                       help="汇总行的规章、规范性文件“现行有效件数”也按下级之和核对/填写（默认不相加：本级的是自己的）"),
+]

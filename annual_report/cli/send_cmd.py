@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -24,6 +25,8 @@ from .common import (
 
 if TYPE_CHECKING:
     from ..mail.results import AgencyResult
+    from ..mail.settings import SendSettings
+    from ..workbook.rows import Workbook
 
 
 _SEND_STYLE = {
@@ -32,12 +35,13 @@ _SEND_STYLE = {
     "already_sent": "dim",
     "partial": "bold red",
     "failed": "bold red",
+    "uncertain": "bold magenta",
 }
 
 
 def _send_fail(error: Exception, password: str | None) -> typer.Exit:
     """Print a fatal send error without the password and return the exit to raise."""
-    from ..mail.smtp import scrub
+    from ..mail.secrets import scrub
 
     if isinstance(error, ReportError):
         text, code = str(error), error.exit_code
@@ -92,13 +96,19 @@ def _print_send_summary(result: Any, interrupted: bool = False) -> None:
         out.print("[bold red]发送中途停止：[/]" + escape(result.aborted), highlight=False)
     if interrupted:
         out.print("[bold red]已中断。[/]已送达的邮件都已记入发送记录；"
-                  "重新运行 send 会继续发送其余的，不会重复。", highlight=False)
+                  "重新运行 send 会继续发送其余的，不会重复（中断时正在发送、结果不明的会列为“状态不明”）。",
+                  highlight=False)
     if result.problems:
         out.print("[yellow]标黄的单位没有发送：请按“说明”处理（填写邮箱、运行 build 等）"
                   "后重新运行 send。[/]", highlight=False)
     if result.failures:
         out.print("[bold red]标红的单位发送失败：[/]请按“说明”核对后重新运行 send，"
                   "只会补发尚未送达的地址。", highlight=False)
+    if result.uncertain:
+        out.print("[bold magenta]状态不明的单位：[/]邮件已交给服务器，但没有收到服务器确认，"
+                  "不知道对方是否收到，所以不会自动重发。请向这些单位确认：没收到的，运行 "
+                  "[bold]send --resend-uncertain[/]（可加 --only 单位名）重发，邮件编号与上次相同；"
+                  "已收到的，运行 [bold]send --confirm-uncertain[/] 记为已发送。", highlight=False)
     if result.dry_run:
         if result.eml_dir is not None and any(r.eml for r in result.results):
             out.print(f"邮件文件在 {escape(str(result.eml_dir))}，可用 Outlook、Foxmail 打开检查；"
@@ -138,8 +148,17 @@ def send(
         "--body-template", help="邮件正文模板文件（Jinja，UTF-8）")] = None,
     config: Annotated[Path | None, typer.Option(
         "--config", help="设置文件（默认：当前文件夹的 send.toml）")] = None,
+    resend_uncertain: Annotated[bool, typer.Option(
+        "--resend-uncertain",
+        help="重发“状态不明”的邮件（上次已交给服务器但没有收到确认的）；请先向对方确认没收到")] = False,
+    confirm_uncertain: Annotated[bool, typer.Option(
+        "--confirm-uncertain",
+        help="把“状态不明”的邮件记为已发送（已向对方确认收到），不再重发")] = False,
 ) -> None:
     """把各单位的报告用电子邮件发给该单位：每份报告只发一次，报告更正后重发并在主题中注明【更正】。
+
+    已交给服务器却没有收到确认的邮件列为“状态不明”，不会自动重发：向对方确认后，用
+    --resend-uncertain 重发，或用 --confirm-uncertain 记为已发送。
 
     服务器、发件人等可写在当前文件夹的 send.toml 中（命令行选项优先）；密码只从环境变量
     SMTP_PASSWORD 读取，或在提示时输入，不能写在选项或文件里。先用 --dry-run 检查邮件。
@@ -150,7 +169,7 @@ def send(
     """
     from ..errors import MailError
     from ..mail import send as sending
-    from ..mail.planning import plan_sends
+    from ..mail.secrets import remember
     from ..mail.settings import CONFIG_NAME, PASSWORD_ENV, resolve_settings
     from ..workbook.rows import read_workbook
 
@@ -160,18 +179,42 @@ def send(
         "bcc": bcc, "rate": rate, "subject_template": subject_template,
         "body_template": body_template,
     }
+    remember(password, user)
+    with contextlib.ExitStack() as stack:
+        try:
+            if config is not None and not config.is_file():
+                raise MailError(f"找不到设置文件 {config}（--config）。请检查路径。")
+            settings = resolve_settings(options, config or Path(CONFIG_NAME))
+            remember(password, settings.user)
+            settings.check(dry_run=dry_run)
+            book = read_workbook(workbook)
+            # Held from before the send log is read until the last message is recorded.
+            stack.enter_context(sending.send_lock(out_dir))
+        except Exception as exc:
+            raise _send_fail(exc, password) from None
+        _send_locked(book, out_dir, settings, password, only=only, dry_run=dry_run,
+                     eml_dir=eml_dir, resend_uncertain=resend_uncertain,
+                     confirm_uncertain=confirm_uncertain)
+
+
+def _send_locked(book: Workbook, out_dir: Path, settings: SendSettings, password: str | None, *,
+                 only: list[str] | None, dry_run: bool, eml_dir: Path | None,
+                 resend_uncertain: bool, confirm_uncertain: bool) -> None:
+    """Plan, ask for the password, send and print: all under the output folder's lock."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from ..mail import send as sending
+    from ..mail.planning import plan_sends
+    from ..mail.secrets import remember
+
     try:
-        if config is not None and not config.is_file():
-            raise MailError(f"找不到设置文件 {config}（--config）。请检查路径。")
-        settings = resolve_settings(options, config or Path(CONFIG_NAME))
-        settings.check(dry_run=dry_run)
-        plan = plan_sends(read_workbook(workbook), out_dir, settings, only=only)
+        plan = plan_sends(book, out_dir, settings, only=only, resend_uncertain=resend_uncertain,
+                          confirm_uncertain=confirm_uncertain)
     except Exception as exc:
         raise _send_fail(exc, password) from None
     if not dry_run and plan.outgoing and password is None and settings.user:
         password = _ask_password(settings.user)
-
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+        remember(password, settings.user)
 
     finished: list[AgencyResult] = []
     verb = "正在写入" if dry_run else "正在发送"
@@ -199,4 +242,3 @@ def send(
             raise _send_fail(exc, password) from None
     _print_send_summary(result)
     raise typer.Exit(code=result.exit_code)
-

@@ -24,6 +24,9 @@ _EXAMPLES = {
     Kind.MONEY_YUAN: "300（元，去掉末尾的 0；是数值，可比较大小）",
 }
 
+# Fields whose example is not the one of their kind.
+_KEY_EXAMPLES = {"parent": "西安市樊川区人民政府（汇总行的机关全称；空白时为空字符串）"}
+
 _COMPUTED = [
     ("title", "报告标题（一行，也是文档属性中的标题）：自定义标题，"
      "空白时为“{机关全称}{年度}年政府信息公开工作年度报告”",
@@ -97,7 +100,8 @@ def render_markdown() -> str:
         if f.key == "title" or f.key.startswith("heading."):
             continue
         lines.append(
-            f"| `{{{{ {f.key} }}}}` | {f.label} | {f.header} | {_EXAMPLES[f.kind]} |"
+            f"| `{{{{ {f.key} }}}}` | {f.label} | {f.header} "
+            f"| {_KEY_EXAMPLES.get(f.key, _EXAMPLES[f.kind])} |"
         )
     return "\n".join(lines) + "\n"
 

@@ -228,6 +228,7 @@ G_T3 = "三、收到和处理政府信息公开申请情况（表三）"
 G_T4 = "四、政府信息公开行政复议、行政诉讼情况（表四）"
 G_FEE = "六、信息处理费（单位：元）"
 G_OPTIONAL = "可选：自定义标题（留空则用标准标题）"
+G_ROLLUP = "可选：汇总关系（见“填表说明”）"
 
 
 def _build_fields() -> tuple[Field, ...]:
@@ -287,6 +288,10 @@ def _build_fields() -> tuple[Field, ...]:
         fields.append(Field(
             f"heading.{sec.id}", Kind.LINE, f"自定义标题：{sec.heading}", G_OPTIONAL,
             "章节标题", sec.heading, False, "留空则用标准标题。"))
+    fields.append(Field(
+        "parent", Kind.LINE, "汇总到", G_ROLLUP, "汇总关系", "汇总到", False,
+        "可空。填汇总行的机关全称（须与该行“机关全称”一字不差），本行的数字就计入那一行；"
+        "被其他行填写的那一行就是汇总行（如全区汇总），可以多级。"))
     return tuple(fields)
 
 

@@ -1,8 +1,8 @@
 """Compose the e-mail that carries one agency's report.
 
-Subject and body come from Jinja *text* templates (Chinese defaults below, overridable by files).
-The message is built with the ``compat32`` MIME classes so that every header is written exactly
-as intended: UTF-8 throughout (RFC 2047 encoded words in headers, base64 bodies), and attachment
+Subject and body come from Jinja *text* templates (:mod:`annual_report.mail.templates`). The
+message is built with the ``compat32`` MIME classes so that every header is written exactly as
+intended: UTF-8 throughout (RFC 2047 encoded words in headers, base64 bodies), and attachment
 names that Outlook, Foxmail and web mail all show correctly — RFC 2231 ``filename*`` (with
 continuations for long names) in ``Content-Disposition`` and an RFC 2047 ``name`` in
 ``Content-Type`` as the fallback that older Outlook reads (the combination Thunderbird sends).
@@ -13,9 +13,9 @@ Nothing here talks to a server: :mod:`annual_report.mail.smtp` does that.
 from __future__ import annotations
 
 import base64
-import datetime as dt
+import hashlib
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from email import policy
 from email.generator import BytesGenerator
@@ -25,56 +25,21 @@ from email.mime.multipart import MIMEMultipart
 from email.utils import formataddr, formatdate, make_msgid, parseaddr
 from io import BytesIO
 from pathlib import Path
-from typing import Any
 from urllib.parse import quote
 
-import jinja2
-from jinja2 import meta
-
-from ..errors import MailError, os_error_words
-
-CORRECTION_MARK = "【更正】"
-
-DEFAULT_SUBJECT_TEMPLATE = (
-    "{% if corrected %}【更正】{% endif %}{% if supplement %}【补发PDF】{% endif %}"
-    "{{ agency }}{{ year }}年政府信息公开工作年度报告"
+from ..errors import MailError
+from .templates import (
+    CORRECTION_MARK,
+    DEFAULT_BODY_TEMPLATE,
+    DEFAULT_SUBJECT_TEMPLATE,
+    TEMPLATE_VARIABLES,
+    MessageTemplates,
+    template_context,
 )
 
-DEFAULT_BODY_TEMPLATE = """\
-{{ agency }}：
-
-    您好！现将贵单位{{ year }}年政府信息公开工作年度报告{% if corrected %}（更正版）{% endif %}\
-发送给您，请查收附件：
-{% for name in attachments %}
-    {{ loop.index }}. {{ name }}
-{% endfor %}
-{% if corrected %}
-
-    此前发送的版本已作更正，请以本邮件所附版本为准，此前收到的版本作废。
-{% endif %}
-{% if supplement %}
-
-    报告内容与此前发送的 DOCX 版相同，现补发 PDF 版，便于查阅和打印。
-{% endif %}
-
-    请核对报告内容，如有疑问请直接回复本邮件与我们联系。
-
-{{ sender_name }}
-{{ date }}
-"""
-
-#: The names a subject or body template may use.
-TEMPLATE_VARIABLES: dict[str, str] = {
-    "agency": "机关全称",
-    "year": "报告年度（如 2024）",
-    "corrected": "是否为更正后重发（true/false）",
-    "supplement": "是否为补发 PDF（此前已发过同一份报告的 DOCX；true/false）",
-    "attachments": "附件文件名列表",
-    "addresses": "收件地址列表",
-    "sender": "发件人（含名称）",
-    "sender_name": "发件人名称（未设名称时为发件地址）",
-    "date": "发送日期（如 2025年1月20日）",
-}
+__all__ = ["CORRECTION_MARK", "DEFAULT_BODY_TEMPLATE", "DEFAULT_SUBJECT_TEMPLATE",
+           "TEMPLATE_VARIABLES", "Attachment", "Composed", "MessageTemplates", "Sender",
+           "compose", "is_address", "stable_message_id", "template_context"]
 
 MIME_TYPES = {
     ".docx": ("application", "vnd.openxmlformats-officedocument.wordprocessingml.document"),
@@ -143,121 +108,6 @@ class Composed:
     subject: str
     message_id: str
     to: tuple[str, ...]
-
-
-# --- templates ------------------------------------------------------------------------------------
-
-
-def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
-        undefined=jinja2.StrictUndefined,
-        autoescape=False,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-
-
-def _sample_context() -> dict[str, Any]:
-    return {
-        "agency": "示例单位",
-        "year": 2024,
-        "corrected": True,
-        "supplement": True,
-        "attachments": ["示例单位2024年政府信息公开工作年度报告.docx"],
-        "addresses": ["office@example.cn"],
-        "sender": "区政府办公室 <gov@example.cn>",
-        "sender_name": "区政府办公室",
-        "date": "2025年1月20日",
-    }
-
-
-class MessageTemplates:
-    """The subject and body templates, compiled and checked once, rendered for every agency."""
-
-    def __init__(self, subject: str = DEFAULT_SUBJECT_TEMPLATE,
-                 body: str = DEFAULT_BODY_TEMPLATE, *, subject_source: str = "默认主题模板",
-                 body_source: str = "默认正文模板") -> None:
-        env = _environment()
-        self._subject = self._compile(env, subject, subject_source)
-        self._body = self._compile(env, body, body_source)
-        self.subject_source = subject_source
-        self.body_source = body_source
-        sample = _sample_context()
-        for template, source in ((self._subject, subject_source), (self._body, body_source)):
-            try:
-                template.render(sample)
-            except jinja2.TemplateError as exc:
-                raise MailError(f"{source} 无法使用：{exc}。请检查模板写法。") from exc
-        if not self.subject({**sample, "corrected": False}):
-            raise MailError(f"{subject_source} 生成的主题是空的，请在模板中写入主题文字。")
-
-    @classmethod
-    def load(cls, subject_file: Path | None = None,
-             body_file: Path | None = None) -> MessageTemplates:
-        """Defaults, or the given UTF-8 template files (a BOM is accepted)."""
-        subject = _read_template(subject_file) if subject_file else DEFAULT_SUBJECT_TEMPLATE
-        body = _read_template(body_file) if body_file else DEFAULT_BODY_TEMPLATE
-        return cls(subject, body,
-                   subject_source=f"主题模板 {subject_file}" if subject_file else "默认主题模板",
-                   body_source=f"正文模板 {body_file}" if body_file else "默认正文模板")
-
-    @staticmethod
-    def _compile(env: jinja2.Environment, source: str, name: str) -> jinja2.Template:
-        try:
-            parsed = env.parse(source)
-        except jinja2.TemplateSyntaxError as exc:
-            raise MailError(
-                f"{name} 第 {exc.lineno} 行有语法错误：{exc.message}。请检查 {{{{ }}}} 与 "
-                "{% %} 是否成对。"
-            ) from exc
-        unknown = sorted(meta.find_undeclared_variables(parsed) - set(TEMPLATE_VARIABLES))
-        if unknown:
-            allowed = "、".join(f"{k}（{v}）" for k, v in TEMPLATE_VARIABLES.items())
-            raise MailError(
-                f"{name} 使用了未知的变量：{'、'.join(unknown)}。可用的变量有：{allowed}。"
-            )
-        return env.from_string(source)
-
-    def subject(self, context: Mapping[str, Any]) -> str:
-        """One line; a correction is always marked, even by a custom template that forgets it."""
-        text = " ".join(self._subject.render(context).split())
-        if context.get("corrected") and "更正" not in text:
-            text = CORRECTION_MARK + text
-        return text
-
-    def body(self, context: Mapping[str, Any]) -> str:
-        text = self._body.render(context).replace("\r\n", "\n")
-        return text if text.endswith("\n") else text + "\n"
-
-
-def _read_template(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError as exc:
-        raise MailError(f"找不到模板文件 {path}。请检查路径。") from exc
-    except UnicodeDecodeError as exc:
-        raise MailError(f"模板文件 {path} 不是 UTF-8 编码。请用记事本“另存为”UTF-8 编码后重试。") \
-            from exc
-    except OSError as exc:
-        raise MailError(f"无法读取模板文件 {path}：{os_error_words(exc)}。") from exc
-
-
-def template_context(agency: str, year: int | None, *, corrected: bool,
-                     attachments: Sequence[str], addresses: Sequence[str], sender: Sender,
-                     today: dt.date | None = None, supplement: bool = False) -> dict[str, Any]:
-    today = today or dt.date.today()
-    return {
-        "agency": agency,
-        "year": year if year is not None else "",
-        "corrected": corrected,
-        "supplement": supplement,
-        "attachments": list(attachments),
-        "addresses": list(addresses),
-        "sender": f"{sender.name} <{sender.address}>" if sender.name else sender.address,
-        "sender_name": sender.name or sender.address,
-        "date": f"{today.year}年{today.month}月{today.day}日",
-    }
 
 
 # --- MIME -----------------------------------------------------------------------------------------
@@ -344,6 +194,14 @@ def _text_part(text: str) -> Message:
     data = text.replace("\n", "\r\n").encode("utf-8")
     part.set_payload(base64.encodebytes(data).decode("ascii"))
     return part
+
+
+def stable_message_id(agency: str, sha256s: Sequence[str], recipients: Sequence[str],
+                      domain: str) -> str:
+    """The same Message-ID for the same files to the same recipients of the same agency, so
+    that a deliberate re-send is recognised by the recipient's mail client as the same message."""
+    key = "\0".join([agency, *sha256s, "", *sorted(a.lower() for a in recipients)])
+    return f"<ar-{hashlib.sha256(key.encode('utf-8')).hexdigest()[:32]}@{domain}>"
 
 
 def recipient_header(agency: str, addresses: Sequence[str]) -> str:

@@ -24,6 +24,8 @@ class Status(enum.StrEnum):
     NOT_CURRENT = "not_current"
     INVALID = "invalid"
     INTERRUPTED = "interrupted"  # the run was stopped before this agency's turn
+    UNCERTAIN = "uncertain"  # handed to the server, but its final answer never came
+    UNREADABLE = "unreadable"  # the report file cannot be read (permissions)
 
     @property
     def label(self) -> str:
@@ -39,6 +41,8 @@ class Status(enum.StrEnum):
             Status.NOT_CURRENT: "报告未更新",
             Status.INVALID: "数据有错误",
             Status.INTERRUPTED: "已中断未发送",
+            Status.UNCERTAIN: "状态不明",
+            Status.UNREADABLE: "报告无法读取",
         }[self]
 
     @property
@@ -49,7 +53,7 @@ class Status(enum.StrEnum):
     def is_problem(self) -> bool:
         """Nothing was sent because of something the office has to fix first."""
         return self in (Status.NO_EMAIL, Status.BAD_EMAIL, Status.NOT_BUILT, Status.NOT_CURRENT,
-                        Status.INVALID)
+                        Status.INVALID, Status.UNREADABLE)
 
 
 @dataclass
@@ -84,8 +88,13 @@ class SendResult:
         return [r for r in self.results if r.status.is_problem]
 
     @property
+    def uncertain(self) -> list[AgencyResult]:
+        """Messages that may or may not have arrived: the user has to find out (never hidden)."""
+        return [r for r in self.results if r.status is Status.UNCERTAIN]
+
+    @property
     def exit_code(self) -> int:
-        return 1 if self.failures else 0
+        return 1 if self.failures or self.uncertain else 0
 
     def counts(self) -> dict[Status, int]:
         counts: dict[Status, int] = {}

@@ -21,6 +21,7 @@ from .message import Sender, is_address
 CONFIG_NAME = "send.toml"
 PASSWORD_ENV = "SMTP_PASSWORD"
 DEFAULT_RATE = 20.0
+DATA_TIMEOUT = 600.0  # RFC 5321 4.5.3.2.6: wait 10 minutes for the reply to the end of DATA
 
 
 class Security(enum.StrEnum):
@@ -49,7 +50,8 @@ class SendSettings:
     rate: float = DEFAULT_RATE  # messages a minute; 0 = no limit
     subject_template: Path | None = None
     body_template: Path | None = None
-    timeout: float = 60.0  # seconds for each network operation
+    timeout: float = 60.0  # seconds for connecting and for each command's answer
+    data_timeout: float = DATA_TIMEOUT  # seconds to wait for the answer to a message's content
     retries: int = 3  # further attempts after a temporary failure
     retry_wait: float = 10.0  # seconds before the first retry; doubled for each further one
 
@@ -74,8 +76,9 @@ class SendSettings:
                 raise MailError(f"归档地址（--bcc）「{address}」不是有效的邮箱地址，请改正。")
         if self.rate < 0:
             raise MailError("--rate 不能为负数：写每分钟最多发送的封数，0 表示不限。")
-        if self.retries < 0 or self.retry_wait < 0 or self.timeout <= 0:
-            raise MailError("send.toml 中 retries、retry_wait 不能为负数，timeout 必须大于 0。")
+        if self.retries < 0 or self.retry_wait < 0 or self.timeout <= 0 or self.data_timeout <= 0:
+            raise MailError("send.toml 中 retries、retry_wait 不能为负数，timeout、data_timeout "
+                            "必须大于 0。")
         if self.cafile is not None and not self.cafile.is_file():
             raise MailError(f"找不到 CA 证书文件 {self.cafile}（--cafile）。请检查路径。")
         if dry_run:
@@ -104,6 +107,7 @@ _CONFIG_KEYS = {
     "subject_template": "主题模板文件",
     "body_template": "正文模板文件",
     "timeout": "网络超时（秒）",
+    "data_timeout": "等待服务器确认收下邮件的最长时间（秒，默认 600）",
     "retries": "临时失败的重试次数",
     "retry_wait": "第一次重试前等待的秒数",
 }
@@ -223,7 +227,7 @@ def resolve_settings(options: Mapping[str, Any], config_file: Path | None = None
                 kwargs[key] = Path(merged[key])
         if "bcc" in merged:
             kwargs["bcc"] = tuple(_as_list(merged["bcc"]))
-        for key in ("rate", "timeout", "retry_wait"):
+        for key in ("rate", "timeout", "data_timeout", "retry_wait"):
             if key in merged:
                 kwargs[key] = float(merged[key])
         if "retries" in merged:
@@ -235,6 +239,6 @@ def resolve_settings(options: Mapping[str, Any], config_file: Path | None = None
                 "starttls（587 端口）或 none（不加密，仅限内网）。"
             ) from exc
         raise MailError(
-            f"设置的数值不对（{exc}）：port、rate、timeout、retries、retry_wait 须为数字。"
+            f"设置的数值不对（{exc}）：port、rate、timeout、data_timeout、retries、retry_wait 须为数字。"
         ) from exc
     return SendSettings(**kwargs)

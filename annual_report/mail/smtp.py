@@ -2,93 +2,45 @@
 deliver one message with retries and back-off on temporary failures, at a limited rate.
 
 A 5xx answer refuses a recipient (or the message) for good; 4xx answers, dropped connections and
-time-outs are tried again. Every server answer and error is passed through :func:`scrub`, so the
-password never shows in a message, a log line or a result.
+time-outs before the message's content is complete are tried again. Once the content has gone out,
+the message may be delivered whatever happens next: a connection dropped, a time-out waiting for
+the final answer (up to ``data_timeout``, 10 minutes as RFC 5321 asks) or an interruption leaves it
+*in doubt* and it is never tried again by itself. A :class:`Journal` records each attempt before
+the content goes out and its answer after, so that a killed run leaves a true account.
+
+Every server answer and error is passed through :func:`~annual_report.mail.secrets.scrub`, and the
+strings the client sent to log in are remembered as secrets, so the password never shows in any
+encoding in a message, a log line or a result.
 """
 
 from __future__ import annotations
 
-import base64
 import contextlib
-import ipaddress
 import smtplib
-import socket
 import ssl
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 
 from ..errors import MailError
 from .message import Sender
+from .secrets import remember, scrub
 from .settings import PASSWORD_ENV, Security, SendSettings
+from .wire import (
+    Delivery,
+    DeliveryInterrupted,
+    Journal,
+    RateLimiter,
+    TemporaryFailure,
+    Transaction,
+    answer_text,
+    connect_error,
+    dot_quoted,
+    guarded,
+    is_loopback,
+)
 
-
-class TemporaryFailure(Exception):
-    """A failure worth another try (4xx answer, dropped connection, time-out)."""
-
-
-def scrub(text: str, password: str | None) -> str:
-    """``text`` without the password in any form it could take on the wire."""
-    if not password:
-        return text
-    forms = {password, base64.b64encode(password.encode("utf-8")).decode("ascii")}
-    for form in sorted(forms, key=len, reverse=True):
-        text = text.replace(form, "***")
-    return text
-
-
-def _answer(code: int, message: bytes | str) -> str:
-    text = message.decode("utf-8", "replace") if isinstance(message, bytes) else message
-    text = " ".join(text.split())
-    if text.startswith(f"{code} ") or text == str(code):  # some servers repeat the code
-        return text
-    return f"{code} {text}".strip()
-
-
-def _is_loopback(host: str) -> bool:
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-class RateLimiter:
-    """At most ``per_minute`` starts a minute (0: no limit)."""
-
-    def __init__(self, per_minute: float, *, clock: Callable[[], float],
-                 sleep: Callable[[float], None]) -> None:
-        self.interval = 60.0 / per_minute if per_minute > 0 else 0.0
-        self.clock = clock
-        self.sleep = sleep
-        self._last: float | None = None
-
-    def wait(self) -> None:
-        if self.interval and self._last is not None:
-            delay = self._last + self.interval - self.clock()
-            if delay > 0:
-                self.sleep(delay)
-        self._last = self.clock()
-
-
-@dataclass
-class Delivery:
-    """The outcome of one message: who has it, who refused it (with the server's answer)."""
-
-    delivered: list[str] = field(default_factory=list)
-    refused: dict[str, str] = field(default_factory=dict)
-    answer: str = ""
-    attempts: int = 0
-
-
-@dataclass
-class _Transaction:
-    stage: str  # "mail", "rcpt" (no recipient accepted) or "data"
-    code: int  # the final answer (DATA), or the answer that ended the transaction
-    answer: str
-    accepted: list[str]
-    refused: dict[str, tuple[int, str]]
+__all__ = ["Delivery", "DeliveryInterrupted", "Journal", "RateLimiter", "SmtpClient",
+           "TemporaryFailure", "scrub"]
 
 
 class SmtpClient:
@@ -102,6 +54,9 @@ class SmtpClient:
         self.sleep = sleep
         self.limiter = RateLimiter(settings.rate, clock=clock, sleep=sleep)
         self._smtp: smtplib.SMTP | None = None
+        self._journal: Journal | None = None
+        self._result: Delivery | None = None
+        self._in_flight: tuple[str, list[str]] | None = None  # attempt recorded, answer not yet
         self.user: str | None = None
         if settings.needs_login(password):
             self.user = settings.user or (Sender.parse(settings.sender).address
@@ -111,7 +66,7 @@ class SmtpClient:
                     f"登录账号 {self.user} 需要密码：请设置环境变量 {PASSWORD_ENV}，"
                     "或在提示时输入。"
                 )
-            if settings.security is Security.NONE and not _is_loopback(settings.host or ""):
+            if settings.security is Security.NONE and not is_loopback(settings.host or ""):
                 raise MailError(
                     "不加密（--security none）时不能登录：密码会以明文在网络上传输。"
                     "请改用 --security ssl（465 端口）或 --security starttls（587 端口）。"
@@ -127,7 +82,7 @@ class SmtpClient:
         return ssl.create_default_context(cafile=cafile)
 
     def _scrub(self, text: str) -> str:
-        return scrub(text, self._password)
+        return scrub(text, self._password, self.user)
 
     def connect(self) -> None:
         """Open and log in; :class:`MailError` for what retrying cannot fix, else TemporaryFailure."""
@@ -157,7 +112,7 @@ class SmtpClient:
             raise
         except Exception as exc:
             _close(smtp)
-            raise self._connect_error(exc) from None
+            raise connect_error(self.settings, exc, self._scrub) from None
         except BaseException:
             _close(smtp)
             raise
@@ -169,13 +124,22 @@ class SmtpClient:
             raise MailError(
                 "邮箱账号或密码中含有中文或全角字符，邮件服务器的登录方式不支持。"
                 "请确认输入法处于英文状态；有的邮箱可以改用只含字母和数字的“客户端授权码”。")
+        remember(self._password, self.user)
+        send = smtp.send
+
+        def recording(text: str | bytes) -> None:  # what the client itself puts on the wire
+            line = text.decode("ascii", "replace") if isinstance(text, bytes) else text
+            remember(self._password, self.user, sent=[line])
+            send(text)
+
+        setattr(smtp, "send", recording)  # noqa: B010 (an instance attribute, undone below)
         try:
             smtp.login(self.user, self._password)
         except smtplib.SMTPAuthenticationError as exc:
             if 400 <= exc.smtp_code < 500:  # e.g. 454: the server cannot check passwords now
-                raise TemporaryFailure(self._scrub(_answer(exc.smtp_code, exc.smtp_error))) from None
+                raise TemporaryFailure(self._scrub(answer_text(exc.smtp_code, exc.smtp_error))) from None
             raise MailError(self._scrub(
-                f"登录被拒绝（{_answer(exc.smtp_code, exc.smtp_error)}）：请检查账号 {self.user}"
+                f"登录被拒绝（{answer_text(exc.smtp_code, exc.smtp_error)}）：请检查账号 {self.user}"
                 f"（--user）和密码（环境变量 {PASSWORD_ENV}）；"
                 "有的邮箱要用“客户端授权码”代替登录密码。"
             )) from None
@@ -186,45 +150,16 @@ class SmtpClient:
             ) from None
         except smtplib.SMTPResponseException as exc:
             if 400 <= exc.smtp_code < 500:
-                raise TemporaryFailure(self._scrub(_answer(exc.smtp_code, exc.smtp_error))) from None
+                raise TemporaryFailure(self._scrub(answer_text(exc.smtp_code, exc.smtp_error))) from None
             raise MailError(self._scrub(
-                f"登录失败（{_answer(exc.smtp_code, exc.smtp_error)}）：请检查账号和密码。"
+                f"登录失败（{answer_text(exc.smtp_code, exc.smtp_error)}）：请检查账号和密码。"
             )) from None
         except smtplib.SMTPException as exc:  # "No suitable authentication method found."
             raise MailError(self._scrub(
                 f"无法登录服务器 {self.settings.server}（{exc}）。请确认加密方式和端口。"
             )) from None
-
-    def _connect_error(self, exc: Exception) -> Exception:
-        s = self.settings
-        where = s.server
-        if isinstance(exc, ssl.SSLCertVerificationError):
-            return MailError(
-                f"服务器 {where} 的证书校验失败（{exc.verify_message or exc.reason}）。"
-                "请确认服务器地址写的是证书上的名称；如果单位使用内部 CA 签发的证书，"
-                "请用 --cafile 指定该 CA 证书文件。"
-            )
-        if isinstance(exc, ssl.SSLError):
-            hint = ("该端口可能不是 SSL 端口：465 端口用 --security ssl，587 端口用 "
-                    "--security starttls。" if s.security is Security.SSL else
-                    "请确认加密方式与端口匹配。")
-            return MailError(f"与服务器 {where} 建立加密连接失败（{exc.reason or exc}）。{hint}")
-        if isinstance(exc, socket.gaierror):
-            return MailError(f"找不到邮件服务器 {s.host}：请检查 --smtp 中的服务器地址和网络。")
-        if isinstance(exc, ConnectionRefusedError):
-            return MailError(
-                f"无法连接 {where}（连接被拒绝）：请检查服务器地址和端口。"
-                "SSL 一般为 465 端口，STARTTLS 一般为 587 端口。"
-            )
-        if isinstance(exc, smtplib.SMTPResponseException):
-            answer = self._scrub(_answer(exc.smtp_code, exc.smtp_error))
-            if 400 <= exc.smtp_code < 500:
-                return TemporaryFailure(answer)
-            return MailError(f"服务器 {where} 拒绝连接（{answer}）。请与邮件系统管理员联系。")
-        if isinstance(exc, OSError):  # dropped, reset, timed out
-            reason = exc or type(exc).__name__
-            return TemporaryFailure(self._scrub(f"连接 {where} 失败或中断（{reason}）"))
-        return MailError(self._scrub(f"连接 {where} 时出错（{type(exc).__name__}：{exc}）。"))
+        finally:
+            delattr(smtp, "send")  # back to the class's method
 
     def close(self) -> None:
         smtp, self._smtp = self._smtp, None
@@ -257,7 +192,7 @@ class SmtpClient:
             self._drop()
 
     def _transaction(self, sender: str, recipients: Sequence[str], copies: Sequence[str],
-                     data: bytes) -> _Transaction:
+                     data: bytes) -> Transaction:
         smtp = self._smtp
         assert smtp is not None
         options = [f"SIZE={len(data)}"] if smtp.has_extn("size") else []
@@ -271,40 +206,97 @@ class SmtpClient:
             if code in (250, 251):
                 accepted.append(address)
             else:
-                refused[address] = (code, self._scrub(_answer(code, message)))
+                refused[address] = (code, self._scrub(answer_text(code, message)))
                 if code == 421:
                     raise TemporaryFailure(refused[address][1])
         if not any(a in accepted for a in recipients):  # no copy without the original
             code, answer = next(refused[a] for a in recipients)
             return self._ended("rcpt", code, answer, [], refused)
+        return self._data(smtp, data, accepted, refused)
+
+    def _close_attempt(self, delivered: Sequence[str], answer: str) -> None:
+        """Record the answer to the attempt in flight; who has the message now."""
+        if self._in_flight is not None and self._journal is not None:
+            self._journal.answered(self._in_flight[0], delivered, answer)
+        self._in_flight = None
+        if self._result is not None:
+            self._result.delivered += [a for a in delivered if a not in self._result.delivered]
+
+    def _data(self, smtp: smtplib.SMTP, data: bytes, accepted: list[str],
+              refused: dict[str, tuple[int, str]]) -> Transaction:
+        """DATA, recorded as an attempt first; the content; the final answer (or doubt)."""
+        attempt = self._journal.before_data(accepted) if self._journal is not None else ""
+        self._in_flight = (attempt, list(accepted))
         try:
-            code, message = smtp.data(data)
-        except smtplib.SMTPDataError as exc:  # DATA itself refused
-            return self._ended("data", exc.smtp_code, exc.smtp_error, accepted, refused)
+            code, message = smtp.docmd("data")
+            if code != 354:  # the content was not asked for: certainly not delivered
+                self._close_attempt([], self._scrub(answer_text(code, message)))
+                return self._ended("data", code, message, accepted, refused)
+            smtp.send(dot_quoted(data))  # raises before the final dot has gone out
+        except OSError as exc:
+            self._close_attempt([], self._scrub(f"连接中断（{exc or type(exc).__name__}）"))
+            raise
+        with guarded() as guard:
+            if smtp.sock is not None:
+                smtp.sock.settimeout(self.settings.data_timeout)
+            try:
+                code, message = smtp.getreply()
+            except OSError as exc:
+                guard.waiting = False
+                return Transaction("doubt", 0, self._doubt_words(exc), accepted, refused)
+            guard.waiting = False
+            if smtp.sock is not None:
+                smtp.sock.settimeout(self.settings.timeout)
+            answer = self._scrub(answer_text(code, message))
+            self._close_attempt(accepted if code == 250 else [], answer)
         if code != 250:
             return self._ended("data", code, message, accepted, refused)
-        return _Transaction("data", code, self._scrub(_answer(code, message)), accepted, refused)
+        return Transaction("data", code, answer, accepted, refused)
+
+    def _doubt_words(self, exc: OSError) -> str:
+        if "timed out" in str(exc):
+            return (f"邮件内容已发出，但服务器 {self.settings.server} 在 "
+                    f"{self.settings.data_timeout:g} 秒内没有确认收下")
+        return self._scrub(f"邮件内容已发出，但服务器 {self.settings.server} 在确认前断开了连接（{exc}）")
 
     def _ended(self, stage: str, code: int, message: bytes | str, accepted: list[str],
-               refused: dict[str, tuple[int, str]]) -> _Transaction:
-        answer = self._scrub(_answer(code, message))
+               refused: dict[str, tuple[int, str]]) -> Transaction:
+        answer = self._scrub(answer_text(code, message))
         if code == 421:  # the server is closing the connection
             raise TemporaryFailure(answer)
         if self._smtp is not None:
             with contextlib.suppress(smtplib.SMTPException, OSError):
                 self._smtp.rset()
-        return _Transaction(stage, code, answer, accepted, refused)
+        return Transaction(stage, code, answer, accepted, refused)
 
     def deliver(self, sender: str, recipients: Sequence[str], data: bytes,
-                copies: Sequence[str] = ()) -> Delivery:
+                copies: Sequence[str] = (), journal: Journal | None = None) -> Delivery:
         """Send ``data`` to every recipient; retry the temporary failures with back-off.
 
         A 5xx answer to a recipient refuses that recipient only; a 5xx answer to the message
-        (DATA) refuses it for all; 4xx answers, a dropped connection or a time-out are tried
-        again (``retries`` times, waiting ``retry_wait`` seconds, doubled each time).
-        ``copies`` (archive addresses) go along with the recipients, never alone.
+        (DATA) refuses it for all; 4xx answers, a dropped connection or a time-out before the
+        content has gone out are tried again (``retries`` times, waiting ``retry_wait`` seconds,
+        doubled each time). Once the content has gone out without a final answer, its recipients
+        are ``uncertain`` and never tried again here. ``copies`` (archive addresses) go along with
+        the recipients, never alone. Each attempt is recorded in ``journal`` before the content
+        goes out, and its answer after; Ctrl+C raises :class:`DeliveryInterrupted`.
         """
         result = Delivery()
+        self._journal, self._result = journal, result
+        try:
+            self._deliver(result, sender, recipients, data, copies)
+        except KeyboardInterrupt:
+            if self._in_flight is not None:
+                result.uncertain += [a for a in self._in_flight[1] if a not in result.uncertain]
+            self._in_flight = None
+            self._drop()
+            raise DeliveryInterrupted(result) from None
+        finally:
+            self._journal = self._result = None
+        return result
+
+    def _deliver(self, result: Delivery, sender: str, recipients: Sequence[str], data: bytes,
+                 copies: Sequence[str]) -> None:
         pending = list(recipients)
         copies_left = list(copies)
         temporary: dict[str, str] = {}
@@ -337,8 +329,12 @@ class SmtpClient:
                          if code < 500 and a in pending}
             if tx.stage == "mail" and tx.code < 500:
                 temporary = dict.fromkeys(pending, tx.answer)
+            elif tx.stage == "doubt":  # never again by itself: it may have arrived
+                self._drop()
+                self._in_flight = None
+                result.uncertain += [a for a in tx.accepted if a not in result.uncertain]
             elif tx.stage == "data" and tx.code == 250:
-                result.delivered += tx.accepted
+                pass  # recorded in result.delivered as the answer was recorded
             elif tx.stage == "data" and tx.code < 500:
                 temporary.update(dict.fromkeys([a for a in tx.accepted if a in pending],
                                                tx.answer))
@@ -347,17 +343,16 @@ class SmtpClient:
                     result.refused.setdefault(address, tx.answer)
                 temporary = {}
             pending = [a for a in pending if a in temporary]
-            copies_left = [c for c in copies_left
-                           if c not in result.delivered and c not in result.refused]
+            copies_left = [c for c in copies_left if c not in result.delivered
+                           and c not in result.refused and c not in result.uncertain]
         for address in copies_left:
             if result.attempts and address not in result.delivered:
                 result.refused.setdefault(address, f"未送达：{result.answer}")
         for address in pending:
             answer = temporary.get(address, result.answer)
             result.refused[address] = f"{answer}（重试 {self.settings.retries} 次后仍未成功）"
-        return result
 
-    def _sender_refused(self, tx: _Transaction) -> None:
+    def _sender_refused(self, tx: Transaction) -> None:
         if tx.code == 552:  # too large: this message only
             return
         hint = ("服务器要求先登录：请用 --user 指定登录账号。" if tx.code == 530 else

@@ -106,11 +106,16 @@ class Office:
         self.files[agency][".docx"] = data
         return data
 
-    def log(self) -> list[dict[str, Any]]:
+    def journal(self) -> list[dict[str, Any]]:
+        """Every line of the send log: attempts, answers and message records."""
         path = self.out / LOG_NAME
         if not path.exists():
             return []
         return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+    def log(self) -> list[dict[str, Any]]:
+        """The message records (one a message; the attempts and answers are left out)."""
+        return [r for r in self.journal() if r.get("type") in (None, "message")]
 
 
 @pytest.fixture()
@@ -445,6 +450,25 @@ def test_missing_build_output_folder_is_unusable(office: Office, tmp_path: Path)
                      dry_run=True)
 
 
+def test_links_out_of_the_output_folder_are_not_written_through(
+        office: Office, plain: Server, tmp_path: Path) -> None:
+    foreign = tmp_path / "elsewhere"
+    foreign.mkdir()
+    target = foreign / "important.txt"
+    target.write_text("keep me\n", encoding="utf-8")
+    (office.out / LOG_NAME).symlink_to(target)
+    with pytest.raises(MailError, match="符号链接"):
+        send(office, settings_for(plain))
+    assert target.read_text(encoding="utf-8") == "keep me\n" and not plain.messages
+    (office.out / LOG_NAME).unlink()
+    (foreign / "other.eml").write_bytes(b"not ours")
+    (foreign / ".send-dry-run").write_bytes(b"")
+    (office.out / "eml").symlink_to(foreign, target_is_directory=True)
+    with pytest.raises(MailError, match="符号链接"):
+        send(office, SendSettings(sender=SENDER), dry_run=True)
+    assert (foreign / "other.eml").read_bytes() == b"not ours"
+
+
 def test_a_changed_report_file_is_not_current(office: Office) -> None:
     entry = load_manifest(office.out).get(HEALTH, YEAR)
     assert entry is not None
@@ -452,6 +476,24 @@ def test_a_changed_report_file_is_not_current(office: Office) -> None:
     result = send(office, SendSettings(sender=SENDER), dry_run=True)
     assert by_agency(result)[HEALTH].status is Status.NOT_CURRENT
     assert "已被改动或删除" in by_agency(result)[HEALTH].detail
+
+
+def test_a_file_changed_after_planning_is_not_sent_and_what_is_sent_is_what_is_logged(
+        office: Office, plain: Server) -> None:
+    plan = plan_sends(read_workbook(office.workbook), office.out, settings_for(plain))
+    entry = load_manifest(office.out).get(HEALTH, YEAR)
+    assert entry is not None
+    entry.path(office.out).write_bytes(b"PK\x03\x04 changed after planning")
+    result = by_agency(send_plan(plan, sleep=lambda s: None))
+    assert result[HEALTH].status is Status.NOT_CURRENT and "被改动" in result[HEALTH].detail
+    assert not [m for m in plain.messages if HEALTH in str(m.message["Subject"])]
+    assert HEALTH not in {r["agency"] for r in office.journal()}
+    for line in office.journal():
+        if line.get("type") == "attempt":  # the hashes of the very bytes attached
+            received = single(plain, line["agency"]).message
+            assert {a["name"]: a["sha256"] for a in line["attached"]} == {
+                name: sha256_bytes(data) for name, data in attachments(received).items()}
+            assert received["Message-ID"] == line["message_id"]
 
 
 def test_a_hand_edit_kept_by_build_is_current_and_sent_as_edited(
@@ -555,6 +597,17 @@ def test_a_corrected_report_is_sent_again_marked(office: Office, plain: Server) 
     assert len(plain.messages) == 4
 
 
+def test_a_report_rebuilt_after_a_message_in_doubt_is_marked_as_a_correction(
+        office: Office, plain: Server) -> None:
+    plain.handler.drop_once = True  # the first version may or may not have arrived
+    assert by_agency(send(office, settings_for(plain), only=[OFFICE]))[OFFICE].status \
+        is Status.UNCERTAIN
+    office.rebuild(OFFICE)
+    result = by_agency(send(office, settings_for(plain), only=[OFFICE]))
+    assert result[OFFICE].status is Status.SENT and result[OFFICE].corrected
+    check_message(single(plain, OFFICE).message, office, OFFICE, corrected=True)
+
+
 def test_a_corrected_report_dry_run_shows_the_mark(office: Office, plain: Server) -> None:
     send(office, settings_for(plain))
     office.rebuild(HEALTH)
@@ -581,12 +634,35 @@ def test_a_temporary_failure_is_retried_and_delivered_once(office: Office,
 
 
 def test_a_dropped_connection_is_retried(office: Office, plain: Server) -> None:
-    plain.handler.drop_once = True
+    plain.handler.drop_at_rcpt_once = True  # before the content: certainly not delivered
     result = send(office, settings_for(plain))
     assert result.exit_code == 0
     for agency in SENDABLE:
         single(plain, agency)
     assert office.log()[0]["attempts"] == 2
+
+
+def test_a_connection_dropped_after_the_content_is_in_doubt_and_not_retried(
+        office: Office, plain: Server) -> None:
+    # Changed on purpose (issue 8): the server may have kept a message whose answer was lost.
+    plain.handler.drop_once = True
+    result = send(office, settings_for(plain))
+    results = by_agency(result)
+    assert result.exit_code == 1
+    assert results[OFFICE].status is Status.UNCERTAIN and results[OFFICE].attempts == 1
+    assert "状态不明" in results[OFFICE].detail and "--resend-uncertain" in results[OFFICE].detail
+    assert plain.handler.data_commands == 3  # no second try of the message in doubt
+    single(plain, EDUCATION)
+    single(plain, HEALTH)
+    again = by_agency(send(office, settings_for(plain)))
+    assert again[OFFICE].status is Status.UNCERTAIN and plain.handler.data_commands == 3
+    resent = by_agency(send(office, settings_for(plain), resend_uncertain=True))
+    assert resent[OFFICE].status is Status.SENT
+    assert resent[EDUCATION].status is Status.ALREADY_SENT
+    attempts = [r for r in office.journal() if r.get("type") == "attempt" and r["agency"] == OFFICE]
+    assert len(attempts) == 2 and attempts[0]["message_id"] == attempts[1]["message_id"]
+    assert single(plain, OFFICE).message["Message-ID"] == attempts[0]["message_id"]
+    assert by_agency(send(office, settings_for(plain)))[OFFICE].status is Status.ALREADY_SENT
 
 
 def test_temporary_failures_give_up_after_the_retries(office: Office, plain: Server) -> None:
