@@ -8,7 +8,8 @@ cd "$(dirname "$0")"
 
 extras=""
 office=0
-if [ "${1:-}" = "--test" ]; then extras="[test]"; office=1; fi
+browser=""  # the tests open the status page (总览.html) in a real headless browser
+if [ "${1:-}" = "--test" ]; then extras="[test]"; office=1; browser="chromium chromium-driver"; fi
 if [ "${1:-}" = "--pdf" ]; then office=1; fi
 
 # Writer converts reports to PDF; Calc lets the tests open .ods/.xls workbooks; Noto CJK and
@@ -19,15 +20,16 @@ fonts=$(fc-list : family 2>/dev/null || true)  # captured: grep -q on a pipe wou
 if [ "$office" = 1 ] && ! { command -v soffice >/dev/null && command -v pdftotext >/dev/null \
         && [ -e /usr/lib/libreoffice/program/libsclo.so ] \
         && grep -q "Noto Serif CJK" <<<"$fonts" && grep -q "UKai" <<<"$fonts" \
-        && grep -q "Liberation Serif" <<<"$fonts"; }; then
+        && grep -q "Liberation Serif" <<<"$fonts" \
+        && { [ -z "$browser" ] || { command -v chromium >/dev/null && command -v chromedriver >/dev/null; }; }; }; then
     sudo=""
     if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
     if command -v apt-get >/dev/null; then
-        echo "安装 LibreOffice、中文字体和 poppler-utils（用于生成和检查 PDF）……"
+        echo "安装 LibreOffice、中文字体和 poppler-utils（用于生成和检查 PDF）${browser:+，以及测试用的 Chromium}……"
         $sudo apt-get update -qq
         DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
             libreoffice-writer-nogui libreoffice-calc-nogui fonts-noto-cjk fonts-arphic-ukai \
-            fonts-liberation poppler-utils >/dev/null
+            fonts-liberation poppler-utils $browser >/dev/null
     else
         echo "提示：未找到 apt-get，请自行安装 LibreOffice 和中文字体后再使用 --pdf。" >&2
     fi

@@ -13,7 +13,15 @@ from .chinese import speak_chinese
 
 speak_chinese()
 
-from . import build_cmd, check_cmd, rollup_cmd, send_cmd  # noqa: E402  (after typer speaks Chinese)
+from . import (  # noqa: E402  (after typer speaks Chinese)
+    build_cmd,
+    check_cmd,
+    collect_cmd,
+    forms_cmd,
+    rollup_cmd,
+    send_cmd,
+    status_cmd,
+)
 from .common import err  # noqa: E402
 
 app = typer.Typer(
@@ -33,6 +41,9 @@ app.command()(build_cmd.build)
 app.command("check-template")(build_cmd.check_template)
 app.command()(send_cmd.send)
 app.command()(rollup_cmd.rollup)
+app.command()(forms_cmd.forms)
+app.command()(collect_cmd.collect)
+app.command()(status_cmd.status)
 
 EXIT_INTERRUPTED = 130
 EXIT_INTERNAL = 3

@@ -154,6 +154,12 @@ def send(
     confirm_uncertain: Annotated[bool, typer.Option(
         "--confirm-uncertain",
         help="把“状态不明”的邮件记为已发送（已向对方确认收到），不再重发")] = False,
+    forms: Annotated[Path | None, typer.Option(
+        "--forms", metavar="文件夹",
+        help="改为发送填报表：forms 生成的文件夹（每个单位发它自己的表，同样只发一次）")] = None,
+    due: Annotated[str | None, typer.Option(
+        "--due", metavar="日期", help="填报表的交回截止日期，写进邮件，如 2025-01-15（配合 --forms）")
+    ] = None,
 ) -> None:
     """把各单位的报告用电子邮件发给该单位：每份报告只发一次，报告更正后重发并在主题中注明【更正】。
 
@@ -166,6 +172,8 @@ def send(
     示例：python generate.py send --dry-run
 
     示例：python generate.py send --smtp smtp.example.gov.cn:465 --user gov@example.cn
+
+    示例：python generate.py send --forms output/2024/填报表 --due 2025-01-15 --dry-run
     """
     from ..errors import MailError
     from ..mail import send as sending
@@ -180,6 +188,7 @@ def send(
         "body_template": body_template,
     }
     remember(password, user)
+    due_words = _due_words(forms, due)
     with contextlib.ExitStack() as stack:
         try:
             if config is not None and not config.is_file():
@@ -192,24 +201,54 @@ def send(
             stack.enter_context(sending.send_lock(out_dir))
         except Exception as exc:
             raise _send_fail(exc, password) from None
+        if forms is not None and eml_dir is None:
+            eml_dir = out_dir / FORMS_EML_DIR  # apart from the reports' dry run
         _send_locked(book, out_dir, settings, password, only=only, dry_run=dry_run,
                      eml_dir=eml_dir, resend_uncertain=resend_uncertain,
-                     confirm_uncertain=confirm_uncertain)
+                     confirm_uncertain=confirm_uncertain, forms=forms, due=due_words)
+
+
+FORMS_EML_DIR = "eml-填报表"
+
+
+def _due_words(forms: Path | None, due: str | None) -> str:
+    """The due date of ``--forms`` as written in the message (``2025年1月15日``)."""
+    from ..forms.guide import due_text
+
+    if forms is None:
+        if due is not None:
+            raise typer.BadParameter("--due 只用于发送填报表（--forms）。", param_hint="--due")
+        return ""
+    if due is None:
+        raise typer.BadParameter("发送填报表时请用 --due 给出交回截止日期，如 --due 2025-01-15。",
+                                 param_hint="--due")
+    try:
+        return due_text(due)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--due") from None
 
 
 def _send_locked(book: Workbook, out_dir: Path, settings: SendSettings, password: str | None, *,
                  only: list[str] | None, dry_run: bool, eml_dir: Path | None,
-                 resend_uncertain: bool, confirm_uncertain: bool) -> None:
+                 resend_uncertain: bool, confirm_uncertain: bool, forms: Path | None = None,
+                 due: str = "") -> None:
     """Plan, ask for the password, send and print: all under the output folder's lock."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from ..mail import send as sending
+    from ..mail.forms_planning import plan_form_sends
     from ..mail.planning import plan_sends
     from ..mail.secrets import remember
 
     try:
-        plan = plan_sends(book, out_dir, settings, only=only, resend_uncertain=resend_uncertain,
-                          confirm_uncertain=confirm_uncertain)
+        if forms is not None:
+            plan = plan_form_sends(book, out_dir, forms, settings, due=due, only=only,
+                                   resend_uncertain=resend_uncertain,
+                                   confirm_uncertain=confirm_uncertain)
+        else:
+            plan = plan_sends(book, out_dir, settings, only=only,
+                              resend_uncertain=resend_uncertain,
+                              confirm_uncertain=confirm_uncertain)
     except Exception as exc:
         raise _send_fail(exc, password) from None
     if not dry_run and plan.outgoing and password is None and settings.user:

@@ -172,6 +172,10 @@ RESULT_ROWS: tuple[str, ...] = tuple(
     r.key for r in APP_ROWS if r.group == RESULTS and r.key != "results_total"
 )
 TABLE3_NOTE = "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）"
+# Header cells of the official tables that are neither a row nor a column label of a field.
+CONTENT_HEADER = "信息内容"  # table 二, above the row labels
+APPLICANT_HEADER = "申请人情况"  # table 三, above the seven columns
+ORGANISATION_HEADER = "法人或其他组织"  # table 三, above the five organisation columns
 
 # --- Table 四 -----------------------------------------------------------------------------------
 

@@ -44,6 +44,7 @@ __all__ = ["CORRECTION_MARK", "DEFAULT_BODY_TEMPLATE", "DEFAULT_SUBJECT_TEMPLATE
 MIME_TYPES = {
     ".docx": ("application", "vnd.openxmlformats-officedocument.wordprocessingml.document"),
     ".pdf": ("application", "pdf"),
+    ".xlsx": ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
 }
 
 _ADDRESS = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
