@@ -20,7 +20,7 @@ from ..findings import Finding, Severity
 from ..format.model import FIELD_BY_KEY, FIELDS, Field, Kind
 from .headers import choose_sheet, missing_message
 from .sheets import FORMULA_WITHOUT_VALUE, column_letter, open_sheets, unreadable_cells
-from .store import ABSENT, INDEX, RowValues, sorted_items
+from .store import ABSENT, INDEX, RowValues, items_repr
 from .values import (
     Invalid,
     clean_line,
@@ -88,7 +88,7 @@ class AgencyRow:
         if self._fingerprint is None:
             digest = hashlib.sha256()
             for part in (self.values, self.raw, self.extras):
-                digest.update(repr(sorted_items(part)).encode("utf-8"))
+                digest.update(items_repr(part).encode("utf-8"))
                 digest.update(b"\x00")
             self._fingerprint = digest.hexdigest()
         return self._fingerprint

@@ -17,7 +17,7 @@ from ..format.model import FIELDS
 
 KEYS: tuple[str, ...] = tuple(f.key for f in FIELDS)
 INDEX: dict[str, int] = {key: i for i, key in enumerate(KEYS)}
-_SORTED = tuple((key, INDEX[key]) for key in sorted(KEYS))
+_SORTED_REPR = tuple((repr(key), INDEX[key]) for key in sorted(KEYS))
 
 
 class _Absent:
@@ -134,10 +134,11 @@ def _rebuild(cells: list[Any], other: dict[str, Any] | None) -> RowValues:
     return values
 
 
-def sorted_items(values: Mapping[str, Any]) -> list[tuple[str, Any]]:
-    """``sorted(values.items())``; for a :class:`RowValues` without other keys without sorting
-    (the keys are unique, so the order is the keys' order, known in advance)."""
+def items_repr(values: Mapping[str, Any]) -> str:
+    """``repr(sorted(values.items()))``, the text a row's fingerprint hashes; for a
+    :class:`RowValues` built in one pass, in the keys' known order (the same characters)."""
     if type(values) is RowValues and not values._other:
         cells = values.cells
-        return [(key, cells[i]) for key, i in _SORTED if cells[i] is not ABSENT]
-    return sorted(values.items())
+        return "[" + ", ".join([f"({key}, {cells[i]!r})" for key, i in _SORTED_REPR
+                                if cells[i] is not ABSENT]) + "]"
+    return repr(sorted(values.items()))
