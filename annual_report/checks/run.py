@@ -20,6 +20,7 @@ from ..workbook.rows import AgencyRow, ReadOptions, Workbook, read_workbook
 from ..workbook.values import is_blank
 from .aggregate import with_aggregate_findings
 from .narrative import check_narrative
+from .published import check_against, check_published
 from .rules import check_figures
 
 
@@ -73,6 +74,7 @@ def check_row(row: AgencyRow, previous: AgencyRow | None = None) -> list[Finding
     findings = list(row.findings)
     findings.extend(check_figures(row, previous))
     findings.extend(check_narrative(row, previous))
+    findings.extend(check_published(row))
     return findings
 
 
@@ -107,12 +109,14 @@ def check_workbook(
     previous_path: Path | str | None = None,
     trusted: Callable[[AgencyRow], bool] | None = None,
     sum_in_force: bool = False,
+    against: Path | str | None = None,
 ) -> CheckReport:
     """Read and check a workbook (and compare with last year's, when given).
 
     ``trusted(row)`` may say that a row is known to be valid (unchanged since a build that checked
     it with the same code): its rules are then not run again, so its warnings are not listed.
     ``sum_in_force``: aggregates' 现行有效 are sums of their children's too (A1).
+    ``against`` names the approved master workbook an imported one is compared with (P1).
     """
     options = options or ReadOptions()
     workbook = read_workbook(path, options)
@@ -126,8 +130,12 @@ def check_workbook(
         findings.extend(check_row(row, last_year.get(row.agency)))
         findings.extend(check_year_and_date(row, year))
     findings = with_aggregate_findings(workbook.rows, findings, sum_in_force)  # needs every row
-    findings.sort(key=sort_key)
     notes = previous_notes(workbook, previous, year) if previous else []
+    if against is not None:
+        published, against_notes = check_against(workbook, against)
+        findings.extend(published)
+        notes.extend(against_notes)
+    findings.sort(key=sort_key)
     return CheckReport(workbook, findings, previous, notes)
 
 

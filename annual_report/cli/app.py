@@ -18,6 +18,7 @@ from . import (  # noqa: E402  (after typer speaks Chinese)
     check_cmd,
     collect_cmd,
     forms_cmd,
+    import_cmd,
     rollup_cmd,
     send_cmd,
     status_cmd,
@@ -44,6 +45,7 @@ app.command()(rollup_cmd.rollup)
 app.command()(forms_cmd.forms)
 app.command()(collect_cmd.collect)
 app.command()(status_cmd.status)
+app.command("import")(import_cmd.import_reports)
 
 EXIT_INTERRUPTED = 130
 EXIT_INTERNAL = 3

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -23,6 +24,7 @@ from .common import (
     fail,
     out,
 )
+from .signals import Stopped, signals_as_interrupt
 
 if TYPE_CHECKING:
     from ..report.build import BuildResult
@@ -111,13 +113,16 @@ def build(
             def advance_pdf(done: int, total: int) -> None:
                 bar.update(pdf_task, completed=done, total=total, visible=True)
 
-            result = build_reports(workbook, options, advance, advance_pdf)
+            with signals_as_interrupt():
+                result = build_reports(workbook, options, advance, advance_pdf)
     except ReportError as error:
         raise fail(error) from None
-    except KeyboardInterrupt:
-        err.print("[bold red]已中断。[/]已写完的报告都已记录；重新运行同一命令会接着生成其余的。",
-                  highlight=False)
-        raise typer.Exit(code=130) from None
+    except KeyboardInterrupt as stop:
+        why = f"（收到 {stop.name} 信号）" if isinstance(stop, Stopped) else ""
+        with contextlib.suppress(OSError):  # the terminal may be gone (SIGHUP)
+            err.print(f"[bold red]已中断{why}。[/]已写完的报告都已记录；"
+                      "重新运行同一命令会接着生成其余的。", highlight=False)
+        raise typer.Exit(code=stop.exit_code if isinstance(stop, Stopped) else 130) from None
     print_build_result(result, out_dir)
     raise typer.Exit(code=result.exit_code)
 

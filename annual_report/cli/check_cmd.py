@@ -87,6 +87,10 @@ def check(
     blank_as_zero: BlankAsZeroOption = False,
     sheet: SheetOption = None,
     sum_in_force: SumInForceOption = False,
+    against: Annotated[
+        Path | None,
+        typer.Option("--against", help="审定的总表：对照导入的已发布报告与审定的数字和正文（规则 P1）"),
+    ] = None,
 ) -> None:
     """校验总表：每个机关的数字和正文是否符合年度报告格式的勾稽关系。
 
@@ -98,7 +102,7 @@ def check(
     from ..checks.run import check_workbook
     from ..workbook.rows import ReadOptions
 
-    inputs = [p.resolve() for p in (workbook, previous) if p is not None]
+    inputs = [p.resolve() for p in (workbook, previous, against) if p is not None]
     outputs = [p for p in (json_path, annotate) if p is not None and p != Path("-")]
     for target in outputs:
         if target.resolve() in inputs:
@@ -112,7 +116,7 @@ def check(
                                  param_hint="--annotate")
     try:
         report = check_workbook(workbook, ReadOptions(blank_as_zero, sheet), previous,
-                                sum_in_force=sum_in_force)
+                                sum_in_force=sum_in_force, against=against)
         to_stdout = json_path == Path("-")
         print_check_report(report, err if to_stdout else out)
         if to_stdout:

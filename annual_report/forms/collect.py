@@ -24,6 +24,7 @@ from ..errors import InputError
 from ..findings import Finding, sort_key
 from ..format.model import FIELD_BY_KEY, Kind
 from ..outputs import atomic_write_bytes, exclusive_folder
+from ..workbook.cells import set_value
 from ..workbook.rows import AgencyRow, Workbook, read_workbook
 from ..workbook.sheets import column_letter
 from .decide import Change, Outcome, Verdict, decide
@@ -94,9 +95,7 @@ def _apply(book: Any, master: Workbook, outcome: Outcome) -> None:
             continue
         outcome.changes.append(Change(f"{master.sheet}!{column_letter(col)}{row.row}", key,
                                       cell.value, new))
-        cell.value = new
-        if isinstance(new, str):
-            cell.data_type = "s"
+        set_value(cell, new)
 
 
 def _check_summary(findings: list[Finding]) -> str:

@@ -99,7 +99,7 @@ def write_identity(book: Workbook, identity: FormIdentity) -> None:
     for r, (key, value) in enumerate(rows, start=1):
         ws.cell(row=r, column=1, value=key)
         cell = ws.cell(row=r, column=2, value=value)
-        cell.data_type = "s"  # a text, even when it looks like a number or starts with "="
+        cell.data_type = "s"  # a text, even when it looks like a number
     ws.protection.sheet = True
     props: Any = book.custom_doc_props  # type: ignore[attr-defined]  # not in the stubs
     props.append(StringProperty(

@@ -18,6 +18,7 @@ from typing import Any
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.workbook import Workbook
 
+from ..workbook.cells import put
 from .identity import parse_time
 
 LEDGER_SHEET = "收表记录"
@@ -130,7 +131,5 @@ def append_rows(book: Workbook, rows: list[LedgerRow]) -> None:
         r = ws.max_row + 1
         for c, f in enumerate(fields(LedgerRow), start=1):
             value = getattr(row, f.name)
-            cell = ws.cell(row=r, column=c, value=value)
-            if isinstance(value, str):
-                cell.data_type = "s"  # typed text: a file name starting with "=" stays text
+            cell = put(ws, r, c, value)  # a file name starting with "=" stays text
             cell.alignment = Alignment(vertical="top", wrap_text=f.name in ("changed", "check"))

@@ -25,6 +25,7 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..format.model import APP_COLUMNS, FIELD_BY_KEY, Kind, app_key
+from ..workbook.cells import put, set_value
 from ..workbook.rows import AgencyRow
 from ..workbook.values import is_blank
 from .guide import write_guide
@@ -189,8 +190,7 @@ def _header(ws: Worksheet, st: _Styles, sheet: SheetLayout, content: FormContent
     st.apply(title, "title")
     _merge(ws, st, 1, 1, 1, w, "title")
     st.apply(ws.cell(row=2, column=1, value="填报机关"), "tag")
-    name = ws.cell(row=2, column=2, value=content.agency)
-    name.data_type = "s"
+    name = put(ws, 2, 2, content.agency)
     st.apply(name, "agency")
     _merge(ws, st, 2, 2, 2, max(2, w - 2))
     st.apply(ws.cell(row=2, column=w - 1, value="报告年度"), "tag")
@@ -223,9 +223,7 @@ def _write_value(cell: Any, value: Cell) -> None:
         return
     if isinstance(value, Decimal):
         value = int(value) if value == value.to_integral_value() else float(value)
-    cell.value = value
-    if isinstance(value, str):
-        cell.data_type = "s"  # typed text, never a live formula
+    set_value(cell, value)
 
 
 def _inputs(ws: Worksheet, st: _Styles, layout: FormLayout, content: FormContent) -> None:
@@ -263,8 +261,7 @@ def _sheet(book: Workbook, st: _Styles, layout: FormLayout, name: str,
     for label in layout.labels:
         if label.sheet != name:
             continue
-        cell = ws.cell(row=label.row, column=label.col, value=label.text)
-        cell.data_type = "s"
+        cell = put(ws, label.row, label.col, label.text)
         kind = _LABEL_KINDS.get(label.kind) or ("label_center" if label.end_row else "label")
         st.apply(cell, kind)
         _merge(ws, st, label.row, label.col, label.end_row or label.row,

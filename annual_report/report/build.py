@@ -2,21 +2,30 @@
 
 A re-run rebuilds only agencies whose row or template changed (the manifest records both hashes);
 a file changed by hand since it was built, or a file this tool did not write, is never overwritten
-without ``force``; files of agencies that left the workbook are reported as stale, never deleted.
+without ``force`` (unless it holds exactly the bytes this build would write: then it is adopted);
+files of agencies that left the workbook are reported as stale, never deleted.
+
+Every report is recorded in the manifest's journal as it lands, so an interrupted build (any
+signal, ``kill -9``) resumes where it stopped. A folder that takes no more files (disk full,
+read-only, a link leading out of the output folder) stops the batch with one message.
 """
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import datetime as dt
 import difflib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..checks.run import CheckReport, check_workbook, checker_sha256
 from ..errors import InputError, OutputError
 from ..outputs import (
+    FolderUnwritable,
+    ensure_inside,
     exclusive_folder,
     remove_leftovers,
     sha256_file,
@@ -24,10 +33,22 @@ from ..outputs import (
 )
 from ..workbook.rows import AgencyRow, ReadOptions
 from ..workbook.values import clean_line
-from .manifest import Entry, Manifest, load_manifest, save_manifest, year_key
+from .manifest import (
+    JOURNAL_DIR,
+    Entry,
+    Manifest,
+    apply_journal,
+    clear_journal,
+    finished,
+    journal_files,
+    load_manifest,
+    manifest_path,
+    save_manifest,
+    year_key,
+)
 from .render import read_template, template_sha256
 from .template_check import load_checked_template
-from .workers import Job, run_jobs
+from .workers import ADOPTED, REFUSED, STOP, Done, Job, run_jobs
 
 DEFAULT_TEMPLATE = Path(__file__).resolve().parents[2] / "templates" / "annual_report.docx"
 
@@ -139,12 +160,19 @@ def _build_locked(
     """The part of a build that reads and writes the output folder (under its lock)."""
     result = BuildResult(report)
     out = options.out
-    remove_leftovers(out)  # temporary files of a run that was killed mid-write
-    checker = checker_sha256()
     stems = _file_stems(report.rows, manifest)
+    for path in (manifest_path(out), out / JOURNAL_DIR,  # no link leads any write out of `out`
+                 *{out / year for year, _agency in stems}):
+        ensure_inside(out, path)
+    remove_leftovers(out)  # temporary files of a run that was killed mid-write
+    if journal_files(out):  # an interrupted run's reports: into the manifest, once
+        save_manifest(out, manifest)
+        clear_journal(out)
+    checker = checker_sha256()
     duplicated = _duplicated(report)
+    built_at = dt.datetime.now().astimezone().isoformat(timespec="seconds")
     jobs: list[Job] = []
-    queued: list[tuple[AgencyRow, str, bool]] = []
+    queued: list[tuple[AgencyRow, bool]] = []
     pdf_wanted: list[Entry] = []
     manifest_changed = False
     for row in rows:
@@ -192,65 +220,101 @@ def _build_locked(
             elif options.pdf and (new_edit or not _pdf_intact(entry, out)):
                 pdf_wanted.append(entry)  # converted from the hand-edited DOCX
             continue
-        adopt_only = False
-        if target.exists() and not options.force:
-            if same_file and entry is not None:
-                if current != entry.sha256:
-                    result.conflicts.append(Outcome(row.agency, target, (
-                        "文件在生成后被手工修改过，而总表（或模板）也变了：未覆盖，以免丢失手工修改。"
-                        "请把手工修改的内容改到总表里，再运行 build --force --only "
-                        f"\"{row.agency}\" 只重新生成这一份（先备份该文件）。")))
-                    continue
-            else:
-                adopt_only = True
-        jobs.append(Job(len(queued), target, adopt_only))
-        queued.append((row, rel, valid))
+        refuse = ""  # not ours to overwrite: written only if it already holds the same bytes
+        if same_file and entry is not None and current not in (None, entry.sha256):
+            refuse = _EDITED.format(agency=row.agency)
+        elif not same_file and not options.force and target.exists():
+            refuse = _FOREIGN.format(target)
+        ensure_inside(out, target)  # to be written: never through a link leading out
+        jobs.append(Job(len(queued), target, Entry(
+            agency=row.agency, year=row.year, file=rel, sha256="", row_sha256=row_hash,
+            template_sha256=template_hash, valid=valid, built_at=built_at,
+            checker_sha256=checker if valid else None), refuse))
+        queued.append((row, valid))
     workers = options.jobs or os.cpu_count() or 1
-    built_at = dt.datetime.now().astimezone().isoformat(timespec="seconds")
+    merged = False
     try:
-        # The template is compiled and checked only when something is to be rendered.
-        template = (load_checked_template(options.template, list(report.workbook.extra_columns))
-                    if jobs else None)
-        rows_to_render = [row for row, _rel, _valid in queued]
-        results = run_jobs(template, rows_to_render, jobs, workers, progress) if template else ()
-        for index, digest, message in results:
-            row, rel, valid = queued[index]
-            agency = row.agency
-            if digest is None:
-                outcome = Outcome(agency, out / rel, message)
-                (result.conflicts if "未覆盖" in message else result.failed).append(outcome)
-                continue
-            old = manifest.get(agency, row.year)
-            keep_pdf = old is not None and old.file == rel and old.sha256 == digest
-            old_pdf = old.pdf_path(out) if old is not None else None
-            if not keep_pdf and not options.pdf and old_pdf is not None and old_pdf.exists():
-                result.pdf_outdated.append(Outcome(agency, old_pdf, (
-                    "DOCX 已重新生成，这个 PDF 还是旧的（未删除）；请加 --pdf 重新生成")))
-            entry = Entry(
-                agency=agency, year=row.year, file=rel, sha256=digest, row_sha256=row.fingerprint(),
-                template_sha256=template_hash, valid=valid, built_at=built_at,
-                pdf=old.pdf if keep_pdf and old else None,
-                pdf_sha256=old.pdf_sha256 if keep_pdf and old else None,
-                checker_sha256=checker if valid else None,
-            )
-            manifest.put(entry)
-            result.built.append(Outcome(agency, out / rel, message))
-            if not valid:
-                result.built_invalid.append(Outcome(agency, out / rel, (
-                    "总表中这一行有错误，按 --allow-invalid 仍然生成了；这份报告不会被发送")))
+        try:
+            # The template is compiled and checked only when something is to be rendered.
+            template = (load_checked_template(options.template, list(report.workbook.extra_columns))
+                        if jobs else None)
+            results = run_jobs(template, [row for row, _valid in queued], jobs, workers, progress,
+                               out)
+            consumed: set[tuple[str, str, str]] = set()
+            try:
+                _take_results(results, jobs, queued, manifest, options, result, pdf_wanted, consumed)
+            finally:
+                results.close()  # stops the workers (a generator left open is closed by whoever)
+                # what workers wrote that this loop never heard of (interrupted, stopped)
+                manifest_changed |= apply_journal(out, manifest, consumed) > 0
+                merged = True
             if options.pdf:
-                pdf_wanted.append(entry)
-        if options.pdf:
-            _build_pdfs(manifest, out, pdf_wanted, workers, result, pdf_progress)
-    finally:
-        present = {(year_key(r.year), r.agency) for r in report.rows}
-        years = {year for year, _agency in present}  # other years' reports are not stale
-        result.stale = [Outcome(agency, e.path(out), "总表中已没有这个机关，文件未删除")
-                        for (year, agency), e in sorted(manifest.entries.items())
-                        if year in years and (year, agency) not in present]
-        if result.built or result.pdf_built or result.pdf_failed or manifest_changed:
-            save_manifest(out, manifest)
+                _build_pdfs(manifest, out, pdf_wanted, workers, result, pdf_progress)
+        finally:
+            present = {(year_key(r.year), r.agency) for r in report.rows}
+            years = {year for year, _agency in present}  # other years' reports are not stale
+            result.stale = [Outcome(agency, e.path(out), "总表中已没有这个机关，文件未删除")
+                            for (year, agency), e in sorted(manifest.entries.items())
+                            if year in years and (year, agency) not in present]
+    except BaseException:  # interrupted or stopped: keep what was done, say why it stopped
+        with contextlib.suppress(OutputError):  # the journal holds it if the disk is full
+            _record(out, manifest, merged)
+        raise
+    if result.built or result.pdf_built or result.pdf_failed or manifest_changed:
+        _record(out, manifest, merged)
+    elif merged:
+        clear_journal(out)
     return result
+
+
+def _record(out: Path, manifest: Manifest, merged: bool) -> None:
+    save_manifest(out, manifest)
+    if merged:  # the manifest holds everything the journal had
+        clear_journal(out)
+
+
+def _take_results(
+    results: Iterable[Done],
+    jobs: list[Job],
+    queued: list[tuple[AgencyRow, bool]],
+    manifest: Manifest,
+    options: BuildOptions,
+    result: BuildResult,
+    pdf_wanted: list[Entry],
+    consumed: set[tuple[str, str, str]],
+) -> None:
+    """Record each report as its worker reports it; stop at a folder that takes no more files."""
+    out = options.out
+    for done in results:
+        row, valid = queued[done.index]
+        target = jobs[done.index].target
+        if done.kind == STOP:
+            raise FolderUnwritable(f"{done.message}{_STOPPED}")
+        if done.digest is None:
+            outcome = Outcome(row.agency, target, done.message)
+            (result.conflicts if done.kind == REFUSED else result.failed).append(outcome)
+            continue
+        old = manifest.get(row.agency, row.year)
+        entry = finished(dataclasses.replace(jobs[done.index].entry, sha256=done.digest), old)
+        consumed.add((year_key(row.year), row.agency, done.digest))
+        old_pdf = old.pdf_path(out) if old is not None else None
+        if not entry.pdf and not options.pdf and old_pdf is not None and old_pdf.exists():
+            result.pdf_outdated.append(Outcome(row.agency, old_pdf, (
+                "DOCX 已重新生成，这个 PDF 还是旧的（未删除）；请加 --pdf 重新生成")))
+        manifest.put(entry)
+        result.built.append(Outcome(row.agency, target, "adopted" if done.kind == ADOPTED else ""))
+        if not valid:
+            result.built_invalid.append(Outcome(row.agency, target, (
+                "总表中这一行有错误，按 --allow-invalid 仍然生成了；这份报告不会被发送")))
+        if options.pdf:
+            pdf_wanted.append(entry)
+
+
+_EDITED = ("文件在生成后被手工修改过，而总表（或模板）也变了：未覆盖，以免丢失手工修改。"
+           "请把手工修改的内容改到总表里，再运行 build --force --only \"{agency}\" "
+           "只重新生成这一份（先备份该文件）。")
+_FOREIGN = "{} 已存在，但不是本工具上次生成的文件，未覆盖。请先把它改名或移走，或加 --force 覆盖。"
+_STOPPED = "已写完的报告都已记录；解决后重新运行同一命令会接着生成其余的。"
 
 
 def _file_stems(rows: list[AgencyRow], manifest: Manifest) -> dict[tuple[str, str], str]:

@@ -1,7 +1,11 @@
-"""The Jinja environment that every DOCX template is rendered in: escaping and ``finalize``.
+"""The Jinja environment that every DOCX template is rendered in: a sandbox, escaping, ``finalize``.
 
-Every printed value is XML-escaped (autoescape), a missing variable raises (StrictUndefined), and
-``finalize`` removes XML-illegal characters and turns line breaks and tabs into WordprocessingML.
+A template is code written by whoever sends one: it runs in Jinja's immutable sandbox, so it can
+read the data but not reach Python's internals (``cycler.__init__.__globals__.os`` …), call
+unsafe functions or change the data (``list.append``, ``dict.update``); such a reach raises
+:class:`jinja2.sandbox.SecurityError`. Every printed value is XML-escaped (autoescape), a missing
+variable raises (StrictUndefined), and ``finalize`` removes XML-illegal characters and turns line
+breaks and tabs into WordprocessingML.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from jinja2 import Environment, StrictUndefined
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup, escape
 
 from ..workbook.values import XML_ILLEGAL
@@ -56,8 +61,13 @@ def finalize(value: Any) -> Any:
     return text if _NEEDS_WORK.search(text) is None else _listing(str(escape(text)))
 
 
-class _Environment(Environment):
-    """Jinja environment whose ``a.b`` prefers a dict's key to its attribute (and is faster)."""
+class _Environment(ImmutableSandboxedEnvironment):
+    """The immutable sandbox, where ``a.b`` prefers a dict's key to its attribute (and is faster).
+
+    A key is data, safe to give, and so is an attribute whose value is a plain string or number;
+    everything else (a dict's methods included) goes through the sandbox's own ``getattr``,
+    which refuses what :meth:`is_safe_attribute` refuses.
+    """
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         if type(obj) is dict:
@@ -65,7 +75,17 @@ class _Environment(Environment):
                 return obj[attribute]
             except KeyError:
                 pass
+        elif attribute[:1] != "_":  # a plain value (``para.level``, ``loop.index``) is data
+            value = getattr(obj, attribute, _MISSING)
+            if type(value) in _DATA_TYPES:
+                return value
         return super().getattr(obj, attribute)
+
+
+_MISSING = object()
+# Values that carry no code: giving them out without the sandbox's checks is safe (a method
+# such as ``str.format`` is no such value and goes through the checks).
+_DATA_TYPES = frozenset({str, int, float, Decimal, bool, type(None)})
 
 
 def environment() -> Environment:

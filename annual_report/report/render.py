@@ -28,7 +28,9 @@ Differences from ``DocxTemplate.render`` (all deliberate):
 * ``docProps/core.xml`` is written from :class:`CoreProperties` instead of rendering the template's
   own core properties as Jinja;
 * for a ``dict``, ``a.b`` looks up the key ``b`` before the attribute (so a key named ``items``
-  or ``values`` is the data, not the dict method).
+  or ``values`` is the data, not the dict method);
+* templates run in Jinja's immutable sandbox, and a template that reaches for Python's internals
+  is refused when it is loaded (:mod:`.template_safety`).
 """
 
 from __future__ import annotations
@@ -44,8 +46,8 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, nodes
+from jinja2.exceptions import SecurityError, TemplateSyntaxError, UndefinedError
 from jinja2.exceptions import TemplateError as JinjaTemplateError
-from jinja2.exceptions import TemplateSyntaxError, UndefinedError
 from lxml import etree
 
 from ..errors import RenderError, TemplateError, os_error_words
@@ -62,6 +64,7 @@ from .docx_parts import (
 from .docxzip import PreparedZip, read_members
 from .jinja_env import WholeGroupPrinted, environment, finalize
 from .template_errors import syntax_error
+from .template_safety import ADVICE, security_words, unsafe_reaches
 from .template_vars import VarPath, analyse, has_path
 from .xml_check import check_xml, near_text, parse_tree
 
@@ -221,6 +224,9 @@ class CompiledTemplate:
                 continue  # no tags: copied unchanged
             try:
                 ast = env.parse(patched)
+                for whole, reach in unsafe_reaches(ast)[:1]:
+                    raise TemplateError(
+                        f"模板 {name} 的{where}中的表达式 {whole} 试图访问 {reach}。{ADVICE}")
                 part_required, part_optional = analyse(ast)
                 for data_node in ast.find_all(nodes.TemplateData):
                     for escaped, literal in _LITERAL_BRACES:
@@ -285,9 +291,18 @@ class CompiledTemplate:
                 f"模板 {self.name} 的{part.where}中有一个 {{{{ }}}} 指向一组数据（如 apps.new），"
                 "而不是其中的一项（如 apps.new.total）。请把变量名写完整（变量清单见 docs/template.md）。"
             ) from exc
+        except SecurityError as exc:  # what the check at loading could not see (a computed name)
+            raise RenderError(
+                f"按模板 {self.name} 生成{part.where}时，模板试图{security_words(exc)}。{ADVICE}"
+            ) from exc
         except JinjaTemplateError as exc:
             raise RenderError(
                 f"按模板 {self.name} 生成{part.where}时出错：{exc}。请检查模板中的标签。"
+            ) from exc
+        except OverflowError as exc:  # the sandbox's limit on range()
+            raise RenderError(
+                f"按模板 {self.name} 生成{part.where}时出错：range() 最多只能有 100000 项（{exc}）。"
+                "请检查模板中的循环。"
             ) from exc
         except Exception as exc:  # a filter or test failed on this agency's values
             raise RenderError(

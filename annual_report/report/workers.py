@@ -2,40 +2,66 @@
 
 Workers get the compiled template and the rows once (inherited under fork, pickled under spawn);
 each job names a row by index and the file to write. A worker that dies fails its own reports
-instead of hanging the batch.
+instead of hanging the batch. Each written report is recorded in the journal (see
+:mod:`.manifest`) before it is renamed into place, so a run killed at any moment leaves nothing
+that the next run would take for a hand edit.
+
+Workers die with the main process: on Linux the kernel kills them (``PR_SET_PDEATHSIG``); on
+every system a thread in each worker waits on the parent's sentinel and ends the worker when the
+parent is gone. A lock the parent holds is dropped in a forked worker (see
+:mod:`annual_report.outputs`), so a worker can never keep the output folder locked.
 """
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import datetime as dt
 import multiprocessing
 import os
 import signal
-from collections.abc import Callable, Iterator
+import sys
+import threading
+from collections.abc import Callable, Generator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
-from ..errors import ReportError
-from ..outputs import atomic_write_bytes, sha256_bytes, sha256_file
+from ..errors import OutputError, ReportError
+from ..outputs import FolderUnwritable, atomic_write_bytes, sha256_bytes, sha256_file
 from ..workbook.rows import AgencyRow
 from .context import build_context
+from .manifest import Entry, Journal
 from .render import CompiledTemplate, CoreProperties
 
 PARALLEL_THRESHOLD = 16  # fewer reports than this are rendered in-process
 # fork: workers inherit the compiled template and the rows; spawn (Windows) pickles them once.
 START_METHOD = "fork" if os.name == "posix" else "spawn"
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 Progress = Callable[[int, int], None]
+
+# What became of a job (Done.kind)
+BUILT, ADOPTED, REFUSED, FAILED, STOP = "built", "adopted", "refused", "failed", "stop"
 
 
 @dataclass(frozen=True)
 class Job:
     index: int  # into the rows the workers were started with (inherited, not sent per job)
     target: Path
-    adopt_only: bool  # the target exists without a manifest entry: write only if identical
+    entry: Entry  # what the manifest says once the file is written (sha256 filled in then)
+    refuse: str = ""  # the target is not ours: adopt it only if identical, else say this
+
+
+@dataclass(frozen=True)
+class Done:
+    index: int
+    digest: str | None
+    message: str
+    kind: str  # BUILT, ADOPTED, REFUSED (not ours, kept), FAILED (this one), STOP (the folder)
 
 
 def _core_properties(row: AgencyRow, context: dict[str, Any]) -> CoreProperties:
@@ -52,68 +78,109 @@ def _core_properties(row: AgencyRow, context: dict[str, Any]) -> CoreProperties:
 
 _TEMPLATE: CompiledTemplate | None = None
 _ROWS: list[AgencyRow] = []
+_OUT = Path()
+_JOURNAL: Journal | None = None
 
 
-def _init_worker(template: CompiledTemplate, rows: list[AgencyRow]) -> None:
+def _init_worker(template: CompiledTemplate, rows: list[AgencyRow], out: Path) -> None:
     """Give a worker the compiled template and the rows (inherited under fork, not re-sent)."""
-    global _TEMPLATE, _ROWS
-    _TEMPLATE, _ROWS = template, rows
+    global _TEMPLATE, _ROWS, _OUT, _JOURNAL
+    _TEMPLATE, _ROWS, _OUT, _JOURNAL = template, rows, out, Journal(out)
 
 
-def _init_process(template: CompiledTemplate, rows: list[AgencyRow]) -> None:
-    """A worker process: Ctrl+C is the parent's to handle (it stops the batch, once)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _init_worker(template, rows)
+def _init_process(template: CompiledTemplate, rows: list[AgencyRow], out: Path, parent: int) -> None:
+    """A worker process: it dies with ``parent``; Ctrl+C and a closed terminal (SIGHUP) are the
+    parent's to handle (it stops the batch, once). SIGTERM keeps its default: the pool ends
+    workers with it."""
+    for name in ("SIGINT", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_IGN)
+    _die_with_parent(parent)
+    _init_worker(template, rows, out)
 
 
-def _render_batch(jobs: list[Job]) -> list[tuple[int, str | None, str]]:
+def _die_with_parent(parent: int) -> None:
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+    if os.getppid() != parent:  # the parent died before the kernel was told
+        os._exit(1)
+    watched = multiprocessing.parent_process()
+    if watched is not None:
+        threading.Thread(target=_exit_when_gone, args=(watched,), daemon=True).start()
+
+
+def _exit_when_gone(parent: BaseProcess) -> None:
+    parent.join()  # returns when the parent's sentinel closes: the parent has ended
+    os._exit(1)
+
+
+def _render_batch(jobs: list[Job]) -> list[Done]:
     return [_render_one(job) for job in jobs]
 
 
-def _render_one(job: Job) -> tuple[int, str | None, str]:
-    """Render and write one report: returns (row index, sha256 or None, message)."""
-    assert _TEMPLATE is not None
+def _render_one(job: Job) -> Done:
+    """Render and write one report (recorded in the journal before it lands)."""
+    assert _TEMPLATE is not None and _JOURNAL is not None
+    journal = _JOURNAL
     row = _ROWS[job.index]
     try:
         context = build_context(row)
         data = _TEMPLATE.render(context, _core_properties(row, context))
         digest = sha256_bytes(data)
-        if job.adopt_only:
-            if sha256_file(job.target) == digest:
-                return job.index, digest, "adopted"
-            return job.index, None, (
-                f"{job.target} 已存在，但不是本工具上次生成的文件，未覆盖。"
-                "请先把它改名或移走，或加 --force 覆盖。")
-        atomic_write_bytes(job.target, data)
-        return job.index, digest, ""
+        entry = dataclasses.replace(job.entry, sha256=digest)
+        if job.refuse:
+            try:
+                identical = sha256_file(job.target) == digest
+            except OutputError as error:  # a folder or a pipe where the report should be
+                return Done(job.index, None, str(error), STOP)
+            if not identical:
+                return Done(job.index, None, job.refuse, REFUSED)
+            journal.record(entry)
+            return Done(job.index, digest, "adopted", ADOPTED)
+        atomic_write_bytes(job.target, data, root=_OUT, before_replace=lambda: journal.record(entry))
+        return Done(job.index, digest, "", BUILT)
+    except FolderUnwritable as error:  # disk full, read-only, a link leading out: stop the batch
+        return Done(job.index, None, str(error), STOP)
     except ReportError as error:
-        return job.index, None, str(error)
+        return Done(job.index, None, str(error), FAILED)
     except Exception as error:  # one agency's failure must not stop the batch
-        return job.index, None, f"生成失败（{type(error).__name__}: {error}）"
+        return Done(job.index, None, f"生成失败（{type(error).__name__}: {error}）", FAILED)
 
 
 def run_jobs(
-    template: CompiledTemplate,
+    template: CompiledTemplate | None,
     rows: list[AgencyRow],
     jobs: list[Job],
     workers: int,
     progress: Progress | None,
-) -> Iterator[tuple[int, str | None, str]]:
-    """Render the jobs, yielding each result as it comes (so an interruption loses nothing)."""
+    out: Path,
+) -> Generator[Done, None, None]:
+    """Render the jobs, yielding each result as it comes (so an interruption loses nothing).
+    Closing the iterator early stops the batch: jobs not started are cancelled."""
     done = 0
+    if not jobs or template is None:
+        return
     if workers <= 1 or len(jobs) < PARALLEL_THRESHOLD:
-        _init_worker(template, rows)
-        for job in jobs:
-            yield _render_one(job)
-            done += 1
-            if progress:
-                progress(done, len(jobs))
+        _init_worker(template, rows, out)
+        try:
+            for job in jobs:
+                yield _render_one(job)
+                done += 1
+                if progress:
+                    progress(done, len(jobs))
+        finally:
+            if _JOURNAL is not None:
+                _JOURNAL.close()
         return
     context = multiprocessing.get_context(START_METHOD)
     size = max(1, min(32, len(jobs) // (workers * 8)))
     batches = [jobs[i:i + size] for i in range(0, len(jobs), size)]
     pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_init_process,
-                               initargs=(template, rows))
+                               initargs=(template, rows, out, os.getpid()))
     pending = {pool.submit(_render_batch, batch): batch for batch in batches}
     try:
         for future in as_completed(pending):
@@ -121,7 +188,7 @@ def run_jobs(
             try:
                 results = future.result()
             except BrokenProcessPool:  # a worker died (out of memory, killed): do not hang
-                results = [(job.index, None, WORKER_DIED) for job in batch]
+                results = [Done(job.index, None, WORKER_DIED, FAILED) for job in batch]
             for result in results:
                 yield result
                 done += 1

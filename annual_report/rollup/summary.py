@@ -22,6 +22,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from ..checks.aggregate import Hierarchy, Number
 from ..format.model import APP_ROW_BY_KEY, ARTICLE_ITEMS, DECISIONS_LABEL, RESULT_ROWS
+from ..workbook.cells import put
 from ..workbook.rows import AgencyRow
 from ..workbook.sheets import column_letter
 from .sums import Rolled
@@ -252,9 +253,8 @@ def write_summary(ws: Worksheet, master: str, blocks: list[Block], rolled: Rolle
 
 def _lead(ws: Worksheet, n: int, block: str, name: str, kind: str, head: bool) -> None:
     for col, value in enumerate((block, name, kind), start=1):
-        cell = ws.cell(row=n, column=col, value=value)
+        cell = put(ws, n, col, value)  # a name starting with "=" stays text
         cell.border = _BORDER
-        cell.data_type = "s"  # a name starting with "=" stays text
     ws.cell(row=n, column=2).alignment = Alignment(indent=0 if head else 1)
 
 

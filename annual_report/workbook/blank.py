@@ -24,6 +24,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from ..format.model import FIELD_BY_KEY, FIELDS, TABLE3_NOTE, Field, Kind, iter_groups
 from ..outputs import atomic_write_bytes
+from .cells import put
 from .sheets import MAIN_SHEET, column_letter
 
 FIRST_DATA_ROW = 5
@@ -184,17 +185,17 @@ def new_workbook(records: Iterable[Mapping[str, Any]] = ()) -> XLWorkbook:
     for record in records:  # keys outside the model become extra columns after the standard ones
         extras += [k for k in record if k not in FIELD_BY_KEY and k not in extras]
     for c, name in enumerate(extras, start=len(FIELDS) + 1):
-        ws.cell(row=3, column=c, value=name).font = Font(bold=True)
+        put(ws, 3, c, name).font = Font(bold=True)
     for r, record in enumerate(records, start=FIRST_DATA_ROW):
         for c, f in enumerate(FIELDS, start=1):
             value = _cell_value(f, record.get(f.key))
             if value is not None:
-                cell = ws.cell(row=r, column=c, value=value)
+                cell = put(ws, r, c, value)
                 if f.kind is Kind.TEXT:
                     cell.alignment = wrap
         for c, name in enumerate(extras, start=len(FIELDS) + 1):
             if record.get(name) is not None:
-                ws.cell(row=r, column=c, value=record[name])
+                put(ws, r, c, record[name])
     _write_guide(book)
     return book
 

@@ -156,3 +156,26 @@ def test_a_semicolon_separated_csv_is_read(tmp_path: Path) -> None:
     assert [r.agency for r in workbook.rows] == [r["agency"] for r in records]
     assert workbook.rows[0].values["text.overview"] == records[0]["text.overview"]
     assert not [f for f in workbook.findings if f.is_error]
+
+
+INJECTIONS = ['=HYPERLINK("http://127.0.0.1/x","点我")', "=cmd|' /C calc'!A0", "=1+1", "@SUM(1)"]
+
+
+def test_texts_starting_with_equals_stay_texts_in_every_workbook_we_write(tmp_path: Path) -> None:
+    record = fill_consistent(zero_record(INJECTIONS[2]), random.Random(5))
+    record["text.overview"] = INJECTIONS[0]
+    record["联系人"] = INJECTIONS[1]
+    path = write_workbook(tmp_path / "inj.xlsx", [record])
+    ws = openpyxl.load_workbook(path)["总表"]
+    found = {c.value: c.data_type for row in ws.iter_rows() for c in row
+             if isinstance(c.value, str) and c.value[:1] in "=@"}
+    assert set(INJECTIONS[:3]) <= set(found) and set(found.values()) == {"s"}, found
+    # LibreOffice, reading the file as a user's office suite would, shows the texts, not results
+    done = subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo",
+                           "--convert-to", "csv", "--outdir", str(tmp_path), str(path)],
+                          capture_output=True, timeout=180)
+    if done.returncode != 0:
+        pytest.skip("LibreOffice could not convert here")
+    text = (tmp_path / "inj.csv").read_text(encoding="utf-8", errors="replace")
+    assert "=cmd|" in text and "HYPERLINK" in text
+    assert read_workbook(path).rows[0].agency == INJECTIONS[2]

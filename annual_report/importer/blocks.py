@@ -1,0 +1,145 @@
+"""The neutral document model every reader produces: paragraphs and tables in reading order.
+
+A table is a grid: every grid position holds a :class:`Cell`; a merged cell (``gridSpan``,
+``vMerge``, ``colspan``/``rowspan``, a PDF cell over several grid lines) is the *same* Cell
+object at each position it covers, so a label spanning columns is told from repeated text, and
+two cells under one header (a split cell) are told apart.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+
+@dataclass(eq=False)
+class Cell:
+    """One cell as printed (identity matters: spanned positions share the object)."""
+
+    text: str
+
+
+@dataclass
+class Table:
+    grid: list[list[Cell]]
+    where: str = ""  # e.g. "第 3 页" (PDF) for messages
+
+    @property
+    def width(self) -> int:
+        return max((len(r) for r in self.grid), default=0)
+
+
+@dataclass
+class Para:
+    text: str
+    where: str = ""
+
+
+Block = Para | Table
+
+
+@dataclass
+class Document:
+    """A read file: its blocks and what the reader could not do (in Chinese)."""
+
+    blocks: list[Block]
+    notes: list[str] = field(default_factory=list)
+    title_hint: str = ""  # e.g. an HTML <title>
+
+
+_SECTION_START = re.compile(
+    r"(^|\n)\s*[一二三四五六][、.．]\s*(总体情况|主动公开|收到和处理|政府信息公开行政复议|存在)")
+LAYOUT_TEXT = 300  # characters: a cell holding more is a page's frame, not a figure table's cell
+
+
+def is_layout_cell(text: str) -> bool:
+    """A table cell that holds the report's body (a page laid out in a table)."""
+    return len(text) > LAYOUT_TEXT or bool(_SECTION_START.search(text))
+
+
+PAGE_NUMBER = re.compile(r"^[—\-－–_·\s]*(第\s*)?\d{1,3}(\s*页)?[—\-－–_·\s]*(共\s*\d+\s*页)?$")
+
+
+def square(rows: list[list[Cell]]) -> list[list[Cell]]:
+    """Pad short rows with empty cells so that every row has the same width."""
+    width = max((len(r) for r in rows), default=0)
+    return [r + [Cell("") for _ in range(width - len(r))] for r in rows]
+
+
+# --- text normalisation -------------------------------------------------------------------------
+
+_CJK = r"\u2e80-\u9fff\u3000-\u303f\uff00-\uffef"
+_SPACE_IN_CJK = re.compile(rf"(?<=[{_CJK}])\s+|\s+(?=[{_CJK}])")
+_SPACES = re.compile(r"[\s\u3000\u00a0]+")
+_INVISIBLE = re.compile("[\u200b-\u200f\u2060\ufeff\u00ad]")
+
+
+def tidy(text: str) -> str:
+    """Printed text as one line: invisible characters out, runs of space collapsed, spaces next
+    to Chinese characters removed (line wrapping and web-page source breaks put them there)."""
+    text = _INVISIBLE.sub("", text).replace("\u3000", " ").replace("\u00a0", " ")
+    text = _SPACES.sub(" ", text).strip()
+    return _SPACE_IN_CJK.sub("", text)
+
+
+# Punctuation variants a label may be printed with; removed before labels are compared.
+_LABEL_DROP = re.compile(r"[\s\u3000\u00a0、，,.．。:：;；\"'“”‘’「」『』·•\-—－_／/（）()〔〕\[\]【】《》<>]")
+
+
+def norm(text: str) -> str:
+    """A label for comparison: NFKC (full width to half width), no spaces, no punctuation."""
+    return _LABEL_DROP.sub("", unicodedata.normalize("NFKC", _INVISIBLE.sub("", text)))
+
+
+_LEADING_NUMBER = re.compile(
+    r"^\s*(?:[（(]?[一二三四五六七八九十]{1,3}[）)、.．]|[（(]?\d{1,2}[）)、.．](?!\d))\s*"
+)
+
+
+def strip_number(text: str) -> str:
+    """``（三）不予公开`` -> ``不予公开``; ``1.属于国家秘密`` -> ``属于国家秘密``."""
+    text = _SPACES.sub("", text)
+    previous = None
+    while previous != text:
+        previous = text
+        text = _LEADING_NUMBER.sub("", text, count=1)
+    return text
+
+
+# --- figures as printed ---------------------------------------------------------------------
+
+PLACEHOLDERS = frozenset({"/", "-", "—", "——", "－", "–", "无", "×", "x", "X", "／", "\\"})
+_INTEGER = re.compile(r"^\d{1,3}(,\d{3})+$|^\d+$")
+_DECIMAL = re.compile(r"^\d+\.\d+$|^\d{1,3}(,\d{3})+\.\d+$")
+_UNIT = re.compile(r"(件|宗|个|次|条|万元|元)$")
+
+
+@dataclass(frozen=True)
+class Printed:
+    """A figure cell read: ``value`` is an int/str ("1.5" money), a kept placeholder ("/"),
+    ``None`` for a blank cell; ``problem`` says why a printed figure could not be read."""
+
+    value: int | str | None
+    problem: str = ""
+
+
+def read_figure(text: str, money: bool = False) -> Printed:
+    """A printed figure, read only where its meaning is certain."""
+    raw = tidy(text)
+    if not raw:
+        return Printed(None)
+    half = unicodedata.normalize("NFKC", raw).strip()
+    if re.search(r"\d\s+\d", half):
+        return Printed(None, f"单元格印的是「{raw[:30]}」，数字中间有空格，无法确定是一个数还是几个数")
+    half = half.replace(" ", "")
+    if half in PLACEHOLDERS or raw in PLACEHOLDERS:
+        return Printed(raw)  # kept as printed: check's R5 names it
+    bare = _UNIT.sub("", half)
+    if _INTEGER.match(bare):
+        return Printed(int(bare.replace(",", "")))
+    if money and _DECIMAL.match(bare):
+        return Printed(bare.replace(",", ""))
+    if half.startswith("-") and _INTEGER.match(half[1:]):
+        return Printed(-int(half[1:].replace(",", "")))  # printed negative: R5 names it
+    return Printed(None, f"单元格印的是「{raw[:30]}」，不是一个能确定的数字")

@@ -1,0 +1,198 @@
+"""Read a DOCX of any layout into blocks: the body in order, paragraphs and tables.
+
+Tables become grids with merged cells expanded (``w:gridSpan``, ``w:vMerge``, ``w:gridBefore``);
+a table holding other tables (a layout table) or a single cell is unwrapped and its contents read
+as body text; content controls (``w:sdt``) and tracked insertions are read, deletions are not.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError
+from .blocks import Block, Cell, Document, Para, Table, is_layout_cell, square
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def _text(p: Any) -> str:
+    """A paragraph's text: w:t of runs (insertions included), tabs as spaces, breaks as line ends."""
+    parts: list[str] = []
+    for node in p.iter(f"{W}t", f"{W}tab", f"{W}br", f"{W}cr", f"{W}sym"):
+        tag = node.tag
+        if tag == f"{W}t":
+            parts.append(node.text or "")
+        elif tag == f"{W}tab":
+            parts.append(" ")
+        elif tag == f"{W}sym":
+            continue
+        else:
+            parts.append("\n")
+    return "".join(parts)
+
+
+_CHINESE = "一二三四五六七八九十"
+_CHINESE_FORMATS = ("chineseCounting", "chineseCountingThousand", "ideographTraditional",
+                    "japaneseCounting", "chineseLegalSimplified", "taiwaneseCounting")
+
+
+class Numbering:
+    """Word's automatic list numbers (``w:numPr``), so that a heading numbered by Word reads
+    「一、总体情况」 as printed, not 「总体情况」.
+
+    Counters belong to the abstract list (list instances sharing it continue its numbering), a
+    ``w:startOverride`` restarts it, a level's counter restarts when a higher level advances.
+    Only single-level labels (「%1、」, 「（%2）」) in decimal or Chinese counting are produced; any
+    other numbering is left out rather than guessed.
+    """
+
+    def __init__(self, document: Any) -> None:
+        self.levels: dict[tuple[str, int], tuple[str, str, int]] = {}  # (abstract, ilvl) -> fmt
+        self.lists: dict[str, str] = {}  # numId -> abstractNumId
+        self.overrides: dict[tuple[str, int], int] = {}  # (numId, ilvl) -> start
+        self.counts: dict[tuple[str, int], int] = {}
+        self.started: set[tuple[str, int]] = set()
+        try:
+            root = document.part.numbering_part.element
+        except (KeyError, NotImplementedError, AttributeError):
+            return
+        for node in root.findall(f"{W}abstractNum"):
+            aid = str(node.get(f"{W}abstractNumId"))
+            for lvl in node.findall(f"{W}lvl"):
+                fmt, text, start = lvl.find(f"{W}numFmt"), lvl.find(f"{W}lvlText"), lvl.find(f"{W}start")
+                self.levels[(aid, int(lvl.get(f"{W}ilvl", 0)))] = (
+                    fmt.get(f"{W}val", "") if fmt is not None else "",
+                    text.get(f"{W}val", "") if text is not None else "",
+                    _int_attr(start, "val", 1))
+        for num in root.findall(f"{W}num"):
+            ref = num.find(f"{W}abstractNumId")
+            if ref is None:
+                continue
+            nid = str(num.get(f"{W}numId"))
+            self.lists[nid] = str(ref.get(f"{W}val"))
+            for override in num.findall(f"{W}lvlOverride"):
+                start = override.find(f"{W}startOverride")
+                if start is not None:
+                    self.overrides[(nid, int(override.get(f"{W}ilvl", 0)))] = _int_attr(start, "val", 1)
+
+    def label(self, p: Any) -> str:
+        pr = p.find(f"{W}pPr/{W}numPr")
+        if pr is None:
+            return ""
+        num, ilvl_node = pr.find(f"{W}numId"), pr.find(f"{W}ilvl")
+        nid = str(num.get(f"{W}val")) if num is not None else ""
+        ilvl = _int_attr(ilvl_node, "val", 0)
+        aid = self.lists.get(nid)
+        if aid is None or (aid, ilvl) not in self.levels:
+            return ""
+        fmt, text, start = self.levels[(aid, ilvl)]
+        key = (aid, ilvl)
+        if (nid, ilvl) in self.overrides and (nid, ilvl) not in self.started:
+            self.started.add((nid, ilvl))
+            self.counts[key] = self.overrides[(nid, ilvl)] - 1
+        n = self.counts.get(key, start - 1) + 1
+        self.counts[key] = n
+        for deeper in [k for k in self.counts if k[0] == aid and k[1] > ilvl]:
+            del self.counts[deeper]
+        if fmt in _CHINESE_FORMATS and 1 <= n <= 10:
+            shown = _CHINESE[n - 1]
+        elif fmt == "decimal":
+            shown = str(n)
+        else:
+            return ""
+        label = text.replace(f"%{ilvl + 1}", shown)
+        return "" if "%" in label or label == text else label
+
+
+def _paragraphs(p: Any, numbering: Numbering) -> list[Para]:
+    """One paragraph, split at manual line breaks (each printed line is a paragraph then)."""
+    label = numbering.label(p)
+    lines = [line.strip() for line in _text(p).split("\n") if line.strip()]
+    if label and lines:
+        lines[0] = label + lines[0]
+    return [Para(line) for line in lines]
+
+
+def _cell_text(tc: Any) -> str:
+    lines: list[str] = []
+    for child in tc:
+        if child.tag == f"{W}p":
+            lines.append(_text(child).strip())
+        elif child.tag == f"{W}sdt":
+            content = child.find(f"{W}sdtContent")
+            if content is not None:
+                lines.append(_cell_text(content))
+    return "\n".join(x for x in lines if x)
+
+
+def _int_attr(node: Any, name: str, default: int) -> int:
+    if node is None:
+        return default
+    try:
+        return int(node.get(f"{W}val", default))
+    except ValueError:
+        return default
+
+
+def _is_layout(tbl: Any) -> bool:
+    cells = tbl.findall(f"{W}tr/{W}tc")
+    return len(cells) <= 1 or tbl.find(f".//{W}tc//{W}tbl") is not None or any(
+        is_layout_cell(_cell_text(tc)) for tc in cells)
+
+
+def _grid(tbl: Any) -> list[list[Cell]]:
+    rows: list[list[Cell]] = []
+    for tr in tbl.iter(f"{W}tr"):
+        if tr.getparent() is not tbl:
+            continue
+        row: list[Cell] = []
+        pr = tr.find(f"{W}trPr")
+        before = _int_attr(pr.find(f"{W}gridBefore") if pr is not None else None, "val", 0)
+        row.extend(Cell("") for _ in range(before))
+        for tc in tr.findall(f"{W}tc"):
+            tcpr = tc.find(f"{W}tcPr")
+            span = _int_attr(tcpr.find(f"{W}gridSpan") if tcpr is not None else None, "val", 1)
+            vmerge = tcpr.find(f"{W}vMerge") if tcpr is not None else None
+            column = len(row)
+            if vmerge is not None and vmerge.get(f"{W}val", "continue") == "continue" and rows \
+                    and column < len(rows[-1]):
+                cell = rows[-1][column]  # continues the cell above
+            else:
+                cell = Cell(_cell_text(tc))
+            row.extend(cell for _ in range(max(span, 1)))
+        rows.append(row)
+    return square(rows)
+
+
+def _walk(parent: Any, out: list[Block], numbering: Numbering) -> None:
+    for child in parent:
+        tag = child.tag
+        if tag == f"{W}p":
+            out.extend(_paragraphs(child, numbering))
+        elif tag == f"{W}tbl":
+            if _is_layout(child):
+                for tc in child.iter(f"{W}tc"):
+                    if tc.getparent() is not None and tc.getparent().getparent() is child:
+                        _walk(tc, out, numbering)
+            else:
+                out.append(Table(_grid(child)))
+        elif tag in (f"{W}sdt", f"{W}sdtContent", f"{W}customXml", f"{W}smartTag"):
+            _walk(child, out, numbering)
+
+
+def read_docx(path: Path) -> Document:
+    """The blocks of a Word document (``.docx``)."""
+    import docx
+    from docx.opc.exceptions import PackageNotFoundError
+
+    try:
+        document = docx.Document(str(path))
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as error:
+        raise InputError(
+            f"{path.name} 不是能打开的 Word 文档（.docx）：{error}。请用 Word 或 WPS 打开后另存为 .docx 再导入。"
+        ) from None
+    blocks: list[Block] = []
+    _walk(document.element.body, blocks, Numbering(document))
+    return Document(blocks)

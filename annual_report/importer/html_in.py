@@ -1,0 +1,175 @@
+"""Read a saved web page (``.html``/``.htm``) into blocks.
+
+The encoding is found in this order: a byte-order mark, a ``<meta charset>`` (or the
+``http-equiv`` form), then strict UTF-8, then GB18030 (a superset of GBK and GB2312, which pages
+without a meta charset use). The page is parsed with lxml; scripts, styles and forms are dropped;
+block elements and ``<br>`` end paragraphs; ``<table>`` becomes a grid with ``rowspan`` and
+``colspan`` expanded. A table that holds other tables, or a single cell, is a layout table: its
+contents are read as body text.
+
+pandas.read_html is not used: it copies a merged cell's text into every position it covers and
+guesses header rows, so a label spanning columns cannot be told from repeated text, nor a split
+cell from its neighbour, and a printed "/" or blank is turned into NaN.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from pathlib import Path
+from typing import Any
+
+from lxml import html as lxml_html
+
+from ..errors import InputError
+from .blocks import Block, Cell, Document, Para, Table, is_layout_cell, square, tidy
+
+_META = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.IGNORECASE)
+_BLOCK = frozenset(
+    "p div h1 h2 h3 h4 h5 h6 li ul ol section article header footer blockquote pre "
+    "dd dt dl center form address nav aside main figure figcaption hr caption".split()
+)
+_SKIP = frozenset("script style noscript template head select option button iframe object".split())
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """The page's text and the encoding used."""
+    for bom, name in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+                      (codecs.BOM_UTF16_BE, "utf-16")):
+        if data.startswith(bom):
+            return data.decode(name), name
+    match = _META.search(data[:4096])
+    if match:
+        name = match.group(1).decode("ascii").lower()
+        if name in ("gb2312", "gbk", "gb18030", "x-gbk", "cp936"):
+            name = "gb18030"
+        try:
+            return data.decode(name), name
+        except (LookupError, UnicodeDecodeError):
+            pass  # a wrong meta charset: fall back to detection
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030"), "gb18030"
+    except UnicodeDecodeError:
+        return data.decode("gb18030", errors="replace"), "gb18030（有无法识别的字节）"
+
+
+def _span(node: Any, name: str) -> int:
+    try:
+        return max(1, min(int(str(node.get(name, "1")).strip() or 1), 100))
+    except ValueError:
+        return 1
+
+
+class _Reader:
+    def __init__(self) -> None:
+        self.blocks: list[Block] = []
+        self.line: list[str] = []
+
+    def flush(self) -> None:
+        text = tidy("".join(self.line))
+        self.line = []
+        if text:
+            self.blocks.append(Para(text))
+
+    def walk(self, node: Any) -> None:
+        tag = node.tag if isinstance(node.tag, str) else ""
+        tag = tag.lower()
+        if tag in _SKIP:
+            self.line.append(node.tail or "")
+            return
+        if tag == "table":
+            self.flush()
+            self.table(node)
+            self.line.append(node.tail or "")
+            return
+        if tag == "br":
+            self.flush()
+            self.line.append(node.tail or "")
+            return
+        block = tag in _BLOCK or tag in ("td", "th", "tr")
+        if block:
+            self.flush()
+        self.line.append(node.text or "")
+        for child in node:
+            self.walk(child)
+        if block:
+            self.flush()
+        self.line.append(node.tail or "")
+
+    def table(self, node: Any) -> None:
+        rows = [tr for tr in node.iter("tr") if _owner(tr) is node]
+        cells = [td for tr in rows for td in tr if isinstance(td.tag, str) and td.tag in ("td", "th")]
+        if len(cells) <= 1 or any(t is not node for t in node.iter("table")) or any(
+                is_layout_cell(_cell_text(td)) for td in cells):
+            for td in cells:  # a layout table: its cells are body text
+                self.walk_children(td)
+            return
+        grid: list[list[Cell | None]] = []
+        for r, tr in enumerate(rows):
+            while len(grid) <= r:
+                grid.append([])
+            c = 0
+            for td in tr:
+                if not isinstance(td.tag, str) or td.tag not in ("td", "th"):
+                    continue
+                while c < len(grid[r]) and grid[r][c] is not None:
+                    c += 1
+                cell = Cell(_cell_text(td))
+                for dr in range(_span(td, "rowspan")):
+                    while len(grid) <= r + dr:
+                        grid.append([])
+                    target = grid[r + dr]
+                    for dc in range(_span(td, "colspan")):
+                        while len(target) <= c + dc:
+                            target.append(None)
+                        target[c + dc] = cell
+                c += _span(td, "colspan")
+        self.blocks.append(Table(square([[x or Cell("") for x in row] for row in grid])))
+
+    def walk_children(self, node: Any) -> None:
+        self.flush()
+        self.line.append(node.text or "")
+        for child in node:
+            self.walk(child)
+        self.flush()
+
+
+def _owner(node: Any) -> Any:
+    """The nearest enclosing <table> of a <tr>/<table>."""
+    parent = node.getparent()
+    while parent is not None and parent.tag != "table":
+        parent = parent.getparent()
+    return parent
+
+
+def _cell_text(td: Any) -> str:
+    reader = _Reader()
+    reader.walk_children(td)
+    return "\n".join(b.text for b in reader.blocks if isinstance(b, Para))
+
+
+def read_html(path: Path) -> Document:
+    """The blocks of a saved web page."""
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise InputError(f"无法读取 {path}：{error.strerror}。") from None
+    text, encoding = decode(data)
+    how = "按网页中的 meta charset" if _META.search(data[:4096]) else "网页没有声明编码，按内容识别"
+    try:
+        root = lxml_html.document_fromstring(text.encode("utf-8"),
+                                              parser=lxml_html.HTMLParser(encoding="utf-8"))
+    except Exception as error:  # lxml raises several types for unusable input
+        raise InputError(f"{path.name} 不是能读取的网页：{error}。") from None
+    title_node = root.find(".//title")
+    title = tidy("".join(str(t) for t in title_node.itertext())) if title_node is not None else ""
+    body = root.find("body")
+    reader = _Reader()
+    reader.walk(body if body is not None else root)
+    reader.flush()
+    notes = [f"网页编码：{encoding}（{how}）。"]
+    return Document(reader.blocks, notes, title)

@@ -1,0 +1,356 @@
+"""Every figure of tables 二, 三 and 四 found by its row and column labels, never by position.
+
+Labels are compared after :func:`~.blocks.norm` (no spaces, full width folded, punctuation
+variants dropped) and without their numbering, by the words that tell the rows and columns of the
+format apart, so other column orders, merged or split cells, subtotal rows and a 小计 column (the
+28 × 8 variant) are read alike. A figure is taken only when exactly one printed cell gives it; two
+cells that disagree, a cell spanning two columns, or a cell that is not a clear number leave the
+field blank with the reason.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ..format.model import APP_COLUMN_LABEL, APP_ROW_BY_KEY, FIELD_BY_KEY
+from .blocks import Block, Cell, Para, Printed, Table, norm, read_figure, strip_number
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+@dataclass
+class Found:
+    """Figures read from the tables: key -> printed value, where it was read, or why not."""
+
+    values: dict[str, Printed] = field(default_factory=dict)
+    where: dict[str, str] = field(default_factory=dict)
+    problems: dict[str, str] = field(default_factory=dict)
+    tables: set[str] = field(default_factory=set)  # "二", "三", "四", "费" seen
+    notes: list[str] = field(default_factory=list)
+
+    def put(self, key: str, printed: Printed, where: str) -> None:
+        if key in self.problems:
+            return
+        if printed.problem:
+            self.problems[key] = f"{where}{printed.problem}"
+            self.values.pop(key, None)
+            return
+        if key in self.values and self.values[key].value != printed.value:
+            old = self.values.pop(key)
+            self.problems[key] = (f"两处印的不一样（{self.where[key]}为「{old.value}」，{where}为"
+                                  f"「{printed.value}」），无法确定")
+            return
+        self.values[key] = printed
+        self.where.setdefault(key, where)
+
+
+def is_label(cell: Cell) -> bool:
+    """A printed label (has Chinese words and is not a figure such as 「无」 or 「3件」)."""
+    text = cell.text.strip()
+    return bool(_CJK.search(text)) and read_figure(text).problem != ""
+
+
+def _where(table: Table, name: str, r: int, c: int) -> str:
+    return f"{table.where}表{name}第 {r + 1} 行第 {c + 1} 列"
+
+
+def merge_split_tables(blocks: list[Block]) -> list[Block]:
+    """Tables printed in pieces (page breaks, several ``w:tbl`` in a row) joined into one:
+    a table that directly follows another, with the same width or no header of its own."""
+    merged: list[Block] = []
+    for block in blocks:
+        previous = merged[-1] if merged else None
+        if isinstance(block, Table) and isinstance(previous, Table) and block.grid:
+            if block.width == previous.width:
+                rows = block.grid
+                if previous.grid and _broken(previous.grid[-1], rows[0]):
+                    _join_row(previous.grid[-1], rows[0])
+                    rows = rows[1:]
+                previous.grid.extend(rows)
+                continue
+            if block.width < previous.width and not _has_header(block):
+                pad = previous.width - block.width
+                previous.grid.extend([[Cell("") for _ in range(pad)] + row for row in block.grid])
+                continue
+        if isinstance(block, Para) and isinstance(previous, Table) and _between(block.text):
+            continue
+        merged.append(block)
+    return merged
+
+
+_CONTINUED = re.compile(r"^[（(]?\s*续\s*(表[一二三四1-4]?)?\s*[）)]?[:：]?$|^[—\-\s]*\d{1,3}[—\-\s]*$")
+
+
+def _between(text: str) -> bool:
+    """A paragraph that may stand between two pieces of one table (「续表」, a page number)."""
+    return not text.strip() or bool(_CONTINUED.match(text.strip()))
+
+
+def _has_values(row: list[Cell]) -> bool:
+    return any(c.text.strip() and not is_label(c) for c in row)
+
+
+def _broken(last: list[Cell], first: list[Cell]) -> bool:
+    """The first row of a table's next piece is the rest of the piece's last row (a row broken
+    over a page): it has label text only, or the row above has no figures of its own."""
+    if not any(is_label(c) for c in first) or _has_header(Table([first])):
+        return False
+    if not _has_values(first):
+        return True  # only the rest of the labels
+    if any(app_row(c.text) or _first(c.text, _ITEMS) for c in first if is_label(c)):
+        return False  # a whole row of its own: its label names a row of the format
+    return not _has_values(last)
+
+
+def _join_row(last: list[Cell], rest: list[Cell]) -> None:
+    done: list[Cell] = []
+    for c, (top, bottom) in enumerate(zip(last, rest, strict=True)):
+        if any(top is d for d in done) or not bottom.text.strip():
+            continue
+        done.append(top)
+        if not top.text.strip():
+            last[c] = bottom
+        elif is_label(top) or is_label(bottom):
+            top.text = top.text + bottom.text
+        # two figures cannot meet here: _broken() refused that case
+
+
+def _has_header(table: Table) -> bool:
+    first = " ".join(c.text for c in table.grid[0])
+    return any(word in norm(first) for word in ("自然人", "申请人", "结果维持", "信息内容", "本年制发"))
+
+
+# --- table 三 -------------------------------------------------------------------------------------
+
+_ROW_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("new", ("新收",)), ("carried_in", ("上年结转",)), ("carried_over", ("结转下年",)),
+    ("partial", ("部分公开",)), ("granted", ("予以公开",)),
+    ("denied.state_secret", ("国家秘密",)), ("denied.prohibited", ("禁止公开",)),
+    ("denied.security", ("三安全",)), ("denied.third_party", ("第三方",)),
+    ("denied.internal", ("内部事务",)), ("denied.deliberative", ("过程性",)),
+    ("denied.enforcement_file", ("执法案卷",)), ("denied.query", ("查询事项", "行政查询")),
+    ("unavailable.not_held", ("不掌握",)), ("unavailable.needs_creation", ("另行制作", "没有现成")),
+    ("unavailable.unclear", ("仍不明确", "补正后申请")),
+    ("rejected.petition", ("信访", "举报投诉")), ("rejected.duplicate", ("重复申请",)),
+    ("rejected.publication", ("出版物",)), ("rejected.excessive", ("大量反复",)),
+    ("rejected.confirmation", ("重新出具", "确认或")),
+    ("other.no_correction", ("不补正",)), ("other.unpaid_fee", ("收费通知", "缴纳费用")),
+)
+assert all(key in APP_ROW_BY_KEY for key, _ in _ROW_WORDS)
+
+
+def app_row(label: str) -> str | None:
+    """The table-三 row key a printed row label names (its most specific part)."""
+    bare = norm(strip_number(label.strip()))
+    keys = {key for key, words in _ROW_WORDS if any(w in bare for w in words)}
+    if keys:
+        return keys.pop() if len(keys) == 1 else None  # a label naming two rows is no row
+    if bare in ("其他", "其它"):
+        return "other.other"
+    if bare in ("总计", "合计"):
+        return "results_total"
+    return None
+
+
+SUBTOTAL = "subtotal"
+
+
+def app_column(label: str) -> str | None:
+    """The table-三 column key of a printed column label (``subtotal`` for 小计)."""
+    bare = norm(strip_number(label))
+    for key, text in APP_COLUMN_LABEL.items():
+        if key not in ("other_org", "total") and norm(text) in bare:
+            return key
+    if bare in ("其他", "其它", "其他组织", "其他法人或其他组织"):
+        return "other_org"
+    if bare in ("小计", "法人或其他组织小计", "小计法人或其他组织"):
+        return SUBTOTAL
+    if bare in ("总计", "合计", "申请人总计"):
+        return "total"
+    if "公益组织" in bare:
+        return "nonprofit"
+    if "法律服务" in bare:
+        return "legal"
+    return None
+
+
+def _distinct(cells: list[Cell]) -> list[Cell]:
+    seen: list[Cell] = []
+    for cell in cells:
+        if not any(cell is s for s in seen):
+            seen.append(cell)
+    return seen
+
+
+def read_table3(table: Table, found: Found) -> bool:
+    grid = table.grid
+    start = next((r for r, row in enumerate(grid)
+                  if any(app_row(c.text) in ("new", "carried_in", "granted") for c in row
+                         if is_label(c))), None)
+    if start is None or start == 0:
+        return False
+    columns: dict[int, str] = {}
+    for c in range(table.width):
+        above = [grid[r][c] for r in range(start) if grid[r][c].text.strip()]
+        if above and (key := app_column(above[-1].text)) is not None:
+            columns[c] = key
+    if sum(1 for k in columns.values() if k != SUBTOTAL) < 2:
+        return False
+    found.tables.add("三")
+    if SUBTOTAL in columns.values():
+        found.notes.append("表三有“小计”列（法人或其他组织小计），总表没有这一列，未导入。")
+    by_key: dict[str, list[int]] = {}
+    for c, key in columns.items():
+        by_key.setdefault(key, []).append(c)
+    first_value = min(columns)
+    for r in range(start, len(grid)):
+        row = grid[r]
+        labels = [c for c in _distinct(row[:first_value]) if c.text.strip()]
+        key = app_row(labels[-1].text) if labels else None
+        values = {c: row[c] for c in columns}
+        if key is None:
+            has_values = any(cell.text.strip() for cell in values.values())
+            subtotal = any("小计" in norm(x.text) for x in labels)
+            if has_values and not subtotal:
+                name = labels[-1].text[:20] if labels else "（没有行名）"
+                found.notes.append(f"{_where(table, '三', r, 0)}「{name}」不是本格式的行，其数字未导入。")
+            continue
+        for col_key, cols in by_key.items():
+            if col_key == SUBTOTAL:
+                continue
+            field_key = f"apps.{key}.{col_key}"
+            cells = _distinct([row[c] for c in cols])
+            spans = [c for c in columns if row[c] is cells[0] and columns[c] != col_key]
+            where = _where(table, "三", r, cols[0])
+            if spans:
+                found.problems.setdefault(field_key, f"{where}的单元格跨了两列（"
+                                          f"{APP_COLUMN_LABEL.get(col_key, col_key)}和另一列），无法确定属于哪一列")
+                continue
+            texts = [c.text for c in cells if c.text.strip()]
+            if len(cells) > 1 and len({norm(t) for t in texts}) > 1:
+                found.problems.setdefault(field_key, f"{where}一格被拆成几格，印着「{'」「'.join(texts)}」，无法确定")
+                continue
+            found.put(field_key, read_figure(texts[0] if texts else ""), where)
+    return True
+
+
+# --- table 四 ---------------------------------------------------------------------------------
+
+_PARTS = (("upheld", ("维持",)), ("corrected", ("纠正",)), ("pending", ("未审结", "审理中")),
+          ("other", ("其他",)), ("total", ("总计", "合计")))
+
+
+def _part(label: str) -> str | None:
+    return _first(label, _PARTS)
+
+
+def _group(text: str) -> str | None:
+    if "复议后起诉" in text or "经复议后" in text:
+        return "suit_after_review"
+    if "未经复议" in text or "直接起诉" in text:
+        return "suit_direct"
+    if "复议" in text and "诉讼" not in text:
+        return "review"
+    return None
+
+
+def read_table4(table: Table, found: Found) -> bool:
+    grid = table.grid
+    text = norm(" ".join(c.text for row in grid for c in row))
+    if "复议" not in text or "维持" not in text:
+        return False
+    hit = False
+    seen: list[Cell] = []
+    for r, row in enumerate(grid):
+        for c, cell in enumerate(row):
+            if any(cell is s for s in seen):
+                continue
+            seen.append(cell)
+            if is_label(cell):
+                continue
+            above = _distinct([grid[i][c] for i in range(r) if is_label(grid[i][c])])
+            left = _distinct([row[j] for j in range(c) if is_label(row[j])])
+            if not above and not left:
+                continue
+            group = _group(norm(" ".join(x.text for x in above + left)))
+            part = _part(above[-1].text) if above else None
+            if part is None and left:
+                part = _part(left[-1].text)
+            if group is None or part is None:
+                continue
+            hit = True
+            found.put(f"{group}.{part}", read_figure(cell.text), _where(table, "四", r, c))
+    if hit:
+        found.tables.add("四")
+    return hit
+
+
+# --- table 二 ---------------------------------------------------------------------------------
+
+_ITEMS = (("normative", ("规范性文件",)), ("rules", ("规章",)), ("licensing", ("行政许可",)),
+          ("penalty", ("行政处罚",)), ("enforcement", ("行政强制",)), ("fees", ("事业性收费",)))
+_COLUMNS = (("issued", ("制发", "新制定", "制定")), ("repealed", ("废止",)),
+            ("in_force", ("现行有效",)), ("decisions", ("处理决定",)), ("amount", ("收费金额",)))
+
+
+def _first(label: str, table: tuple[tuple[str, tuple[str, ...]], ...]) -> str | None:
+    """The one key whose words the label has (None for none, or for a label naming several)."""
+    bare = norm(label)
+    keys = [k for k, words in table if any(w in bare for w in words)]
+    return keys[0] if len(keys) == 1 else None
+
+
+def _heads(grid: list[list[Cell]], r: int, c: int) -> list[str]:
+    """The labels right above a figure in its column (its header and the caption above it)."""
+    heads: list[str] = []
+    for i in range(r - 1, -1, -1):
+        if is_label(grid[i][c]):
+            heads.append(grid[i][c].text)
+            if len(heads) == 3:
+                break
+        elif heads:
+            break
+    return heads
+
+
+def read_table2(table: Table, found: Found) -> bool:
+    grid = table.grid
+    hit = False
+    seen: list[Cell] = []
+    for r, row in enumerate(grid):
+        for c, cell in enumerate(row):
+            if any(cell is s for s in seen) or is_label(cell):
+                continue
+            seen.append(cell)
+            left = _distinct([row[j] for j in range(c) if is_label(row[j])])
+            above = next((grid[i][c] for i in range(r - 1, -1, -1) if is_label(grid[i][c])), None)
+            if not left or above is None:
+                continue
+            item, column = _first(left[-1].text, _ITEMS), _first(above.text, _COLUMNS)
+            if item is None or column is None:
+                continue
+            key = f"{item}.{column}"
+            if key not in FIELD_BY_KEY:
+                continue
+            where = _where(table, "二", r, c)
+            hit = True
+            if column == "amount" and not any("万元" in norm(h) for h in _heads(grid, r, c)):
+                found.problems.setdefault(
+                    key, f"{where}：收费金额的单位没有写明是万元（印的是「{above.text}」），无法确定")
+                continue
+            found.put(key, read_figure(cell.text, money=column == "amount"), where)
+    if hit:
+        found.tables.add("二")
+    return hit
+
+
+def read_tables(blocks: list[Block]) -> Found:
+    """Every figure of the tables among ``blocks``."""
+    found = Found()
+    for block in blocks:
+        if isinstance(block, Table) and block.grid:
+            if not read_table3(block, found):
+                if not read_table4(block, found):
+                    read_table2(block, found)
+    return found
