@@ -17,8 +17,10 @@ well-formed, namespace-correct XML:
   macro, a ``{% set %}`` block, ``{% autoescape false %}`` … make the proof fail).
 
 The values come from :func:`.context.build_context` (strings, numbers, lists): none carries its own
-markup. When the proof fails (``False``) the part is parsed strictly after every render, as before;
-the proof never rejects a template, it only spares the parse where it holds.
+markup; a value that does (``__html__``: docxtpl's RichText, a Markup) is counted as it is printed
+(:func:`.jinja_env.markup_printed`) and that rendering is parsed strictly after all. When the proof
+fails (``False``) the part is parsed strictly after every render, as before; the proof never
+rejects a template, it only spares the parse where it holds.
 """
 
 from __future__ import annotations
@@ -249,6 +251,8 @@ def _expression(node: nodes.Node) -> None:
             raise _Unproven(f"name {inner.name}")
         if isinstance(inner, nodes.Getattr) and inner.attr in ("__html__", "__html_format__"):
             raise _Unproven("markup method")
+        if isinstance(inner, nodes.Const) and hasattr(inner.value, "__html__"):
+            raise _Unproven("markup constant")
 
 
 def always_well_formed(template: nodes.Template) -> bool:

@@ -18,6 +18,7 @@ from lxml import etree
 from annual_report.report.build import DEFAULT_TEMPLATE
 from annual_report.report.docxzip import read_members
 from annual_report.report.jinja_env import environment
+from annual_report.report.render import CompiledTemplate
 from annual_report.report.xml_check import check_xml
 from annual_report.report.xml_proof import always_well_formed
 
@@ -32,12 +33,15 @@ def proven(body: str) -> bool:
 def test_bundled_template_parts_are_proven() -> None:
     data = DEFAULT_TEMPLATE.read_bytes()
     patcher = DocxTemplate(io.BytesIO(data))
-    parts = [(n, x) for n, x in read_members(data) if re.fullmatch(r"word/(document|header\d*|footer\d*)\.xml", n)]
+    parts = [(n, x) for n, x in read_members(data)
+             if re.fullmatch(r"word/(document|header\d*|footer\d*)\.xml", n)]
     assert parts
     for _name, xml in parts:
         root = etree.fromstring(xml, etree.XMLParser(remove_blank_text=True, resolve_entities=False))
         patched = patcher.patch_xml(etree.tostring(root, encoding="unicode"))
         assert always_well_formed(environment().parse(patched))
+    compiled = CompiledTemplate.load(DEFAULT_TEMPLATE)
+    assert compiled._parts and all(part.proven for part in compiled._parts)
 
 
 @pytest.mark.parametrize("body", [
