@@ -70,9 +70,9 @@ def run_key(files: Iterable[Path | None], parts: Iterable[str]) -> str | None:
     return digest.hexdigest()
 
 
-def _stat(path: Path) -> list[int] | None:
+def _stat(path: Path | str) -> list[int] | None:
     try:
-        status = path.stat()
+        status = os.stat(path)
     except OSError:
         return None
     return [status.st_size, status.st_mtime_ns]
@@ -125,8 +125,9 @@ def replay(out: Path, key: str) -> Recorded | None:
         data = json.loads(state_path(out).read_bytes())
         if data.get("version") != STATE_VERSION or data.get("key") != key:
             return None
+        folder = os.fspath(out)
         for name, stat in data["files"].items():
-            if stat is None or _stat(out / name) != stat:
+            if stat is None or _stat(os.path.join(folder, name)) != stat:
                 return None
         for name, stat in data["watched"].items():
             if _stat(Path(name)) != stat:
