@@ -22,6 +22,7 @@ from .common import (
     fail,
     out,
 )
+from .signals import signals_as_interrupt
 
 if TYPE_CHECKING:
     from ..mail.results import AgencyResult
@@ -267,11 +268,12 @@ def _send_locked(book: Workbook, out_dir: Path, settings: SendSettings, password
             progress.advance(task)
 
         try:
-            result = sending.send_plan(
-                plan, password=password, dry_run=dry_run, eml_dir=eml_dir,
-                on_start=lambda name: progress.update(task, description=f"{verb}：{escape(name)}"),
-                on_done=done,
-            )
+            with signals_as_interrupt():  # SIGTERM/SIGHUP wind down like Ctrl+C
+                result = sending.send_plan(
+                    plan, password=password, dry_run=dry_run, eml_dir=eml_dir,
+                    on_start=lambda name: progress.update(task, description=f"{verb}：{escape(name)}"),
+                    on_done=done,
+                )
         except KeyboardInterrupt:
             progress.stop()
             _print_send_summary(sending.interrupted_result(plan, finished, dry_run=dry_run,

@@ -289,7 +289,8 @@ def plan_sends(workbook: Workbook, out: Path, settings: SendSettings, *,
     """
     if resend_uncertain and confirm_uncertain:
         raise MailError("--resend-uncertain（重发）和 --confirm-uncertain（记为已收到）只能选一个。")
-    if not manifest_path(out).exists():
+    manifest = load_manifest(out)  # with the journal of a build that was killed before saving
+    if not manifest.entries and not manifest_path(out).exists():
         raise MailError(
             f"输出文件夹 {out} 中没有生成记录（{manifest_path(out).name}）。"
             "请先运行 build 生成报告；"
@@ -298,7 +299,6 @@ def plan_sends(workbook: Workbook, out: Path, settings: SendSettings, *,
     settings.check(dry_run=True)
     sender = Sender.parse(settings.sender or "")
     templates = MessageTemplates.load(settings.subject_template, settings.body_template)
-    manifest = load_manifest(out)
     plan = Plan(out, settings, sender, templates, SendLog.load(out / LOG_NAME), [], [], [])
     rows = _select(workbook, only)
     plan.order = [r.agency for r in rows]

@@ -63,12 +63,14 @@ def guarded() -> Iterator[Guard]:
     if threading.current_thread() is not threading.main_thread():
         yield guard
         return
-    previous = signal.signal(signal.SIGINT, guard)
+    # Ctrl+C, and SIGTERM/SIGHUP (a closed terminal, kill), which the command treats alike
+    wanted = [getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)]
+    previous = {sig: signal.signal(sig, guard) for sig in wanted}
     try:
         yield guard
     finally:
-        signal.signal(signal.SIGINT, previous if previous is not None
-                      else signal.default_int_handler)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler if handler is not None else signal.default_int_handler)
     if guard.caught:
         raise KeyboardInterrupt
 

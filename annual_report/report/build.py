@@ -105,7 +105,7 @@ def build_reports(
     template_hash = template_sha256(read_template(options.template))
     if options.out.exists() and not options.out.is_dir():
         raise OutputError(f"输出文件夹 {options.out} 是一个文件，不是文件夹。请用 --out 换一个文件夹名。")
-    busy = OutputError(f"另一个 build 正在写输出文件夹 {options.out}。请等它结束后再运行。")
+    busy = OutputError(f"另一个 build 或 send 正在使用输出文件夹 {options.out}。请等它结束后再运行。")
     key = run_key((workbook, options.previous), (
         template_hash, checker_sha256(), code_sha256(),
         repr((options.only, options.allow_invalid, options.pdf, options.read, options.previous))))

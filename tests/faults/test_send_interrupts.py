@@ -38,14 +38,18 @@ def plain(tmp_path: Path) -> Iterator[Server]:
         yield server
 
 
-def test_ctrl_c_while_the_server_holds_its_answer(tmp_path: Path, plain: Server) -> None:
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP],
+                         ids=["SIGINT", "SIGTERM", "SIGHUP"])
+def test_ctrl_c_while_the_server_holds_its_answer(tmp_path: Path, plain: Server,
+                                                  signum: int) -> None:
+    """Ctrl+C, a closed terminal (SIGHUP) and kill (SIGTERM) all wind the send down alike."""
     workbook, out = make_office(tmp_path, AGENCIES[:2])
     write_config(tmp_path, plain)
     plain.handler.data_delay = 3.0
     process = program(tmp_path, out)
     try:
         assert plain.handler.data_received.wait(RUN_TIMEOUT)
-        process.send_signal(signal.SIGINT)
+        process.send_signal(signum)
         stdout, stderr = process.communicate(timeout=RUN_TIMEOUT)
     finally:
         if process.poll() is None:
