@@ -1,4 +1,5 @@
-"""The arithmetic consistency rules of the format (R1–R4, R6) and the figure warnings (W1, W2).
+"""The arithmetic consistency rules of the format (R1–R4, R6), the figure warnings (W1, W2) and
+an empty 联系邮箱 (EMAIL).
 
 Each rule is a small function that yields findings for one agency's row. A rule is skipped where
 one of its figures is invalid (R5 already reports that cell), so one bad cell is reported once.
@@ -186,6 +187,17 @@ def rule_w1(row: AgencyRow, previous: AgencyRow) -> Iterator[Finding]:
                 f"{prefix}.in_force", "W1",
                 f"{name}现行有效件数填的是 {in_force}，按上年现行有效 {last} + 本年制发 {issued} − "
                 f"本年废止 {repealed} 应为 {expected}。请核对。", warning=True)
+
+
+def rule_email(row: AgencyRow) -> Iterator[Finding]:
+    """EMAIL: an empty 联系邮箱 (a malformed one is reported when the row is read)."""
+    if "email" not in row.columns or row.values.get("email"):
+        return
+    if not any(f.field == "email" for f in row.findings):  # not one already found malformed
+        yield row.finding(
+            "email", "EMAIL",
+            "联系邮箱为空：send 无法把报告发给这个机关。请填写机关的邮箱，多个地址用分号隔开。",
+            warning=True)
 
 
 ROW_RULES = (rule_r1, rule_r2, rule_r3, rule_r4, rule_r6, rule_w2)

@@ -14,14 +14,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..findings import Finding, sort_key
+from ..findings import Finding
 from ..outputs import atomic_write_bytes
 from ..workbook.rows import AgencyRow, ReadOptions, Workbook, read_workbook
 from ..workbook.values import is_blank
 from .aggregate import with_aggregate_findings
+from .causes import by_cause, explain
 from .narrative import check_narrative
 from .published import check_against, check_published
-from .rules import check_figures
+from .rules import check_figures, rule_email
 
 
 @dataclass
@@ -70,12 +71,13 @@ class CheckReport:
 
 
 def check_row(row: AgencyRow, previous: AgencyRow | None = None) -> list[Finding]:
-    """Every finding of one agency: reading problems first, then the rules."""
-    findings = list(row.findings)
-    findings.extend(check_figures(row, previous))
-    findings.extend(check_narrative(row, previous))
-    findings.extend(check_published(row))
-    return findings
+    """Every finding of one agency, errors first, a figure that does not add up before what
+    follows from it (see :mod:`.causes`)."""
+    explained = explain(row, check_figures(row, previous))
+    narrative = check_narrative(row, previous, explained.suspects)
+    found = [*row.findings, *explained.findings, *narrative, *rule_email(row),
+             *check_published(row)]
+    return by_cause(found, explained.follow_ons)
 
 
 # The code that decides whether a row is valid (see checker_sha256): every module of these
@@ -135,7 +137,8 @@ def check_workbook(
         published, against_notes = check_against(workbook, against)
         findings.extend(published)
         notes.extend(against_notes)
-    findings.sort(key=sort_key)
+    # Stable: each row's findings keep check_row's order (the cause first), errors first.
+    findings.sort(key=lambda f: (f.row, not f.is_error))
     return CheckReport(workbook, findings, previous, notes)
 
 

@@ -82,7 +82,7 @@ def build(
 
     再次运行时只重新生成总表或模板有变化的机关；手工改过的文件不会被覆盖。
 
-    示例：python generate.py build input/master.xlsx --pdf
+    示例：python3 generate.py build input/master.xlsx --pdf
     """
     from rich.progress import (
         BarColumn,
@@ -140,7 +140,7 @@ def check_template(
 ) -> None:
     """检查模板：标签语法是否正确，用到的变量是否都能由总表提供，并用示例数据试生成一份。
 
-    示例：python generate.py check-template templates/我的模板.docx --workbook input/master.xlsx
+    示例：python3 generate.py check-template templates/annual_report.docx --workbook input/master.xlsx
     """
     from ..report.build import DEFAULT_TEMPLATE
     from ..report.template_check import load_checked_template

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -22,6 +21,7 @@ from .common import (
     err,
     fail,
     out,
+    write_stdout_utf8,
 )
 
 if TYPE_CHECKING:
@@ -34,7 +34,7 @@ def init(
 ) -> None:
     """生成空白总表（每个机关一行），附“填表说明”工作表。
 
-    示例：python generate.py init 2024年总表.xlsx
+    示例：python3 generate.py init 2024年总表.xlsx
     """
     from ..workbook.blank import write_workbook
 
@@ -96,9 +96,8 @@ def check(
 
     退出码：0 没有错误（可以有提醒），1 发现错误，2 文件无法使用。
 
-    示例：python generate.py check input/master.xlsx --annotate 总表-批注.xlsx
+    示例：python3 generate.py check input/master.xlsx --annotate 总表-批注.xlsx
     """
-    from ..checks.annotate import write_annotated
     from ..checks.run import check_workbook
     from ..workbook.rows import ReadOptions
 
@@ -120,11 +119,13 @@ def check(
         to_stdout = json_path == Path("-")
         print_check_report(report, err if to_stdout else out)
         if to_stdout:
-            sys.stdout.write(report.to_json())
+            write_stdout_utf8(report.to_json())
         elif json_path:
             report.write_json(json_path)
             out.print(f"校验结果已写入 {escape(str(json_path))}")
         if annotate:
+            from ..checks.annotate import write_annotated  # openpyxl: only for --annotate
+
             write_annotated(report, annotate)
             out.print(f"已写出批注副本：{escape(str(annotate))}（红色为错误，黄色为提醒，见“校验结果”工作表）")
     except ReportError as error:

@@ -58,7 +58,8 @@ def speak_chinese() -> None:
 
     type_words = {"<bool>": None, "<path>": "<路径>", "<str>": "<文字>", "<int>": "<整数>",
                   "<float>": "<数字>", "<list[str]>": "<文字>", "<int range>": "<整数>",
-                  "<float range>": "<数字>"}
+                  "<float range>": "<数字>", "<file>": "<文件>", "<dir>": "<文件夹>",
+                  "<directory>": "<文件夹>", "<text>": "<文字>", "<integer>": "<整数>"}
     for kind in (typer_core.TyperOption, typer_core.TyperArgument):
         shown_type = kind.display_type_rich
 
@@ -67,6 +68,17 @@ def speak_chinese() -> None:
             return type_words.get(text, text) if isinstance(text, str) else text
 
         kind.display_type_rich = type_in_chinese  # type: ignore[method-assign]
+
+    _ranges_in_chinese(typer_core)
+    _help_folds(rich_utils)
+    for kind in (typer_core.TyperArgument,):
+        shown_name = kind.display_name_raw
+
+        def name_in_chinese(self: Any, shown_name: Any = shown_name) -> str:
+            name = shown_name.fget(self)
+            return str(_ARGUMENT_WORDS.get(name, name) if self.metavar is None else name)
+
+        kind.display_name_raw = property(name_in_chinese)  # type: ignore[method-assign,assignment]
 
     errors = [
         (r"^No such option: (\S+)\s*(.*)$", "没有这个选项：{0}。{1}"),
@@ -80,7 +92,9 @@ def speak_chinese() -> None:
     values = {"Input should be greater than or equal to": "应不小于",
               "Input should be less than or equal to": "应不大于",
               "is not one of": "不在可选范围内：", "does not exist": "不存在",
-              "is a directory": "是文件夹，不是文件"}
+              "is a directory": "是文件夹，不是文件", "File '": "文件 '", "file '": "文件 '",
+              "Directory '": "文件夹 '", "directory '": "文件夹 '", "Path '": "路径 '",
+              "path '": "路径 '"}
     format_error = rich_utils.rich_format_error
 
     def error_in_chinese(self: Any) -> None:
@@ -100,3 +114,61 @@ def speak_chinese() -> None:
     rich_utils.rich_format_error = error_in_chinese
 
 
+
+
+# Arguments declared without a metavar are shown by their Python name: say it in Chinese.
+_ARGUMENT_WORDS = {"workbook": "总表", "template": "模板", "path": "文件", "paths": "文件"}
+
+
+def _ranges_in_chinese(typer_core: Any) -> None:
+    """``[x>=0]`` becomes ``[不小于 0]``."""
+
+    def describe(low: float | None, high: float | None) -> str | None:
+        if low is None and high is None:
+            return None
+        if low is None:
+            return f"不大于 {high}"
+        if high is None:
+            return f"不小于 {low}"
+        return f"{low} 到 {high}"
+
+    if hasattr(typer_core, "describe_number_range"):
+        typer_core.describe_number_range = describe
+
+
+def _help_folds(rich_utils: Any) -> None:
+    """An option's help is one text that breaks between any two Chinese characters.
+
+    typer lays the help out as rich ``Columns``, which cut a run of Chinese (no spaces, so one
+    "word" to rich) with "…" at 80 columns; a folding ``Text`` wraps it instead.
+    """
+    from rich.columns import Columns
+    from rich.text import Text
+
+    parameter_help = getattr(rich_utils, "_get_parameter_help", None)
+    if parameter_help is None:  # pragma: no cover - another typer layout
+        return
+
+    def folding_help(**kwargs: Any) -> Any:
+        shown = parameter_help(**kwargs)
+        parts = getattr(shown, "renderables", None) if isinstance(shown, Columns) else None
+        if not parts or not all(isinstance(part, Text) for part in parts):
+            return shown
+        text = Text(overflow="fold")
+        for i, part in enumerate(parts):
+            if i:
+                text.append(" ")
+            text.append_text(part)
+        return text
+
+    rich_utils._get_parameter_help = folding_help
+    command_help = getattr(rich_utils, "_make_command_help", None)
+    if command_help is not None:
+
+        def folding_command_help(**kwargs: Any) -> Any:
+            shown = command_help(**kwargs)
+            if isinstance(shown, Text):
+                shown.overflow = "fold"
+            return shown
+
+        rich_utils._make_command_help = folding_command_help

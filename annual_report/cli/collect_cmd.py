@@ -102,7 +102,7 @@ def collect(
     其他年度或格式的表、不是表单的文件、总表中没有的单位：只列出，不合并。
     写回总表前，原来的版本另存在旁边；每份表记入总表的「收表记录」工作表。合并后打印这些单位的校验结果。
 
-    示例：python generate.py collect 收到的表/ --into input/master.xlsx
+    示例：python3 generate.py collect 收到的表/ --into input/master.xlsx
     """
     from ..forms.collect import collect_forms
 

@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from ..errors import ReportError
+from ..errors import InputError, ReportError
 
 # Messages are long Chinese sentences: never hard-wrap them when the output goes to a file.
 out = Console(soft_wrap=not sys.stdout.isatty())
@@ -19,15 +19,41 @@ err = Console(stderr=True, soft_wrap=not sys.stderr.isatty())
 DEFAULT_WORKBOOK = Path("input/master.xlsx")
 DEFAULT_OUT = Path("output")
 
+
+
+def _default_workbook_exists(value: Path) -> Path:
+    """A missing default workbook says where it was looked for (the current folder)."""
+    if value == DEFAULT_WORKBOOK and not value.exists():
+        here = Path.cwd()
+        raise fail(InputError(
+            f"找不到默认的总表：当前文件夹 {here} 中没有 {DEFAULT_WORKBOOK.as_posix()}"
+            f"（查找的是 {here / DEFAULT_WORKBOOK}）。请在命令后写出总表的路径（如 "
+            "2024年总表.xlsx），或先进入含 input 文件夹的工具文件夹再运行。"))
+    return value
+
+
 WorkbookArg = Annotated[
     Path,
-    typer.Argument(help="总表工作簿（.xlsx/.xls/.ods/.csv）", show_default=True),
+    typer.Argument(help="总表工作簿（.xlsx/.xls/.ods/.csv）", show_default=True,
+                   callback=_default_workbook_exists),
 ]
 OutOption = Annotated[Path, typer.Option("--out", help="输出文件夹")]
 OnlyOption = Annotated[
     list[str] | None,
     typer.Option("--only", metavar="机关全称", help="只处理这个机关（机关全称，可重复）"),
 ]
+
+
+def write_stdout_utf8(text: str) -> None:
+    """Machine-readable output as UTF-8 bytes, whatever the console's encoding (GBK on a
+    Chinese Windows console)."""
+    sys.stdout.flush()
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:  # a stream without bytes underneath (some test runners): text is all it takes
+        sys.stdout.write(text)
+    else:
+        buffer.write(text.encode("utf-8"))
+        buffer.flush()
 
 
 def fail(error: ReportError) -> typer.Exit:

@@ -59,7 +59,7 @@ def forms(
     “上年结转”取上年的“结转下年度”，“现行有效件数”从上年起算。再次运行只生成新增机关的表单；
     要为某个机关重新下发（如退回更正），用 --only 机关全称。
 
-    示例：python generate.py forms input/master.xlsx --out output/2024/填报表 --previous input/master-2023.xlsx
+    示例：python3 generate.py forms input/master.xlsx --out output/2024/填报表 --previous input/master-2023.xlsx
     """
     from ..forms.guide import due_text
     from ..forms.issue import issue_forms

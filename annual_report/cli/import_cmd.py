@@ -51,7 +51,7 @@ def import_reports(
     读不准的数字留空并在“导入记录”工作表中说明原因，不会猜。导入后可运行 check 校验，
     或用 check 导入.xlsx --against 审定总表.xlsx 对照发布的报告与审定的数字。
 
-    示例：python generate.py import 已发布报告/ --into 导入.xlsx --year 2024
+    示例：python3 generate.py import 已发布报告/ --into 导入.xlsx --year 2024
     """
     from ..importer.run import LOG_SHEET, import_paths, write_import
 

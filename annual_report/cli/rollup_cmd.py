@@ -63,7 +63,7 @@ def rollup(
     结果写成一份新的总表副本；汇总行已填的数字不改动，与下级之和不一致时报错（A1）。
     退出码：0 副本没有错误，1 副本中有错误，2 文件或参数无法使用。
 
-    示例：python generate.py rollup input/master.xlsx --into 总表-汇总.xlsx
+    示例：python3 generate.py rollup input/master.xlsx --into 总表-汇总.xlsx
     """
     from ..rollup.run import RollupOptions, rollup_workbook
 

@@ -74,22 +74,43 @@ def _ask_password(user: str) -> str:
     return str(value)
 
 
+_FINE = ("sent", "dry_run", "already_sent")  # nothing to do: the table line says it all
+
+
 def _print_send_summary(result: Any, interrupted: bool = False) -> None:
+    """One line per agency (35 agencies fit a screen); what needs doing is then said in full."""
+    from rich import box
+    from rich.cells import cell_len
     from rich.table import Table
 
     from ..mail.results import Status
 
     title = "试运行结果（没有发送任何邮件）" if result.dry_run else "发送结果"
-    table = Table(title=title, show_lines=False, title_justify="left")
-    table.add_column("机关", overflow="fold")
-    table.add_column("结果", no_wrap=True)
-    table.add_column("收件地址", overflow="fold")
-    table.add_column("说明", overflow="fold")
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, show_edge=False,
+                  pad_edge=False)
+    # Content widths; between two columns stand 3 cells (padding, divider, padding).
+    names = max((cell_len(r.agency) for r in result.results), default=4)
+    status_width = max(cell_len(s.label) for s in Status)
+    agency_width = min(max(names, 4), max(out.width - status_width - 26, 12))
+    address_width = max(out.width - agency_width - status_width - 6, 12)
+    table.add_column("机关", no_wrap=True, overflow="ellipsis", width=agency_width)
+    table.add_column("结果", no_wrap=True, width=status_width)
+    table.add_column("收件地址", no_wrap=True, overflow="ellipsis", width=address_width)
+    todo = []
     for r in result.results:
         style = _SEND_STYLE.get(r.status.value, "yellow")
+        if r.status.value not in _FINE and r.detail:
+            todo.append((r, style))
         table.add_row(escape(r.agency), f"[{style}]{r.status.label}[/]",
-                      escape("、".join(r.addresses)), escape(r.detail))
+                      escape("、".join(r.addresses)))
     out.print(table)
+    for r, style in todo:  # the 说明 in full, one paragraph each
+        out.print(f"[{style}]{r.status.label}[/] {escape(r.agency)}：{escape(r.detail)}",
+                  highlight=False)
+    before = sum(r.status.value == "already_sent" for r in result.results)
+    if before:
+        out.print(f"[dim]此前已发送 {before} 个单位：这些文件以前发过，不再重复发送"
+                  "（何时发的见发送记录 send-log.jsonl）。[/]", highlight=False)
     counts = result.counts()
     parts = [f"{status.label} {counts[status]}" for status in Status if counts.get(status)]
     out.print(f"共 {len(result.results)} 个单位：" + "，".join(parts) + "。", highlight=False)
@@ -100,10 +121,10 @@ def _print_send_summary(result: Any, interrupted: bool = False) -> None:
                   "重新运行 send 会继续发送其余的，不会重复（中断时正在发送、结果不明的会列为“状态不明”）。",
                   highlight=False)
     if result.problems:
-        out.print("[yellow]标黄的单位没有发送：请按“说明”处理（填写邮箱、运行 build 等）"
+        out.print("[yellow]标黄的单位没有发送：请按上面各行的说明处理（填写邮箱、运行 build 等）"
                   "后重新运行 send。[/]", highlight=False)
     if result.failures:
-        out.print("[bold red]标红的单位发送失败：[/]请按“说明”核对后重新运行 send，"
+        out.print("[bold red]标红的单位发送失败：[/]请按上面各行的说明核对后重新运行 send，"
                   "只会补发尚未送达的地址。", highlight=False)
     if result.uncertain:
         out.print("[bold magenta]状态不明的单位：[/]邮件已交给服务器，但没有收到服务器确认，"
@@ -123,7 +144,7 @@ def send(
     out_dir: OutOption = DEFAULT_OUT,
     only: OnlyOption = None,
     smtp: Annotated[str | None, typer.Option(
-        "--smtp", metavar="HOST:PORT", help="邮件服务器和端口，如 smtp.example.gov.cn:465")] = None,
+        "--smtp", metavar="主机:端口", help="邮件服务器和端口，如 smtp.example.gov.cn:465")] = None,
     security: Annotated[str | None, typer.Option(
         "--security", metavar="ssl|starttls|none",
         help="加密方式：ssl（默认，一般为 465 端口）、starttls（587 端口）、"
@@ -170,11 +191,11 @@ def send(
     服务器、发件人等可写在当前文件夹的 send.toml 中（命令行选项优先）；密码只从环境变量
     SMTP_PASSWORD 读取，或在提示时输入，不能写在选项或文件里。先用 --dry-run 检查邮件。
 
-    示例：python generate.py send --dry-run
+    示例：python3 generate.py send --dry-run
 
-    示例：python generate.py send --smtp smtp.example.gov.cn:465 --user gov@example.cn
+    示例：python3 generate.py send --smtp smtp.example.gov.cn:465 --user gov@example.cn
 
-    示例：python generate.py send --forms output/2024/填报表 --due 2025-01-15 --dry-run
+    示例：python3 generate.py send --forms output/2024/填报表 --due 2025-01-15 --dry-run
     """
     from ..errors import MailError
     from ..mail import send as sending

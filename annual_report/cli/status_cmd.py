@@ -23,7 +23,7 @@ def status(
     同时写出可双击打开的网页 <输出文件夹>/总览.html（不需要网络），可按列排序，可筛选“未交表”
     “有错误”“未发送”。
 
-    示例：python generate.py status input/master.xlsx --out output
+    示例：python3 generate.py status input/master.xlsx --out output
     """
     from rich.table import Table
 

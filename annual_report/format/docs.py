@@ -1,6 +1,6 @@
 """Generate docs/template.md — every template variable with an example — from the format model.
 
-``python -m annual_report.format.docs`` rewrites the file; a test fails when it is out of date.
+``python3 -m annual_report.format.docs`` rewrites the file; a test fails when it is out of date.
 """
 
 from __future__ import annotations
@@ -66,7 +66,8 @@ def render_markdown() -> str:
     lines = [
         "# 模板变量一览",
         "",
-        "本文件由 `python -m annual_report.format.docs` 根据格式模型（annual_report/form.py）生成，请勿手工修改。",
+        "本文件由 `python3 -m annual_report.format.docs` 根据格式模型（annual_report/format/model.py）"
+        "生成，请勿手工修改。",
         "",
         "模板是在 Word/WPS 中编辑的 docxtpl（Jinja）模板：`{{ 变量 }}` 输出一个值；",
         "正文是段落列表，用段落标签逐段输出：",
@@ -86,7 +87,7 @@ def render_markdown() -> str:
         "```",
         "",
         "所有值都会自动转义（`&`、`<` 等原样显示）；写错的变量名会在生成前报错"
-        "（`python generate.py check-template 模板.docx`）。",
+        "（`python3 generate.py check-template templates/annual_report.docx`）。",
         "",
         "## 计算得到的变量",
         "",

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -32,8 +31,8 @@ from .planning import (
     _select,
     _unique,
     addressing,
+    place,
     render,
-    uncertain_words,
 )
 from .results import AgencyResult, Status
 from .settings import SendSettings
@@ -160,16 +159,5 @@ def plan_form_sends(workbook: Workbook, out: Path, folder: Path, settings: SendS
             continue
         assert form is not None
         planned = _form_item(plan, row, form, folder, addresses, resend_uncertain)
-        if isinstance(planned, AgencyResult):
-            plan.results.append(planned)
-            continue
-        if planned.uncertain and confirm_uncertain:
-            plan.confirm.append(replace(planned, pending=tuple(planned.uncertain), bcc=()))
-            planned.uncertain = {}
-        if planned.pending:
-            plan.outgoing.append(planned)
-        elif planned.uncertain:
-            plan.results.append(AgencyResult(
-                row.agency, Status.UNCERTAIN, tuple(planned.uncertain),
-                uncertain_words(planned.uncertain, row.agency), planned.corrected, form.file))
+        place(plan, row.agency, planned, form.file, confirm_uncertain)
     return plan

@@ -13,6 +13,7 @@ Nothing here talks to a server: :mod:`annual_report.mail.smtp` does that.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import re
 from collections.abc import Sequence
@@ -22,7 +23,7 @@ from email.generator import BytesGenerator
 from email.header import Header
 from email.message import Message
 from email.mime.multipart import MIMEMultipart
-from email.utils import formataddr, formatdate, make_msgid, parseaddr
+from email.utils import format_datetime, formataddr, make_msgid, parseaddr
 from io import BytesIO
 from pathlib import Path
 from urllib.parse import quote
@@ -49,6 +50,9 @@ MIME_TYPES = {
 
 _ADDRESS = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 _SMTP_POLICY = policy.compat32.clone(linesep="\r\n", max_line_length=78)
+# The Date header in the recipients' time (China has one zone and no summer time), whatever the
+# sending machine's clock zone is.
+CHINA_TIME = dt.timezone(dt.timedelta(hours=8))
 _SEGMENT = 60  # characters of percent-encoded text per RFC 2231 continuation
 _WORD_BYTES = 42  # UTF-8 bytes per RFC 2047 encoded word (56 base64 characters)
 
@@ -219,7 +223,7 @@ def compose(*, sender: Sender, to: Sequence[str], agency: str, subject: str, bod
     if bcc:
         message["Bcc"] = ", ".join(bcc)
     message["Subject"] = Header(subject, "utf-8", header_name="Subject")  # type: ignore[assignment]
-    message["Date"] = date or formatdate(localtime=True)
+    message["Date"] = date or format_datetime(dt.datetime.now(CHINA_TIME).replace(microsecond=0))
     message_id = message_id or make_msgid(domain=sender.domain)
     message["Message-ID"] = message_id
     message.attach(_text_part(body))

@@ -317,16 +317,23 @@ def plan_sends(workbook: Workbook, out: Path, settings: SendSettings, *,
             continue
         assert entry is not None
         planned = _report_item(plan, row, entry, addresses, resend_uncertain)
-        if isinstance(planned, AgencyResult):
-            plan.results.append(planned)
-            continue
-        if planned.uncertain and confirm_uncertain:
-            plan.confirm.append(replace(planned, pending=tuple(planned.uncertain), bcc=()))
-            planned.uncertain = {}
-        if planned.pending:
-            plan.outgoing.append(planned)
-        elif planned.uncertain:
-            plan.results.append(AgencyResult(
-                row.agency, Status.UNCERTAIN, tuple(planned.uncertain),
-                uncertain_words(planned.uncertain, row.agency), planned.corrected, entry.file))
+        place(plan, row.agency, planned, entry.file, confirm_uncertain)
     return plan
+
+
+def place(plan: Plan, agency: str, planned: Outgoing | AgencyResult, file: str,
+          confirm_uncertain: bool) -> None:
+    """Put one agency's planned message where it belongs: to send, to record as received
+    (--confirm-uncertain), or listed as 状态不明 or with the reason it is not sent."""
+    if isinstance(planned, AgencyResult):
+        plan.results.append(planned)
+        return
+    if planned.uncertain and confirm_uncertain:
+        plan.confirm.append(replace(planned, pending=tuple(planned.uncertain), bcc=()))
+        planned.uncertain = {}
+    if planned.pending:
+        plan.outgoing.append(planned)
+    elif planned.uncertain:
+        plan.results.append(AgencyResult(
+            agency, Status.UNCERTAIN, tuple(planned.uncertain),
+            uncertain_words(planned.uncertain, agency), planned.corrected, file))

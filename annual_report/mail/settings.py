@@ -24,6 +24,9 @@ DEFAULT_RATE = 20.0
 DATA_TIMEOUT = 600.0  # RFC 5321 4.5.3.2.6: wait 10 minutes for the reply to the end of DATA
 
 
+EXAMPLE_DOMAIN = "example.gov.cn"  # the bundled send.toml's: fine for a dry run only
+
+
 class Security(enum.StrEnum):
     """How the connection is protected."""
 
@@ -83,6 +86,14 @@ class SendSettings:
             raise MailError(f"找不到 CA 证书文件 {self.cafile}（--cafile）。请检查路径。")
         if dry_run:
             return
+        example = [what for what, value in (("发件人", self.sender), ("邮件服务器", self.host),
+                                            ("账号", self.user))
+                   if value and EXAMPLE_DOMAIN in value.lower()]
+        if example:
+            raise MailError(
+                f"{'、'.join(example)}还是示例设置（{EXAMPLE_DOMAIN}），不能真正发送：请在 send.toml 中"
+                "改成本单位的邮件服务器、账号和发件人，或用 --smtp、--user、--sender 指定。"
+                "只想生成邮件文件检查时请加 --dry-run。")
         if not self.host:
             raise MailError(
                 "没有设置邮件服务器：请用 --smtp 主机:端口 指定"

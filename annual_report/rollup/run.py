@@ -22,11 +22,12 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from ..checks.aggregate import IN_FORCE_KEYS, child_sum, read_hierarchy, summed_keys
 from ..checks.run import CheckReport, check_workbook, usual_year
-from ..errors import InputError, OutputError
+from ..errors import OutputError
 from ..findings import Finding
 from ..outputs import atomic_write_bytes
+from ..workbook.cells import open_copy
 from ..workbook.rows import AgencyRow, ReadOptions, Workbook, read_workbook
-from ..workbook.sheets import MAIN_SHEET, load_grids
+from ..workbook.sheets import MAIN_SHEET
 from .cached import Cached, with_cached_values
 from .charts import add_charts
 from .notes import NARRATIVE_KEYS, NOTE_AUTHOR, figures_note, filled_note, in_force_note
@@ -57,23 +58,7 @@ class RollupResult:
 
 
 def _open_copy(path: Path) -> openpyxl.Workbook:
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        try:
-            return openpyxl.load_workbook(path)
-        except Exception as exc:
-            raise InputError(
-                f"无法打开 {path.name} 来写汇总副本：文件可能已损坏。请在 Excel 或 WPS 中打开并另存为 "
-                ".xlsx 后重试。") from exc
-    book = openpyxl.Workbook()
-    first = True
-    for name, grid in load_grids(path):
-        ws = book.active if first else book.create_sheet()
-        assert ws is not None
-        ws.title = name[:31]
-        first = False
-        for row in grid:
-            ws.append([None if v == "" else v for v in row])
-    return book
+    return open_copy(path, "汇总副本")
 
 
 def _formula_values(path: Path, book: openpyxl.Workbook) -> dict[str, dict[str, Cached]]:

@@ -261,3 +261,15 @@ def test_annotated_copy_of_a_csv(tmp_path: Path) -> None:
     [finding] = check_workbook(path).findings
     sheet, ref = finding.cell.split("!")
     assert book[sheet][ref].comment is not None
+
+
+def test_an_empty_email_is_a_warning_in_check(tmp_path: Path) -> None:
+    no_email = zero_record("没邮箱的局")
+    no_email["email"] = None
+    path = write_workbook(tmp_path / "e.xlsx", [no_email, zero_record("有邮箱的局")])
+    code, output = invoke("check", str(path))
+    assert code == 0
+    (finding,) = check_workbook(path).findings
+    assert (finding.agency, finding.rule, finding.field, finding.is_error) == (
+        "没邮箱的局", "EMAIL", "email", False)
+    assert f"提醒 {finding.cell} EMAIL 联系邮箱为空" in output
