@@ -32,8 +32,10 @@ from pathlib import Path
 from .errors import OutputError, ReportError, os_error_words
 
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]')
-_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)),
-             *(f"lpt{i}" for i in range(1, 10))}
+# Device names Windows reserves with any extension ("CON.docx", "com¹.pdf"), in any case.
+_RESERVED = {"con", "prn", "aux", "nul", "conin$", "conout$",
+             *(f"{port}{n}" for port in ("com", "lpt") for n in "123456789\u00b9\u00b2\u00b3")}
+_EDGES = re.compile(r"^[\s.]+|[\s.]+$")
 MAX_STEM = 80
 TEMP_PREFIX, TEMP_SUFFIX = ".~", ".tmp"
 PDF_STAGING_PREFIX = ".pdf-"  # annual_report.report.pdf stages conversions in such a folder
@@ -292,12 +294,12 @@ def sha256_file(path: Path) -> str | None:
 def safe_stem(name: str) -> str:
     """A file name stem that every file system and mail client accepts, close to ``name``."""
     stem = unicodedata.normalize("NFC", name)
-    stem = _UNSAFE.sub("_", stem).strip().strip(".").strip()
+    stem = _EDGES.sub("", _UNSAFE.sub("_", stem))  # Windows drops trailing dots and spaces
     stem = re.sub(r"\s+", " ", stem)
     if len(stem) > MAX_STEM:
         digest = hashlib.sha256(name.encode("utf-8")).hexdigest()[:8]
         stem = f"{stem[:MAX_STEM - 9]}_{digest}"
-    if not stem or stem.lower().split(".")[0] in _RESERVED:
+    if not stem or stem.split(".")[0].rstrip(" ").lower() in _RESERVED:  # "CON .x" is CON too
         stem = f"_{stem}"
     return stem
 

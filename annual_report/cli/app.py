@@ -20,6 +20,7 @@ from . import (  # noqa: E402  (after typer speaks Chinese)
     forms_cmd,
     import_cmd,
     rollup_cmd,
+    sample_cmd,
     send_cmd,
     status_cmd,
 )
@@ -46,6 +47,7 @@ app.command()(forms_cmd.forms)
 app.command()(collect_cmd.collect)
 app.command()(status_cmd.status)
 app.command("import")(import_cmd.import_reports)
+app.command()(sample_cmd.sample)
 
 EXIT_INTERRUPTED = 130
 EXIT_INTERNAL = 3

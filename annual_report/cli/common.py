@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -16,19 +17,30 @@ from ..errors import InputError, ReportError
 out = Console(soft_wrap=not sys.stdout.isatty())
 err = Console(stderr=True, soft_wrap=not sys.stderr.isatty())
 
-DEFAULT_WORKBOOK = Path("input/master.xlsx")
+DEFAULT_WORKBOOK = Path("input/master.xlsx")  # in the current folder; `sample` puts one there
 DEFAULT_OUT = Path("output")
 
 
+def command_name() -> str:
+    """How the user started this command line, to quote it back in advice."""
+    program = Path(sys.argv[0]).name
+    if program == "generate.py":
+        return "py generate.py" if os.name == "nt" else "python3 generate.py"
+    if program == "__main__.py":
+        return "py -m annual_report" if os.name == "nt" else "python3 -m annual_report"
+    return "nianbao"
+
 
 def _default_workbook_exists(value: Path) -> Path:
-    """A missing default workbook says where it was looked for (the current folder)."""
+    """No workbook named and none at the default place: say where it was looked for and how to
+    get one (the bundled sample, or a blank workbook)."""
     if value == DEFAULT_WORKBOOK and not value.exists():
-        here = Path.cwd()
+        here, name, default = Path.cwd(), command_name(), DEFAULT_WORKBOOK.as_posix()
         raise fail(InputError(
-            f"找不到默认的总表：当前文件夹 {here} 中没有 {DEFAULT_WORKBOOK.as_posix()}"
-            f"（查找的是 {here / DEFAULT_WORKBOOK}）。请在命令后写出总表的路径（如 "
-            "2024年总表.xlsx），或先进入含 input 文件夹的工具文件夹再运行。"))
+            f"找不到默认的总表：当前文件夹 {here} 中没有 {default}（查找的是 {here / DEFAULT_WORKBOOK}）。"
+            f"请在命令后写出总表的路径（如 {name} check 2024年总表.xlsx），或先进入含 input 文件夹的"
+            f"工具文件夹再运行；想先用自带的示例试一试，运行 {name} sample（把示例总表复制到 {default}）；"
+            f"要新建空白总表，运行 {name} init 2024年总表.xlsx。"))
     return value
 
 

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..bundled import TEMPLATE, bundled_file
 from ..checks.run import CheckReport, check_workbook, checker_sha256
 from ..errors import InputError, OutputError, TemplateError
 from ..outputs import (
@@ -55,7 +56,7 @@ from .workers import ADOPTED, REFUSED, STOP, Done, Job, run_jobs
 
 __all__ = ["DEFAULT_TEMPLATE", "BuildOptions", "BuildResult", "Outcome", "build_reports"]
 
-DEFAULT_TEMPLATE = Path(__file__).resolve().parents[2] / "templates" / "annual_report.docx"
+DEFAULT_TEMPLATE = bundled_file(TEMPLATE)  # the checkout's templates/, or the installed copy
 
 Progress = Callable[[int, int], None]
 

@@ -8,25 +8,26 @@ private folder first; a PDF is moved into place only when it exists and is not e
 from __future__ import annotations
 
 import os
+import platform
 import queue
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
+from pathlib import Path, PureWindowsPath
 
 from ..errors import ReportError
 from ..outputs import PDF_STAGING_PREFIX
 
 SOFFICE_NAMES = ("soffice", "libreoffice")
-SOFFICE_PATHS = (
+SOFFICE_PATHS = (  # where Linux packages and LibreOffice's own .deb/.rpm put it
     "/usr/bin/soffice",
     "/usr/lib/libreoffice/program/soffice",
     "/opt/libreoffice/program/soffice",
-    "/Applications/LibreOffice.app/Contents/MacOS/soffice",
-    "C:/Program Files/LibreOffice/program/soffice.exe",
+    "/snap/bin/libreoffice",
 )
+MACOS_APP = "LibreOffice.app/Contents/MacOS/soffice"
 SECONDS_PER_FILE = 20.0
 SECONDS_BASE = 60.0
 
@@ -35,25 +36,56 @@ class PdfError(ReportError):
     """PDF conversion cannot run at all (no LibreOffice)."""
 
 
-def find_soffice() -> str | None:
+def soffice_candidates(system: str | None = None,
+                       environ: Mapping[str, str] | None = None) -> list[str]:
+    """Where the installers of ``system`` (``platform.system()``) put soffice, most likely first."""
+    system = system or platform.system()
+    environ = os.environ if environ is None else environ
+    if system == "Windows":
+        roots = [environ.get("ProgramFiles") or r"C:\Program Files",
+                 environ.get("ProgramW6432") or r"C:\Program Files",
+                 environ.get("ProgramFiles(x86)") or r"C:\Program Files (x86)"]
+        if environ.get("LOCALAPPDATA"):  # an installation for this user only
+            roots.append(str(PureWindowsPath(environ["LOCALAPPDATA"], "Programs")))
+        found = [str(PureWindowsPath(root, "LibreOffice", "program", "soffice.exe")) for root in roots]
+        return list(dict.fromkeys(found))
+    if system == "Darwin":
+        home = environ.get("HOME", "~")
+        return [f"/Applications/{MACOS_APP}", f"{home}/Applications/{MACOS_APP}"]
+    return [*SOFFICE_PATHS, *sorted(str(p) for p in Path("/opt").glob("libreoffice*/program/soffice"))]
+
+
+def find_soffice(system: str | None = None, environ: Mapping[str, str] | None = None) -> str | None:
+    """LibreOffice's soffice: on the PATH, else where its installer puts it; None when absent."""
+    environ = os.environ if environ is None else environ
     for name in SOFFICE_NAMES:
-        found = shutil.which(name)
+        found = shutil.which(name, path=environ.get("PATH"))
         if found:
             return found
-    for candidate in SOFFICE_PATHS:
-        if Path(candidate).exists():
+    for candidate in soffice_candidates(system, environ):
+        if Path(candidate).is_file():
             return candidate
     return None
+
+
+def how_to_install_soffice(system: str | None = None) -> str:
+    """What to do on this kind of computer when LibreOffice is missing, in Chinese."""
+    system = system or platform.system()
+    if system == "Windows":
+        return ("请从 LibreOffice 官网 https://zh-cn.libreoffice.org/download/ 下载 Windows 版并安装"
+                r"（默认装到 C:\Program Files\LibreOffice，本工具会自动找到），装好后重新运行同一命令")
+    if system == "Darwin":
+        return ("请从 LibreOffice 官网 https://zh-cn.libreoffice.org/download/ 下载 macOS 版，"
+                "把 LibreOffice 拖进“应用程序”文件夹（或 brew install --cask libreoffice），再重新运行")
+    return ("请先安装 LibreOffice 和中文字体（在项目文件夹中运行 bash setup.sh --pdf，或 "
+            "sudo apt-get install libreoffice-writer-nogui fonts-noto-cjk）")
 
 
 def require_soffice() -> str:
     soffice = find_soffice()
     if soffice is None:
-        raise PdfError(
-            "未找到 LibreOffice（soffice），无法生成 PDF。请先安装 LibreOffice 和中文字体"
-            "（Debian/Ubuntu：apt-get install libreoffice-writer-nogui fonts-noto-cjk；"
-            "Windows/macOS：从 LibreOffice 官网安装），或去掉 --pdf 只生成 DOCX。"
-        )
+        raise PdfError(f"未找到 LibreOffice（soffice），无法生成 PDF。{how_to_install_soffice()}；"
+                       "也可以去掉 --pdf 只生成 DOCX，再用 WPS/Word 另存为 PDF。")
     return soffice
 
 
