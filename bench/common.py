@@ -2,52 +2,150 @@
 
 from __future__ import annotations
 
+import html
+import io
+import os
+import random
+import re
 import subprocess
 import sys
 import time
+import zipfile
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-MEASURE = """
-import resource, runpy, sys
-sys.argv = ["generate.py", *sys.argv[1:]]
-try:
-    runpy.run_path("generate.py", run_name="__main__")
-except SystemExit:
-    pass
-print("MAXRSS", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-      resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr)
-"""
+# Paragraphs of the kind a real report's narrative is made of, without figures (so the narrative
+# rules have nothing to contradict); a row draws from them until each section reaches its share.
+FILLER = (
+    "本机关坚持以公开为常态、不公开为例外，把政务公开工作纳入年度重点工作，主要负责同志多次听取工作汇报，"
+    "研究部署重点任务，明确分管领导、责任科室和专职人员，形成了主要领导亲自抓、分管领导具体抓、"
+    "责任科室抓落实的工作格局。",
+    "围绕重点领域信息公开，进一步完善信息发布、政策解读、回应关切等工作制度，规范信息公开的审查、"
+    "发布和更正流程，做到应公开尽公开、能公开尽公开，确保公开内容准确、及时、完整。",
+    "持续加强政府网站和政务新媒体建设管理，优化栏目设置，提升检索和阅读的便利性，"
+    "对内容更新不及时、互动回应不到位的账号开展排查整改，推动政务新媒体规范有序运行。",
+    "严格落实政府信息公开申请办理工作规范，畅通网络、信函、当面等申请渠道，完善登记、审核、"
+    "答复、归档各环节的工作要求，依法保障申请人的知情权，答复内容规范、依据充分。",
+    "加强政策解读和回应关切，围绕群众关心的教育、医疗、就业、社保等事项，通过图文、问答、"
+    "访谈等形式解读政策，主动回应社会关切，及时澄清不实信息，增进社会各界对政策的理解和支持。",
+    "一是公开内容的全面性和及时性还需进一步提高，部分栏目更新不够及时；二是政策解读的形式还不够丰富，"
+    "解读的针对性和可读性有待加强；三是工作人员的业务能力还需进一步提升。",
+    "下一步，本机关将进一步加强组织领导，健全工作机制，加大业务培训力度，提高工作人员的业务水平，"
+    "持续提升政务公开的质量和实效，更好地服务经济社会发展和人民群众生产生活。",
+    "加强对政务公开工作的监督考核，把政务公开工作纳入年度绩效考核，定期通报工作进展情况，"
+    "对工作中发现的问题及时督促整改，推动各项工作要求落到实处。",
+)
+TEXT_KEYS = ("text.overview", "text.proactive", "text.applications", "text.appeals",
+             "text.problems", "text.improvements", "text.other")
+NARRATIVE_CHARS = 3000  # a real report's narrative, all sections of one row together
 
 
-def workbook(count: int) -> Path:
-    """A consistent workbook of ``count`` agencies (made once, kept in bench/out/)."""
+def _lengthen(record: dict[str, Any], rng: random.Random, chars: int) -> None:
+    """Fill every narrative section of ``record`` with paragraphs to ``chars`` in all."""
+    share = chars // len(TEXT_KEYS)
+    for key in TEXT_KEYS:
+        parts = [record[key]] if record.get(key) else []
+        while (size := sum(len(p) for p in parts)) < share:
+            paragraph = rng.choice(FILLER)
+            if parts and size + len(paragraph) > share + len(paragraph) // 2:
+                break  # closer to the share without it
+            parts.append(paragraph)
+        record[key] = "\n".join(parts)
+
+
+def workbook(count: int, narrative: int = NARRATIVE_CHARS, changed: bool = False) -> Path:
+    """A consistent workbook of ``count`` agencies whose narratives have about ``narrative``
+    characters a row (made once, kept in bench/out/). ``changed``: the same but for one
+    sentence more in one agency's section 六."""
     from annual_report.format.synthetic import district_records
     from annual_report.workbook.blank import write_workbook
 
-    path = OUT / f"bench-{count}.xlsx"
+    path = OUT / f"bench-{count}-{narrative}{'-changed' if changed else ''}.xlsx"
     if not path.exists():
         OUT.mkdir(parents=True, exist_ok=True)
-        write_workbook(path, district_records(count, seed=count))
+        rng = random.Random(count)
+        records = district_records(count, seed=count)
+        for record in records:
+            _lengthen(record, rng, narrative)
+        if changed:
+            records[count // 2]["text.other"] += "\n本年度另有一项补充说明。"
+        partial = path.with_suffix(".partial")
+        write_workbook(partial, records)
+        _share_strings(partial)
+        partial.replace(path)
     return path
 
 
-def timed(command: list[str]) -> float:
+_INLINE = re.compile(rb'<c r="([A-Z]+[0-9]+)"((?: s="[0-9]+")?) t="inlineStr"><is>'
+                     rb'<t(?: xml:space="preserve")?>(.*?)</t></is></c>', re.S)
+_SST_TYPE = ('<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+             'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>')
+_SST_REL = ('<Relationship Id="rIdSharedStrings" Type="http://schemas.openxmlformats.org/'
+            'officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>')
+
+
+def _share_strings(path: Path) -> None:
+    """Store the texts as Excel and WPS save them: once each in xl/sharedStrings.xml, in UTF-8.
+
+    openpyxl writes every text inline as character references (7 bytes a Chinese character);
+    the workbooks users bring back have been saved by Excel or WPS. The cells read the same.
+    """
+    strings: dict[str, int] = {}
+
+    def shared(match: re.Match[bytes]) -> bytes:
+        index = strings.setdefault(html.unescape(match.group(3).decode()), len(strings))
+        return b'<c r="%s"%s t="s"><v>%d</v></c>' % (match.group(1), match.group(2), index)
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename.startswith("xl/worksheets/sheet"):
+                data = _INLINE.sub(shared, data)
+            elif info.filename == "[Content_Types].xml":
+                data = data.replace(b"</Types>", _SST_TYPE.encode() + b"</Types>")
+            elif info.filename == "xl/_rels/workbook.xml.rels":
+                data = data.replace(b"</Relationships>", _SST_REL.encode() + b"</Relationships>")
+            out.writestr(info.filename, data)
+        items = "".join(f'<si><t xml:space="preserve">{html.escape(text, quote=False)}</t></si>'
+                        for text in strings)
+        out.writestr("xl/sharedStrings.xml", (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<sst xmlns="http://'
+            f'schemas.openxmlformats.org/spreadsheetml/2006/main" count="{len(strings)}" '
+            f'uniqueCount="{len(strings)}">{items}</sst>').encode())
+    path.write_bytes(buffer.getvalue())
+
+
+def changed_workbook(count: int) -> Path:
+    return workbook(count, changed=True)
+
+
+@dataclass(frozen=True)
+class Measured:
+    """One command's wall time, CPU time (its own and its workers') and peak memory."""
+
+    wall: float
+    cpu: float
+    peak_mib: float
+
+
+def run(command: list[str]) -> Measured:
+    """Run a command from the project folder, measuring it (its output is discarded)."""
     start = time.perf_counter()
-    done = subprocess.run(command, cwd=ROOT, check=False, capture_output=True)
-    elapsed = time.perf_counter() - start
-    if done.returncode not in (0, 1):
-        raise SystemExit(f"{command} failed: {done.stderr.decode()[-2000:]}")
-    return elapsed
-
-
-def peak_kib(*args: str) -> int:
-    """Peak resident memory (KiB) of `generate.py ARGS`, the largest of itself and its workers."""
-    done = subprocess.run([sys.executable, "-c", MEASURE, *args], cwd=ROOT,
-                          capture_output=True, text=True, check=False)
-    line = [x for x in done.stderr.splitlines() if x.startswith("MAXRSS")][-1]
-    return max(int(v) for v in line.split()[1:])
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE)
+    assert process.stderr is not None
+    errors = process.stderr.read()
+    _pid, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode not in (0, 1):
+        raise SystemExit(f"{command} failed ({process.returncode}): {errors.decode()[-2000:]}")
+    # wait4 reports the child and every descendant it waited for (the build's workers)
+    return Measured(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)

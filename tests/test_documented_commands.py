@@ -48,8 +48,12 @@ SKIPPED = {
         "needs the agencies' published reports (docs/import.md runs it on built ones)",
     "python3 generate.py import 已发布报告/ --into 导入.xlsx --year 2024":
         "needs the agencies' published reports (docs/import.md runs it on built ones)",
-    "python3 bench/bench_check.py": "a benchmark: about a minute on the shared 2-core machine",
-    "python3 bench/bench_build.py": "a benchmark: minutes on the shared 2-core machine",
+    "python3 bench/targets.py build": "a benchmark: minutes on the shared 2-core machine",
+    "python3 bench/targets.py rerun": "a benchmark: minutes on the shared 2-core machine",
+    "python3 bench/targets.py check": "a benchmark: minutes on the shared 2-core machine",
+    "python3 bench/targets.py memory": "a benchmark: minutes on the shared 2-core machine",
+    "python3 bench/targets.py pdf": "a benchmark: minutes on the shared 2-core machine",
+    "python3 bench/targets.py all": "a benchmark: minutes on the shared 2-core machine",
 }
 _FENCE = re.compile(r"^[ \t]*```([\w-]*)\n(.*?)^[ \t]*```", re.M | re.S)
 _INLINE = re.compile(r"`((?:python3|bash) [^`]+)`")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
+from typing import Any
 
 from ..findings import Finding
 from ..format.model import (
@@ -24,31 +25,47 @@ from ..format.model import (
     appeal_key,
 )
 from ..workbook.rows import AgencyRow
+from ..workbook.store import INDEX, RowValues
 from ..workbook.values import format_money
 
 Number = int | Decimal
 
 
-def _figures(row: AgencyRow, keys: Sequence[str]) -> list[Number] | None:
+class _Keys(tuple[str, ...]):
+    """Field keys with their positions in a row's value store, computed once."""
+
+    indices: tuple[int, ...]
+
+
+def _keys(keys: Sequence[str]) -> _Keys:
+    found = _Keys(keys)
+    found.indices = tuple(INDEX[k] for k in found)
+    return found
+
+
+def _figures(row: AgencyRow, keys: _Keys) -> list[Number] | None:
     """The figures of ``keys``, or None when one of them is not a valid figure."""
     values = row.values
-    found: list[Number] = []
-    for key in keys:
-        value = values.get(key)
+    found: list[Any] = (values.pick(keys.indices) if type(values) is RowValues
+                        else [values.get(k) for k in keys])
+    for value in found:
         if type(value) is not int and not isinstance(value, Decimal):
             return None
-        found.append(value)
     return found
 
 
 # Key lists are computed once, not per row.
-_R1_KEYS = [(r.key, [app_key(r.key, c) for c in (*APPLICANT_COLUMNS, "total")]) for r in APP_ROWS]
-_R2_KEYS = [(col, label, [app_key(r, col) for r in ("new", "carried_in", "results_total",
-                                                    "carried_over")]) for col, label in APP_COLUMNS]
-_R3_KEYS = [(col, label, [app_key(r, col) for r in (*RESULT_ROWS, "results_total")])
+_R1_KEYS = [(r.key, _keys([app_key(r.key, c) for c in (*APPLICANT_COLUMNS, "total")]))
+            for r in APP_ROWS]
+_R2_KEYS = [(col, label, _keys([app_key(r, col) for r in ("new", "carried_in", "results_total",
+                                                          "carried_over")]))
             for col, label in APP_COLUMNS]
-_R4_KEYS = [(prefix, top, second, [appeal_key(prefix, p) for p, _ in APPEAL_PARTS])
+_R3_KEYS = [(col, label, _keys([app_key(r, col) for r in (*RESULT_ROWS, "results_total")]))
+            for col, label in APP_COLUMNS]
+_R4_KEYS = [(prefix, top, second, _keys([appeal_key(prefix, p) for p, _ in APPEAL_PARTS]))
             for prefix, top, second in APPEAL_GROUPS]
+_R6_KEYS = _keys(["processing_fee.notices", "processing_fee.notice_amount",
+                  "processing_fee.collected"])
 
 
 def _diff(a: Number, b: Number) -> str:
@@ -120,8 +137,7 @@ def rule_r4(row: AgencyRow) -> Iterator[Finding]:
 
 def rule_r6(row: AgencyRow) -> Iterator[Finding]:
     """R6: 实际收取 ≤ 收费通知金额; no notice amount without notices."""
-    figures = _figures(row, ["processing_fee.notices", "processing_fee.notice_amount",
-                             "processing_fee.collected"])
+    figures = _figures(row, _R6_KEYS)
     if figures is None:
         return
     notices, amount, collected = figures

@@ -48,7 +48,7 @@ def print_build_result(result: BuildResult, out_dir: Path) -> None:
                 where = f" {item.file}" if item.file else ""
                 out.print(f"  - {escape(item.agency + where)}：{escape(item.message)}",
                           highlight=False)
-    for note in [*result.report.notes, *result.notes]:
+    for note in [*result.check_notes, *result.notes]:
         out.print(f"[yellow]注意：[/]{escape(note)}", highlight=False)
     if 0 < len(result.built) <= LIST_BUILT_UP_TO:
         for item in result.built:

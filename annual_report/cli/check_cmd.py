@@ -98,7 +98,6 @@ def check(
 
     示例：python3 generate.py check input/master.xlsx --annotate 总表-批注.xlsx
     """
-    from ..checks.annotate import write_annotated
     from ..checks.run import check_workbook
     from ..workbook.rows import ReadOptions
 
@@ -125,6 +124,8 @@ def check(
             report.write_json(json_path)
             out.print(f"校验结果已写入 {escape(str(json_path))}")
         if annotate:
+            from ..checks.annotate import write_annotated  # openpyxl: only for --annotate
+
             write_annotated(report, annotate)
             out.print(f"已写出批注副本：{escape(str(annotate))}（红色为错误，黄色为提醒，见“校验结果”工作表）")
     except ReportError as error:

@@ -18,12 +18,12 @@ import datetime as dt
 import difflib
 import os
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..bundled import TEMPLATE, bundled_file
 from ..checks.run import CheckReport, check_workbook, checker_sha256
-from ..errors import InputError, OutputError
+from ..errors import InputError, OutputError, TemplateError
 from ..outputs import (
     FolderUnwritable,
     ensure_inside,
@@ -33,6 +33,7 @@ from ..outputs import (
     unique_stems,
 )
 from ..workbook.rows import AgencyRow, ReadOptions
+from ..workbook.sheets import prefetch
 from ..workbook.values import clean_line
 from .manifest import (
     JOURNAL_DIR,
@@ -47,9 +48,13 @@ from .manifest import (
     save_manifest,
     year_key,
 )
-from .render import read_template, template_sha256
+from .outcome import BuildResult, Outcome
+from .render import CompiledTemplate, read_template, template_sha256
+from .rerun import code_sha256, forget, remember, replay, replayed, run_key, state_path
 from .template_check import load_checked_template
 from .workers import ADOPTED, REFUSED, STOP, Done, Job, run_jobs
+
+__all__ = ["DEFAULT_TEMPLATE", "BuildOptions", "BuildResult", "Outcome", "build_reports"]
 
 DEFAULT_TEMPLATE = bundled_file(TEMPLATE)  # the checkout's templates/, or the installed copy
 
@@ -67,34 +72,6 @@ class BuildOptions:
     pdf: bool = False
     read: ReadOptions = ReadOptions()
     previous: Path | None = None
-
-
-@dataclass
-class Outcome:
-    agency: str
-    file: Path | None
-    message: str = ""
-
-
-@dataclass
-class BuildResult:
-    report: CheckReport
-    built: list[Outcome] = field(default_factory=list)
-    skipped: list[Outcome] = field(default_factory=list)
-    invalid: list[Outcome] = field(default_factory=list)  # rows with errors, not built
-    conflicts: list[Outcome] = field(default_factory=list)  # files we refuse to overwrite
-    failed: list[Outcome] = field(default_factory=list)  # rendering or writing failed
-    stale: list[Outcome] = field(default_factory=list)  # agency no longer in the workbook
-    kept: list[Outcome] = field(default_factory=list)  # edited by hand, nothing to rebuild
-    built_invalid: list[Outcome] = field(default_factory=list)  # built with errors (allowed)
-    pdf_built: list[Outcome] = field(default_factory=list)
-    pdf_failed: list[Outcome] = field(default_factory=list)
-    pdf_outdated: list[Outcome] = field(default_factory=list)  # left from before a rebuild
-    notes: list[str] = field(default_factory=list)  # things the user should know, in Chinese
-
-    @property
-    def exit_code(self) -> int:
-        return 1 if (self.invalid or self.conflicts or self.failed or self.pdf_failed) else 0
 
 
 def _select(report: CheckReport, only: tuple[str, ...]) -> list[AgencyRow]:
@@ -129,24 +106,43 @@ def build_reports(
     template_hash = template_sha256(read_template(options.template))
     if options.out.exists() and not options.out.is_dir():
         raise OutputError(f"输出文件夹 {options.out} 是一个文件，不是文件夹。请用 --out 换一个文件夹名。")
+    busy = OutputError(f"另一个 build 或 send 正在使用输出文件夹 {options.out}。请等它结束后再运行。")
+    key = run_key((workbook, options.previous), (
+        template_hash, checker_sha256(), code_sha256(),
+        repr((options.only, options.allow_invalid, options.pdf, options.read, options.previous))))
+    if key is not None and not options.force and state_path(options.out).exists():
+        with exclusive_folder(options.out, busy):
+            recorded = replay(options.out, key)
+        if recorded is not None:
+            return replayed(recorded, lambda: check_workbook(workbook, options.read,
+                                                             options.previous))
+    # Read the workbook in a thread (calamine lets go of the GIL) while the template compiles.
+    prefetch(workbook, options.read.sheet)
+    try:
+        compiled: CompiledTemplate | TemplateError = CompiledTemplate.load(options.template)
+    except TemplateError as error:  # raised where it always was: when a report is to be made
+        compiled = error
     # Read before the lock, so that a workbook that cannot be used leaves nothing behind. A row
     # recorded valid and unchanged since, under the same checking code, is valid without rerunning
     # its rules (whichever build recorded it).
-    recorded = load_manifest(options.out)
+    manifest_before = load_manifest(options.out)
     checker = checker_sha256()
 
     def unchanged_and_valid(row: AgencyRow) -> bool:
-        entry = recorded.get(row.agency, row.year)
+        entry = manifest_before.get(row.agency, row.year)
         return (not options.force and entry is not None and entry.valid
                 and entry.checker_sha256 == checker and entry.row_sha256 == row.fingerprint())
 
     report = check_workbook(workbook, options.read, options.previous, unchanged_and_valid)
     rows = _select(report, options.only)
-    busy = OutputError(f"另一个 build 或 send 正在使用输出文件夹 {options.out}。请等它结束后再运行。")
     with exclusive_folder(options.out, busy):
+        forget(options.out)  # before anything changes: a killed run leaves no record
         manifest = load_manifest(options.out)  # again, under the lock: this is the one written
-        return _build_locked(report, rows, template_hash, manifest, options, progress,
-                             pdf_progress)
+        result = _build_locked(report, rows, template_hash, manifest, options, progress,
+                               pdf_progress, compiled)
+        if not (result.failed or result.pdf_failed):  # a re-run would try those again
+            remember(options.out, key, result, manifest)
+        return result
 
 
 def _build_locked(
@@ -157,6 +153,7 @@ def _build_locked(
     options: BuildOptions,
     progress: Progress | None,
     pdf_progress: Progress | None,
+    compiled: CompiledTemplate | TemplateError | None = None,
 ) -> BuildResult:
     """The part of a build that reads and writes the output folder (under its lock)."""
     result = BuildResult(report)
@@ -237,8 +234,8 @@ def _build_locked(
     try:
         try:
             # The template is compiled and checked only when something is to be rendered.
-            template = (load_checked_template(options.template, list(report.workbook.extra_columns))
-                        if jobs else None)
+            template = (load_checked_template(options.template, list(report.workbook.extra_columns),
+                                              compiled) if jobs else None)
             results = run_jobs(template, [row for row, _valid in queued], jobs, workers, progress,
                                out)
             consumed: set[tuple[str, str, str]] = set()

@@ -11,6 +11,7 @@ breaks and tabs into WordprocessingML.
 from __future__ import annotations
 
 import re
+import threading
 from decimal import Decimal
 from typing import Any
 
@@ -38,6 +39,15 @@ class WholeGroupPrinted(Exception):
     """A ``{{ }}`` printed a whole group of values (``apps.new``) instead of one of them."""
 
 
+_printed = threading.local()
+
+
+def markup_printed() -> int:
+    """How many values that are already XML (``__html__``) this thread has printed: a rendering
+    during which it grew printed XML that no compile-time proof could see (see :mod:`.xml_proof`)."""
+    return getattr(_printed, "markup", 0)
+
+
 def finalize(value: Any) -> Any:
     """Jinja's ``finalize``: what a printed value becomes before it is escaped.
 
@@ -55,6 +65,7 @@ def finalize(value: Any) -> Any:
         raise WholeGroupPrinted
     markup = getattr(value, "__html__", None)
     if markup is not None:  # docxtpl RichText/Listing or Markup: already XML
+        _printed.markup = getattr(_printed, "markup", 0) + 1  # this rendering needs the parse
         text = markup()
         return value if _NEEDS_WORK.search(text) is None else _listing(text)
     text = str(value)

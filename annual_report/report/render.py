@@ -14,8 +14,9 @@ Differences from ``DocxTemplate.render`` (all deliberate):
 
 * every value is XML-escaped (``autoescape``), a missing variable raises (``StrictUndefined``),
   and XML-illegal control characters are removed from every printed value (``finalize``);
-* every rendered part is parsed strictly; docxtpl re-parses with ``recover=True``, which can
-  silently cut a document short;
+* every rendered part is well-formed XML: proven once when the template is compiled
+  (:mod:`.xml_proof`), else parsed strictly after each render; docxtpl re-parses with
+  ``recover=True``, which can silently cut a document short;
 * ``resolve_listing`` is not run over the whole output. Only a printed value can bring a line
   break or tab, so ``finalize`` turns ``\\n`` (and ``\\r``) into ``<w:br/>`` and ``\\t`` into
   ``<w:tab/>`` inside that value, which reads the same as docxtpl's result and costs nothing
@@ -62,11 +63,12 @@ from .docx_parts import (
     templated_parts,
 )
 from .docxzip import PreparedZip, read_members
-from .jinja_env import WholeGroupPrinted, environment, finalize
+from .jinja_env import WholeGroupPrinted, environment, finalize, markup_printed
 from .template_errors import syntax_error
 from .template_safety import ADVICE, security_words, unsafe_reaches
 from .template_vars import VarPath, analyse, has_path
 from .xml_check import check_xml, near_text, parse_tree
+from .xml_proof import always_well_formed
 
 __all__ = [
     "RENDERER_VERSION",
@@ -118,6 +120,7 @@ class _Part:
     render: Callable[[Mapping[str, Any]], str]
     fix_tables: bool
     docpr_start: int | None  # renumber wp:docPr ids from here, if the part needs it
+    proven: bool = False  # every rendering is well-formed XML (xml_proof): no parse per report
 
 
 def _docx_fix_tables(xml: str) -> etree._Element:
@@ -231,6 +234,7 @@ class CompiledTemplate:
                 for data_node in ast.find_all(nodes.TemplateData):
                     for escaped, literal in _LITERAL_BRACES:
                         data_node.data = data_node.data.replace(escaped, literal)
+                proven = always_well_formed(ast)  # before compiling: it may fold constants
                 template = env.from_string(ast)
             except TemplateSyntaxError as exc:
                 raise syntax_error(env, name, where, root, patched, exc) from exc
@@ -241,9 +245,8 @@ class CompiledTemplate:
             if "docPr" in source and _LOOP_TAG.search(plain):
                 docpr_start = docpr_next
                 docpr_next += 10_000
-            parts.append(
-                _Part(member, where, template.render, bool(_TABLE_TAGS.search(plain)), docpr_start)
-            )
+            parts.append(_Part(member, where, template.render, bool(_TABLE_TAGS.search(plain)),
+                               docpr_start, proven))
 
         dynamic = [part.name for part in parts] + [core_name]
         static = [(CONTENT_TYPES, contents[CONTENT_TYPES])] + [
@@ -282,6 +285,7 @@ class CompiledTemplate:
         return self._archive.build(members)
 
     def _render_part(self, part: _Part, context: Mapping[str, Any]) -> bytes:
+        markup = markup_printed()
         try:
             text = part.render(context)
         except UndefinedError as exc:
@@ -310,7 +314,8 @@ class CompiledTemplate:
                 "请检查模板中的表达式是否适用于这份数据。"
             ) from exc
         data = XML_DECLARATION + text.encode("utf-8")
-        problem = check_xml(data)
+        # proven: every rendering is well-formed unless a value brought XML of its own
+        problem = None if part.proven and markup_printed() == markup else check_xml(data)
         if problem is not None:
             message, column = problem
             near = near_text(text, column - 1)

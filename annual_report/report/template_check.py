@@ -37,11 +37,16 @@ def _variable_names(context: dict[str, Any], prefix: str = "") -> list[str]:
     return names
 
 
-def load_checked_template(path: Path, extras: list[str]) -> CompiledTemplate:
+def load_checked_template(
+    path: Path, extras: list[str], compiled: CompiledTemplate | TemplateError | None = None
+) -> CompiledTemplate:
     """Compile a template and check it before a batch: its variables exist, and a trial report
     made from sample figures renders (a comparison or filter that fails on real values fails
-    here once, not for every agency)."""
-    template = CompiledTemplate.load(path)
+    here once, not for every agency). ``compiled``: the template compiled (or failed) already,
+    while the workbook was read."""
+    if isinstance(compiled, TemplateError):
+        raise compiled
+    template = compiled if compiled is not None else CompiledTemplate.load(path)
     if not template.variables():
         raise TemplateError(
             f"模板 {path.name} 中没有任何 {{{{ }}}} 标签：每个机关的报告都会一模一样。"

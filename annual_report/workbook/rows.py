@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -19,6 +20,7 @@ from ..findings import Finding, Severity
 from ..format.model import FIELD_BY_KEY, FIELDS, Field, Kind
 from .headers import choose_sheet, missing_message
 from .sheets import FORMULA_WITHOUT_VALUE, column_letter, open_sheets, unreadable_cells
+from .store import ABSENT, INDEX, RowValues, items_repr
 from .values import (
     Invalid,
     clean_line,
@@ -40,7 +42,8 @@ class AgencyRow:
     sheet: str
     row: int  # 1-based sheet row
     agency: str
-    values: dict[str, Any]  # field key -> parsed value; absent when the cell is invalid
+    # field key -> parsed value; absent when the cell is invalid (a RowValues when read)
+    values: MutableMapping[str, Any]
     raw: dict[str, Any]  # field key -> the cell as read (for messages and invalid rendering)
     extras: dict[str, Any]  # header of an unknown column -> its cell value
     columns: dict[str, int]  # field key -> 0-based column index (shared by all rows)
@@ -85,7 +88,7 @@ class AgencyRow:
         if self._fingerprint is None:
             digest = hashlib.sha256()
             for part in (self.values, self.raw, self.extras):
-                digest.update(repr(sorted(part.items())).encode("utf-8"))
+                digest.update(items_repr(part).encode("utf-8"))
                 digest.update(b"\x00")
             self._fingerprint = digest.hexdigest()
         return self._fingerprint
@@ -175,18 +178,38 @@ def parse_row(
     options: ReadOptions,
 ) -> AgencyRow:
     """Parse one row's raw cells (field key -> value) into an :class:`AgencyRow`."""
-    agency_raw = raw.get("agency", "")
-    agency = clean_line(agency_raw) if not is_blank(agency_raw) else f"（第{number}行）"
-    row = AgencyRow(sheet, number, agency, {}, raw, extras, columns)
-    values = row.values
+    values = RowValues()
+    cells = values.cells
+    rest: dict[str, Any] = {}
     for key, value in raw.items():
         if (type(value) is float and key in _COUNT_KEYS and 0 <= value < 1e12
                 and value.is_integer()):
-            values[key] = int(value)  # the common case, inlined: a count read by calamine
+            cells[INDEX[key]] = int(value)  # the common case, inlined: a count read by calamine
         else:
-            _parse_cell(row, FIELD_BY_KEY[key], value, options)
+            rest[key] = value
+    return _finish_row(sheet, number, values, rest, raw.get("agency", ""), extras, columns,
+                       options)
+
+
+def _finish_row(
+    sheet: str,
+    number: int,
+    values: RowValues,
+    rest: dict[str, Any],
+    agency_raw: Any,
+    extras: dict[str, Any],
+    columns: dict[str, int],
+    options: ReadOptions,
+) -> AgencyRow:
+    """A row whose plain counts are in ``values`` already: parse the ``rest`` of its cells (in
+    column order, so the findings come in that order)."""
+    agency = clean_line(agency_raw) if not is_blank(agency_raw) else f"（第{number}行）"
+    row = AgencyRow(sheet, number, agency, values, rest, extras, columns)
+    for key, value in rest.items():
+        _parse_cell(row, FIELD_BY_KEY[key], value, options)
     # keep the raw cell only where it was not usable (messages, --allow-invalid rendering)
-    row.raw = {k: v for k, v in raw.items() if k not in row.values}
+    cells = values.cells
+    row.raw = {k: v for k, v in rest.items() if cells[INDEX[k]] is ABSENT}
     _collapse_blank_figures(row)
     _collapse_totals_only(row)
     return row
@@ -246,7 +269,8 @@ def read_workbook(path: Path | str, options: ReadOptions | None = None) -> Workb
         header_cells = [c for r in head[: layout.header_row] for c in r]
         raise InputError(missing_message(missing, header_cells, sheet))
     columns = layout.columns
-    fields = [(FIELD_BY_KEY[k], c) for k, c in columns.items()]
+    # (key, column, position in the value store, whether a count) in column order
+    plan = [(k, c, INDEX[k], k in _COUNT_KEYS) for k, c in columns.items()]
     rows: list[AgencyRow] = []
     chosen = next(s for s in sheets if s.name == sheet)
     del sheets
@@ -255,12 +279,23 @@ def read_workbook(path: Path | str, options: ReadOptions | None = None) -> Workb
         if _row_is_blank(cells):
             continue
         width = len(cells)
-        raw = {f.key: (cells[c] if c < width else "") for f, c in fields}
+        values = RowValues()
+        store = values.cells
+        rest: dict[str, Any] = {}
+        for key, c, index, count in plan:  # parse_row, inlined for the plain counts
+            value = cells[c] if c < width else ""
+            if count and type(value) is float and 0 <= value < 1e12 and value.is_integer():
+                store[index] = int(value)
+            else:
+                rest[key] = value
         extras = {
             name: cells[c] for name, c in layout.extra_columns.items()
             if c < width and not is_blank(cells[c])
         }
-        rows.append(parse_row(sheet, number, raw, extras, columns, options))
+        agency_column = columns.get("agency")
+        agency_raw = cells[agency_column] if agency_column is not None and agency_column < width \
+            else ""
+        rows.append(_finish_row(sheet, number, values, rest, agency_raw, extras, columns, options))
     if not rows:
         raise InputError(
             f"工作表「{sheet}」中没有机关的数据：请从第 {layout.header_row + 1} 行起，每个机关填一行"

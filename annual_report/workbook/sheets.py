@@ -10,8 +10,10 @@ import csv
 import io
 import itertools
 import re
+import threading
 import zipfile
 from collections.abc import Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -63,8 +65,47 @@ def load_grids(path: Path, wanted: str | None = None) -> list[tuple[str, list[li
     return [(sheet.name, sheet.all_rows()) for sheet in open_sheets(path, wanted)]
 
 
+_Key = tuple[str, str | None, int, int]
+_PREFETCHED: dict[_Key, Future[list[SheetRows]]] = {}
+
+
+def _key(path: Path, wanted: str | None) -> _Key | None:
+    try:
+        status = path.stat()
+    except OSError:
+        return None
+    return str(path.resolve()), wanted, status.st_size, status.st_mtime_ns
+
+
+def prefetch(path: Path, wanted: str | None = None) -> None:
+    """Start loading a workbook's sheet in a background thread (python-calamine releases the
+    GIL while it reads), so that imports or compiling the template run meanwhile; the next
+    :func:`open_sheets` of the same unchanged file takes the result (or its error)."""
+    key = _key(path, wanted)
+    if key is None or key in _PREFETCHED:
+        return
+    future: Future[list[SheetRows]] = Future()
+
+    def load() -> None:
+        try:
+            future.set_result(_open_sheets(path, wanted))
+        except BaseException as exc:  # handed to open_sheets, raised there
+            future.set_exception(exc)
+
+    _PREFETCHED[key] = future
+    threading.Thread(target=load, name="prefetch-workbook", daemon=True).start()
+
+
 def open_sheets(path: Path, wanted: str | None = None) -> list[SheetRows]:
     """The wanted or master sheet (else every sheet), each with its rows to be read in order."""
+    key = _key(path, wanted) if _PREFETCHED else None
+    future = _PREFETCHED.pop(key, None) if key is not None else None
+    if future is not None:
+        return future.result()
+    return _open_sheets(path, wanted)
+
+
+def _open_sheets(path: Path, wanted: str | None) -> list[SheetRows]:
     if not path.exists():
         raise InputError(f"找不到文件：{path}。请检查路径和文件名。")
     if path.is_dir():

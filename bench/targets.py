@@ -1,0 +1,195 @@
+#!/usr/bin/env python3
+"""The speed targets of issue 14, each measured against a baseline in the same run.
+
+Run from the project folder: ``python3 bench/targets.py SUBCOMMAND`` (``all`` runs every one).
+Every figure is a median of ``--runs`` runs, and each run of ours is interleaved with a run of
+its baseline, so a machine shared with other work slows both alike; the ratios are what counts.
+The workbooks are generated once into bench/out/ (their narratives have about 3,000 characters a
+row, as real reports do; 10,000 agencies take a few minutes to write the first time).
+
+- ``build``:  ``build --force`` of 1,000 reports against a plain docxtpl loop (load, render, save
+  per report) on the same template and rows, scaled from ``--baseline-count`` reports; and the
+  marginal CPU per report (workers included): CPU at 2,000 agencies minus CPU at 1,000, / 1,000.
+- ``rerun``:  at 10,000 agencies, a re-run with nothing changed and one with one agency changed.
+- ``check``:  ``check`` of 1,000 agencies and ``--help``, whole commands, with the interpreter's
+  own start-up (``python3 -c pass``) measured alongside as the floor.
+- ``memory``: peak resident memory of ``check`` and ``build --force`` at 1,000 and 10,000 agencies
+  (the largest of the command and its workers) and the growth per 1,000 rows.
+- ``pdf``:    seconds per report that ``--pdf`` adds to ``build`` (2 cores; ``build --pdf`` minus
+  the same build without it, both with the DOCX already there, / reports) against one ``soffice``
+  call converting all the same files (LibreOffice's own floor).
+"""
+
+# ruff: noqa: I001
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from common import OUT, ROOT, Measured, changed_workbook, run, workbook  # first: sets sys.path
+
+GENERATE = [sys.executable, "generate.py"]
+
+
+def _median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def _load() -> str:
+    one, five, _ = os.getloadavg()
+    return f"load average {one:.1f} / {five:.1f} on {os.cpu_count()} cores"
+
+
+def docxtpl_seconds(count: int, out: Path) -> float:
+    """Seconds per report of the plain docxtpl loop over the first ``count`` rows."""
+    from docxtpl import DocxTemplate
+
+    from annual_report.report.build import DEFAULT_TEMPLATE
+    from annual_report.report.context import build_context
+    from annual_report.workbook.rows import read_workbook
+
+    rows = read_workbook(workbook(1000)).rows[:count]
+    contexts = [build_context(r) for r in rows]
+    out.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    for n, context in enumerate(contexts):
+        document = DocxTemplate(DEFAULT_TEMPLATE)
+        document.render(context, autoescape=True)
+        document.save(str(out / f"{n}.docx"))
+    return (time.perf_counter() - start) / len(contexts)
+
+
+def bench_build(args: argparse.Namespace) -> None:
+    one, two = workbook(1000), workbook(2000)
+    target = OUT / "build-1000"
+    ours: list[Measured] = []
+    base: list[float] = []
+    cpu: dict[int, list[float]] = {1000: [], 2000: []}
+    for _ in range(args.runs):
+        base.append(docxtpl_seconds(args.baseline_count, OUT / "docxtpl"))
+        shutil.rmtree(target, ignore_errors=True)
+        ours.append(run([*GENERATE, "build", str(one), "--out", str(target), "--force"]))
+        cpu[1000].append(ours[-1].cpu)
+        shutil.rmtree(OUT / "build-2000", ignore_errors=True)
+        cpu[2000].append(run([*GENERATE, "build", str(two), "--out", str(OUT / "build-2000"),
+                              "--force"]).cpu)
+    wall = _median([m.wall for m in ours])
+    per_report = _median(base)
+    marginal = (_median(cpu[2000]) - _median(cpu[1000])) / 1000
+    print(f"build --force, 1000 reports: {wall:.3f} s wall, {_median(cpu[1000]):.2f} s CPU")
+    print(f"docxtpl loop:               {per_report * 1000:.1f} ms/report "
+          f"(measured on {args.baseline_count}), x1000 = {per_report * 1000:.1f} s")
+    print(f"ratio docxtpl / build:      {per_report * 1000 / wall:.1f}x  (target >= 60x)")
+    print(f"marginal CPU per report:    {marginal * 1000:.2f} ms  (2000 vs 1000 agencies, "
+          "workers included; target <= 1 ms)")
+
+
+def bench_rerun(args: argparse.Namespace) -> None:
+    count = args.count
+    first, second = workbook(count), changed_workbook(count)
+    target = OUT / f"rerun-{count}"
+    shutil.rmtree(target, ignore_errors=True)
+    run([*GENERATE, "build", str(first), "--out", str(target)])  # the build being re-run
+    command = [*GENERATE, "build", "--out", str(target)]
+    floor, same, changed = [], [], []
+    for _ in range(args.runs):
+        floor.append(run([sys.executable, "-c", "pass"]).wall)
+        changed.append(run([*command, str(second)]).wall)  # one agency differs from the last
+        same.append(run([*command, str(second)]).wall)
+        changed.append(run([*command, str(first)]).wall)
+        same.append(run([*command, str(first)]).wall)
+    print(f"re-run, {count} agencies, nothing changed: {_median(same):.3f} s  (target <= 0.5 s)")
+    print(f"re-run, {count} agencies, one changed:     {_median(changed):.3f} s  (target <= 1.5 s)")
+    print(f"python3 -c pass (floor):                 {_median(floor):.3f} s")
+
+
+def bench_check(args: argparse.Namespace) -> None:
+    path = workbook(1000)
+    floor: list[Measured] = []
+    check: list[Measured] = []
+    helps: list[Measured] = []
+    for _ in range(args.runs):
+        floor.append(run([sys.executable, "-c", "pass"]))
+        check.append(run([*GENERATE, "check", str(path)]))
+        helps.append(run([*GENERATE, "--help"]))
+    for label, measured, target in (("check, 1000 agencies, whole command", check, "<= 0.5 s"),
+                                    ("generate.py --help", helps, "<= 0.15 s"),
+                                    ("python3 -c pass (floor)", floor, "")):
+        print(f"{label + ':':37}{_median([m.wall for m in measured]):.3f} s wall, "
+              f"{_median([m.cpu for m in measured]):.3f} s CPU  {'(target ' + target + ')' if target else ''}")
+
+
+def bench_memory(args: argparse.Namespace) -> None:
+    peaks: dict[tuple[str, int], float] = {}
+    for count in (1000, 10000):
+        path = workbook(count)
+        peaks["check", count] = run([*GENERATE, "check", str(path)]).peak_mib
+        out = OUT / f"memory-{count}"
+        shutil.rmtree(out, ignore_errors=True)
+        peaks["build", count] = run([*GENERATE, "build", str(path), "--out", str(out),
+                                     "--force"]).peak_mib
+        shutil.rmtree(out, ignore_errors=True)
+    for command in ("check", "build"):
+        small, large = peaks[command, 1000], peaks[command, 10000]
+        print(f"peak memory, {command:5}: 1000 agencies {small:.1f} MiB, 10000 agencies "
+              f"{large:.1f} MiB (target <= 150), growth {(large - small) / 9:.1f} MiB per 1000")
+
+
+def bench_pdf(args: argparse.Namespace) -> None:
+    from annual_report.report.pdf import require_soffice
+
+    soffice = require_soffice()
+    count = args.pdf_count
+    source = str(workbook(count))
+    out = OUT / "pdf"
+    command = [*GENERATE, "build", source, "--out", str(out), "--jobs", "2"]
+    ours, plain, base = [], [], []
+    for _ in range(args.runs):
+        shutil.rmtree(out, ignore_errors=True)
+        run(command)  # the DOCX, not timed
+        plain.append(run(command).wall)  # the same command without --pdf: nothing to do
+        ours.append(run([*command, "--pdf"]).wall)
+        docs = sorted(str(p) for p in out.glob("*/*.docx"))
+        with tempfile.TemporaryDirectory() as scratch:
+            profile = Path(scratch, "profile").as_uri()
+            base.append(run([soffice, f"-env:UserInstallation={profile}", "--headless",
+                             "--convert-to", "pdf", "--outdir", scratch, *docs]).wall / len(docs))
+    mine = (_median(ours) - _median(plain)) / count
+    floor = _median(base)
+    print(f"build --pdf, {count} reports, 2 cores: {_median(ours):.2f} s, of which the PDFs "
+          f"{mine:.3f} s/report  (target <= 0.1 s)")
+    print(f"one soffice call for all of them:    {floor:.3f} s/report")
+    print(f"ratio ours / one soffice call:       {mine / floor:.2f}")
+
+
+COMMANDS = {"build": bench_build, "rerun": bench_rerun, "check": bench_check,
+            "memory": bench_memory, "pdf": bench_pdf}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("command", choices=[*COMMANDS, "all"])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--baseline-count", type=int, default=40,
+                        help="docxtpl reports per run (scaled to 1,000)")
+    parser.add_argument("--count", type=int, default=10000, help="agencies of the re-run")
+    parser.add_argument("--pdf-count", type=int, default=40)
+    args = parser.parse_args()
+    os.chdir(ROOT)
+    print(f"{time.strftime('%Y-%m-%d %H:%M:%S')}, {_load()}, Python {sys.version.split()[0]}")
+    for name, command in COMMANDS.items():
+        if args.command in (name, "all"):
+            print(f"\n== {name}")
+            command(args)
+    print(f"\n{_load()}")
+
+
+if __name__ == "__main__":
+    main()
