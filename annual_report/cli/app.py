@@ -55,10 +55,9 @@ EXIT_INTERNAL = 3
 
 def main() -> int:
     """Run the app; an interruption or a bug gets a Chinese message, not a traceback."""
+    import sys
     import tempfile
     import traceback
-
-    import sys
 
     if len(sys.argv) == 1:  # the bare command shows its help: a success, not a usage error
         sys.argv.append("--help")
