@@ -15,21 +15,16 @@ from decimal import Decimal
 
 from lxml import etree
 
+from ..workbook.sheets import sheet_part
+
 _NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-_REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
 
 def _sheet_part(archive: zipfile.ZipFile, sheet: str) -> str:
-    book = etree.fromstring(archive.read("xl/workbook.xml"))
-    rels = etree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
-    for node in book.iter(f"{{{_NS}}}sheet"):
-        if node.get("name") == sheet:
-            rid = node.get(f"{{{_REL_NS}}}id")
-            for rel in rels:
-                if rel.get("Id") == rid:
-                    target = rel.get("Target", "")
-                    return target.lstrip("/") if target.startswith("/") else "xl/" + target
-    raise KeyError(sheet)
+    part = sheet_part(archive, sheet)
+    if part is None:
+        raise KeyError(sheet)
+    return part
 
 
 Cached = Decimal | float | int | bool | str

@@ -202,7 +202,7 @@ def _delimiter(text: str) -> str:
 FORMULA_WITHOUT_VALUE = "formula"
 
 
-def _sheet_part(archive: zipfile.ZipFile, sheet: str) -> str | None:
+def sheet_part(archive: zipfile.ZipFile, sheet: str) -> str | None:
     """The zip member holding a sheet of an ``.xlsx``, by the sheet's name."""
     from lxml import etree
 
@@ -246,7 +246,7 @@ def check_extent(path: Path, sheets: list[str]) -> None:
     try:
         with zipfile.ZipFile(path) as archive:
             for sheet in sheets:
-                part = _sheet_part(archive, sheet)
+                part = sheet_part(archive, sheet)
                 if part is None:
                     continue
                 with archive.open(part) as stream:
@@ -287,7 +287,7 @@ def unreadable_cells(path: Path, sheet: str) -> dict[str, str]:
 
     try:
         with zipfile.ZipFile(path) as archive:
-            part = _sheet_part(archive, sheet)
+            part = sheet_part(archive, sheet)
             if not part:
                 return {}
             if not _contains(archive, part, _FORMULA_OR_ERROR):  # the usual case
