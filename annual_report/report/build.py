@@ -52,7 +52,7 @@ from .outcome import BuildResult, Outcome
 from .render import CompiledTemplate, read_template, template_sha256
 from .rerun import code_sha256, forget, remember, replay, replayed, run_key, state_path
 from .template_check import load_checked_template
-from .workers import ADOPTED, REFUSED, STOP, Done, Job, run_jobs
+from .workers import ADOPTED, REFUSED, STOP, WORKER_DIED, Done, Job, run_jobs
 
 __all__ = ["DEFAULT_TEMPLATE", "BuildOptions", "BuildResult", "Outcome", "build_reports"]
 
@@ -243,8 +243,11 @@ def _build_locked(
                 _take_results(results, jobs, queued, manifest, options, result, pdf_wanted, consumed)
             finally:
                 results.close()  # stops the workers (a generator left open is closed by whoever)
-                # what workers wrote that this loop never heard of (interrupted, stopped)
-                manifest_changed |= apply_journal(out, manifest, consumed) > 0
+                # what workers wrote that this loop never heard of (interrupted, stopped, or a
+                # worker that died after writing the reports of its batch that came before)
+                applied: list[Entry] = []
+                manifest_changed |= apply_journal(out, manifest, consumed, applied) > 0
+                _written_after_all(result, applied, out, pdf_wanted if options.pdf else None)
                 merged = True
             if options.pdf:
                 _build_pdfs(manifest, out, pdf_wanted, workers, result, pdf_progress)
@@ -263,6 +266,21 @@ def _build_locked(
     elif merged:
         clear_journal(out)
     return result
+
+
+def _written_after_all(result: BuildResult, applied: list[Entry], out: Path,
+                       pdf_wanted: list[Entry] | None) -> None:
+    """Reports given up for lost with their worker that the journal shows were written whole:
+    they are built, not failed (the next run would rightly skip them)."""
+    written = {(e.agency, e.path(out)): e for e in applied}
+    for outcome in list(result.failed):
+        entry = written.get((outcome.agency, Path(outcome.file))) if outcome.file else None
+        if entry is None or outcome.message != WORKER_DIED:
+            continue
+        result.failed.remove(outcome)
+        result.built.append(Outcome(outcome.agency, outcome.file, ""))
+        if pdf_wanted is not None:
+            pdf_wanted.append(entry)
 
 
 def _record(out: Path, manifest: Manifest, merged: bool) -> None:

@@ -220,10 +220,11 @@ def journal_files(out: Path) -> list[Path]:
 
 
 def apply_journal(out: Path, manifest: Manifest,
-                  known: Collection[tuple[str, str, str]] = ()) -> int:
+                  known: Collection[tuple[str, str, str]] = (),
+                  applied: list[Entry] | None = None) -> int:
     """Put the journal's records into ``manifest`` where the file still has the recorded bytes;
     records in ``known`` ((year folder, agency, sha256) already put) are passed over unread.
-    Returns how many records were put."""
+    Returns how many records were put (and lists them in ``applied`` when given)."""
     count = 0
     for journal in journal_files(out):
         try:
@@ -247,6 +248,8 @@ def apply_journal(out: Path, manifest: Manifest,
             manifest.put(finished(entry, manifest.get(entry.agency, entry.year)))
             manifest.journaled += 1
             count += 1
+            if applied is not None:
+                applied.append(entry)
     return count
 
 
