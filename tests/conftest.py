@@ -20,3 +20,16 @@ def load_tool(name: str) -> ModuleType:
     sys.modules[spec.name] = module  # dataclasses look their module up while the class is built
     spec.loader.exec_module(module)
     return module
+
+
+def invoke_squashed(*args: str) -> tuple[int, str]:
+    """Run the CLI in-process; (exit code, output with all white space removed), so Chinese
+    messages compare whatever width the console wrapped them at. A crash fails the test."""
+    from typer.testing import CliRunner
+
+    from generate import app
+
+    result = CliRunner().invoke(app, list(args))
+    assert result.exception is None or isinstance(result.exception, SystemExit), (
+        repr(result.exception))
+    return result.exit_code, "".join(result.output.split())

@@ -19,25 +19,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from annual_report.errors import OutputError
 from annual_report.format.synthetic import district_records
 from annual_report.outputs import AppendFile, atomic_write_bytes, ensure_inside, sha256_file
 from annual_report.report.manifest import JOURNAL_DIR
 from annual_report.workbook.blank import write_workbook
-from conftest import ROOT
-from generate import app
+from conftest import ROOT, invoke_squashed
 
 SAMPLE = ROOT / "input" / "master.xlsx"
-runner = CliRunner()
 
 
-def invoke(*args: str) -> tuple[int, str]:
-    result = runner.invoke(app, list(args))
-    assert result.exception is None or isinstance(result.exception, SystemExit), (
-        repr(result.exception))
-    return result.exit_code, "".join(result.output.split())
+invoke = invoke_squashed
 
 
 def build(out: Path, *args: str, workbook: Path = SAMPLE) -> tuple[int, str]:

@@ -14,25 +14,18 @@ from pathlib import Path
 import docx
 import pytest
 from jinja2.exceptions import SecurityError
-from typer.testing import CliRunner
 
 from annual_report.report.build import DEFAULT_TEMPLATE, BuildOptions, build_reports
 from annual_report.report.jinja_env import environment
 from annual_report.report.template_safety import unsafe_reaches
 from annual_report.workbook.blank import write_workbook
-from conftest import ROOT
+from conftest import ROOT, invoke_squashed
 from factories import fill_consistent, zero_record
-from generate import app
 
 SAMPLE = ROOT / "input" / "master.xlsx"
-runner = CliRunner()
 
 
-def invoke(*args: str) -> tuple[int, str]:
-    result = runner.invoke(app, list(args))
-    assert result.exception is None or isinstance(result.exception, SystemExit), (
-        repr(result.exception))
-    return result.exit_code, "".join(result.output.split())
+invoke = invoke_squashed
 
 
 def template_with(target: Path, tag: str) -> Path:
