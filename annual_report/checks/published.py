@@ -16,7 +16,6 @@ warnings P2–P4, which read imported reports and master texts alike.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from ..format.model import FIELD_BY_KEY, FIGURE_FIELDS, SECTIONS, TEXT_FIELDS
 from ..workbook.rows import AgencyRow, ReadOptions, Workbook, read_workbook
 from ..workbook.values import is_blank, shown
 from .narrative import chinese_number
+from .nfkc import Normalized, nfkc, nfkc_spans
 
 # Extra columns an import writes (outside the model): read by P2–P4 when present.
 PREAMBLE = "报告前言（导入）"
@@ -47,7 +47,7 @@ _TEXT_KEYS = tuple(key for key, *_ in TEXT_FIELDS)
 
 
 def _squash(text: str) -> str:
-    return "".join(unicodedata.normalize("NFKC", text).split())
+    return "".join(nfkc(text).split())
 
 
 def _show(row: AgencyRow, key: str) -> str:
@@ -164,34 +164,50 @@ _ABOUT_AFTER = re.compile(
     r"^\s*(度)?\s*[^。；，]{0,12}?(结转|转入|遗留|延续|以来|至今|相比|比较|同期|底前|起|考核|评估|评议|测评|获评|排名)")
 
 
-def _wrong_years(text: str, year: int) -> Iterator[str]:
-    for m in _YEAR.finditer(unicodedata.normalize("NFKC", text)):
+def _wrong_years(norm: Normalized, year: int) -> Iterator[str]:
+    """Quotes (from the original text) of the years that ``norm``'s text names wrongly; the
+    year is found in the NFKC text (full-width digits, ㈠ …) and read around in the original."""
+    text = norm.original
+    for m in _YEAR.finditer(norm.text):
         named = int(m.group(1))
         if named in (year, year + 1):
             continue
-        before, after = text[max(0, m.start() - 6):m.start()], text[m.end():m.end() + 12]
-        if text.rfind("《", 0, m.start()) > text.rfind("》", 0, m.start()):
+        start, end = norm.span(m.start(), m.end())
+        before, after = text[max(0, start - 6):start], text[end:end + 12]
+        if text.rfind("《", 0, start) > text.rfind("》", 0, start):
             continue  # inside a document's title: 《2023年度政务公开工作要点》
-        if _ABOUT_BEFORE.search(before) or _ABOUT_AFTER.match(text[m.end() - (1 if m.group(2) else 0):][:14]):
+        rest = norm.position(m.start(2)) if m.group(2) else end  # from 度 on, when there is one
+        if _ABOUT_BEFORE.search(before) or _ABOUT_AFTER.match(text[rest:rest + 14]):
             continue
-        opening = m.start() == 0 or text[m.start() - 1] in "。；\n" or before.endswith("截至")
+        opening = start == 0 or text[start - 1] in "。；\n" or before.endswith("截至")
         if m.group(2) or (opening and after[:1] in "，,底末") or before.endswith("截至"):
-            yield text[max(0, m.start() - 8):m.end() + 10].replace("\n", " ")
+            yield text[max(0, start - 8):end + 10].replace("\n", " ")
 
 
-def _texts(row: AgencyRow) -> Iterator[tuple[str, str]]:
-    for key in (*_TEXT_KEYS, "title"):
-        if _text(row, key):
-            yield key, _text(row, key)
-    if row.extras.get(PREAMBLE):
-        yield "agency", str(row.extras[PREAMBLE])
+_TEXTS = (*_TEXT_KEYS, "title")
 
 
-def _p2(row: AgencyRow) -> Iterator[Finding]:
+def _texts(row: AgencyRow) -> list[tuple[str, Normalized]]:
+    """The texts P2–P4 read (key, text with its NFKC), each normalized once."""
+    values = row.values
+    found = []
+    for key in _TEXTS:
+        value = values.get(key)
+        if value and isinstance(value, str):
+            found.append((key, nfkc_spans(value)))
+    preamble = row.extras.get(PREAMBLE)
+    if preamble:
+        found.append(("agency", nfkc_spans(str(preamble))))
+    return found
+
+
+def _p2(row: AgencyRow, texts: list[tuple[str, Normalized]]) -> Iterator[Finding]:
     if row.year is None:
         return
-    for key, text in _texts(row):
-        quote = next(_wrong_years(text, row.year), None)
+    for key, norm in texts:
+        if "年" not in norm.text:
+            continue
+        quote = next(_wrong_years(norm, row.year), None)
         if quote:
             yield row.finding(key, "P2", f"{row.year} 年度的报告在“{_where(key)}”中写的是另一年：「…{quote}…」。"
                               "常见于沿用上年报告的文字；如果确实是说上一年，请写明（如“较2023年度”）。", True)
@@ -208,9 +224,11 @@ def _where(key: str) -> str:
 _NUMBER = re.compile(r"国办公开办函\s*[〔\[【(（［{]\s*([0-9]{4})\s*[〕\]】)）］}]\s*([0-9]+)\s*号")
 
 
-def _p3(row: AgencyRow) -> Iterator[Finding]:
-    for key, text in _texts(row):
-        text = unicodedata.normalize("NFKC", text)
+def _p3(row: AgencyRow, texts: list[tuple[str, Normalized]]) -> Iterator[Finding]:
+    for key, norm in texts:
+        text = norm.text
+        if "国办公开办函" not in text:
+            continue
         for m in _NUMBER.finditer(text):
             number = (m.group(1), m.group(2))
             near = text[max(0, m.start() - 40):m.end() + 40]
@@ -225,6 +243,8 @@ def _p3(row: AgencyRow) -> Iterator[Finding]:
 # --- P4 ------------------------------------------------------------------------------------------
 
 _PARTS = re.compile(r"([一二两三四五六七八九十]|[0-9]{1,2})\s*个?\s*部分")
+_ABOUT_REPORT = re.compile(r"(报告|全文|本文|内容)")
+_LIST_START = re.compile(r"[：:括含由]")
 
 
 def section_index(heading: str) -> int | None:
@@ -241,7 +261,7 @@ _LISTED = (("总体情况",), ("主动公开",), ("收到和处理", "申请情�
            ("问题", "改进"), ("其他",))
 
 
-def _p4(row: AgencyRow) -> Iterator[Finding]:
+def _p4(row: AgencyRow, texts: list[tuple[str, Normalized]]) -> Iterator[Finding]:
     headings = [h for h in str(row.extras.get(HEADINGS, "")).split("\n") if h.strip()]
     if headings:
         indexes = [section_index(h) for h in headings]
@@ -254,14 +274,17 @@ def _p4(row: AgencyRow) -> Iterator[Finding]:
                 ["顺序不对"] if found != sorted(found) else [])
             yield row.finding("agency", "P4", "报告的章节不是格式规定的六个部分：" + "；".join(parts)
                               + "。请按国办公开办函〔2021〕30号的六个部分编排。", True)
-    for key, text in _texts(row):
+    for key, norm in texts:
+        text = norm.original
+        if "部分" not in text:
+            continue
         for m in _PARTS.finditer(text):
             said = m.group(1)
             count = int(said) if said.isdigit() else chinese_number(said.replace("两", "二"))
             context = text[max(0, m.start() - 120):m.start()]
-            if count is None or not re.search(r"(报告|全文|本文|内容)", context + text[m.end():m.end() + 4]):
+            if count is None or not _ABOUT_REPORT.search(context + text[m.end():m.end() + 4]):
                 continue
-            listing = re.split(r"[：:括含由]", context)[-1]
+            listing = _LIST_START.split(context)[-1]
             named = sum(1 for words in _LISTED if any(w in listing for w in words))
             problem = ""
             if count != 6:
@@ -277,4 +300,5 @@ def _p4(row: AgencyRow) -> Iterator[Finding]:
 
 def check_published(row: AgencyRow) -> list[Finding]:
     """The warnings P2–P4 of one row (imported or not)."""
-    return [*_p2(row), *_p3(row), *_p4(row)]
+    texts = _texts(row)
+    return [*_p2(row, texts), *_p3(row, texts), *_p4(row, texts)]
