@@ -322,7 +322,10 @@ def _check_no_applications(row: AgencyRow) -> Iterator[Finding]:
     if not new and not carried_in:
         return
     for key, _header, _section, _expected in TEXT_FIELDS:
-        for sentence in SENTENCE_END.split(_text(row, key)):
+        text = _text(row, key)
+        if "申请" not in text or ("未" not in text and "没有" not in text):
+            continue  # what _NO_APPLICATIONS needs is not there
+        for sentence in SENTENCE_END.split(text):
             m = _NO_APPLICATIONS.search(sentence)
             if m and "复议" not in sentence and "诉讼" not in sentence:
                 yield row.finding(

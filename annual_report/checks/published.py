@@ -261,6 +261,23 @@ _LISTED = (("总体情况",), ("主动公开",), ("收到和处理", "申请情�
            ("问题", "改进"), ("其他",))
 
 
+def _may_state_parts(text: str) -> bool:
+    """Whether _PARTS can match: some 部分 has a numeral before it (across white space and 个)."""
+    at = text.find("部分")
+    while at != -1:
+        k = at - 1
+        while k >= 0 and text[k].isspace():
+            k -= 1
+        if k >= 0 and text[k] == "个":
+            k -= 1
+            while k >= 0 and text[k].isspace():
+                k -= 1
+        if k >= 0 and (text[k] in "一二两三四五六七八九十" or "0" <= text[k] <= "9"):
+            return True
+        at = text.find("部分", at + 2)
+    return False
+
+
 def _p4(row: AgencyRow, texts: list[tuple[str, Normalized]]) -> Iterator[Finding]:
     headings = [h for h in str(row.extras.get(HEADINGS, "")).split("\n") if h.strip()]
     if headings:
@@ -276,7 +293,7 @@ def _p4(row: AgencyRow, texts: list[tuple[str, Normalized]]) -> Iterator[Finding
                               + "。请按国办公开办函〔2021〕30号的六个部分编排。", True)
     for key, norm in texts:
         text = norm.original
-        if "部分" not in text:
+        if not _may_state_parts(text):
             continue
         for m in _PARTS.finditer(text):
             said = m.group(1)

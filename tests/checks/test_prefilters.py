@@ -1,0 +1,38 @@
+"""The cheap tests that let P4 and W5 skip a text are never wrong: a skipped text is one their
+patterns cannot match."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from annual_report.checks.narrative import _NO_APPLICATIONS, check_narrative
+from annual_report.checks.published import _PARTS, _may_state_parts
+from factories import fill_consistent, make_row, zero_record
+
+_PIECES = st.sampled_from(["部分", "部", "分", "个", " ", "\u3000", "\n", "\t", "六", "两", "十", "6",
+                           "12", "６", "报告", "共", "，", "全文分为", "一部分", "x"])
+
+
+@given(st.lists(_PIECES, max_size=12).map("".join))
+def test_p4_skips_only_texts_without_a_stated_number_of_parts(text: str) -> None:
+    assert _may_state_parts(text) == bool(_PARTS.search(text))
+
+
+def test_p4_finds_parts_after_white_space_and_the_measure_word() -> None:
+    assert _may_state_parts("本报告分为六 个\u3000部分")
+    assert _may_state_parts("共 12部分")
+    assert not _may_state_parts("部分栏目更新不够及时，大部分")
+    assert not _may_state_parts("共６部分")  # full-width digits are not what P4 reads
+
+
+def test_w5_reads_a_text_that_says_no_application_came_in() -> None:
+    import random
+
+    record = fill_consistent(zero_record("某局"), random.Random(3))
+    record["apps.new.natural"] += 1
+    record["apps.new.total"] += 1
+    record["text.applications"] = "本年度没有收到政府信息公开申请。"
+    found = [f for f in check_narrative(make_row(record)) if f.rule == "W5"]
+    assert found and "没有收到政府信息公开申请" in found[0].message
+    assert _NO_APPLICATIONS.search("尚未受理申请") and not _NO_APPLICATIONS.search("未受理")
