@@ -8,7 +8,8 @@ The narrative rules (R7, W3, W4) live in :mod:`annual_report.checks.narrative`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import operator
+from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -34,20 +35,21 @@ Number = int | Decimal
 class _Keys(tuple[str, ...]):
     """Field keys with their positions in a row's value store, computed once."""
 
-    indices: tuple[int, ...]
+    pick: Callable[[list[Any]], tuple[Any, ...]]  # the values at those positions, at C speed
 
 
 def _keys(keys: Sequence[str]) -> _Keys:
     found = _Keys(keys)
-    found.indices = tuple(INDEX[k] for k in found)
+    assert len(found) > 1  # itemgetter of one index gives the value, not a tuple
+    found.pick = operator.itemgetter(*(INDEX[k] for k in found))
     return found
 
 
-def _figures(row: AgencyRow, keys: _Keys) -> list[Number] | None:
+def _figures(row: AgencyRow, keys: _Keys) -> Sequence[Number] | None:
     """The figures of ``keys``, or None when one of them is not a valid figure."""
     values = row.values
-    found: list[Any] = (values.pick(keys.indices) if type(values) is RowValues
-                        else [values.get(k) for k in keys])
+    found: Sequence[Any] = (keys.pick(values.cells) if type(values) is RowValues
+                            else [values.get(k) for k in keys])
     for value in found:
         if type(value) is not int and not isinstance(value, Decimal):
             return None

@@ -10,7 +10,7 @@ order (the row's fingerprint sorts the items), and it pickles for spawn workers.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, MutableMapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from typing import Any
 
 from ..format.model import FIELDS
@@ -108,11 +108,6 @@ class RowValues(MutableMapping[str, Any]):
         if self._other:
             pairs.extend(self._other.items())
         return pairs
-
-    def pick(self, indices: Sequence[int]) -> list[Any]:
-        """The values at field positions (:data:`ABSENT` where there is none), for hot loops."""
-        cells = self.cells
-        return [cells[i] for i in indices]
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Mapping):
