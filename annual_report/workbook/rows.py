@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import operator
 from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -258,6 +259,42 @@ def _collapse_totals_only(row: AgencyRow) -> None:
         warning=severity_warning))
 
 
+class _Plan:
+    """How the cells of a sheet row go into a row's values: plain counts (what calamine reads
+    as a whole non-negative float) straight into the value store, the rest to be parsed."""
+
+    def __init__(self, columns: dict[str, int]) -> None:
+        # (key, column, position in the value store, whether a count) in column order
+        self.cells = [(k, c, INDEX[k], k in _COUNT_KEYS) for k, c in columns.items()]
+        counts = [(c, index) for _k, c, index, count in self.cells if count]
+        self.width = max(columns.values(), default=-1) + 1
+        self.count_cells = operator.itemgetter(*(c for c, _ in counts)) if len(counts) > 1 else None
+        self.count_indices = [index for _, index in counts]
+        self.others = [(k, c) for k, c, _index, count in self.cells if not count]
+
+    def split(self, cells: list[Any]) -> tuple[RowValues, dict[str, Any]]:
+        """The row's plain counts in a value store, and its other cells (key -> raw value) in
+        column order, in the order _finish_row parses them."""
+        values = RowValues()
+        store = values.cells
+        if self.count_cells is not None and len(cells) >= self.width:
+            found = self.count_cells(cells)  # every count plain (the usual row): no loop per cell
+            if (set(map(type, found)) == {float} and min(found) >= 0 and max(found) < 1e12
+                    and all(map(float.is_integer, found))):
+                for index, number in zip(self.count_indices, map(int, found), strict=True):
+                    store[index] = number
+                return values, {key: cells[c] for key, c in self.others}
+        width = len(cells)
+        rest: dict[str, Any] = {}
+        for key, c, index, count in self.cells:  # parse_row, inlined for the plain counts
+            value = cells[c] if c < width else ""
+            if count and type(value) is float and 0 <= value < 1e12 and value.is_integer():
+                store[index] = int(value)
+            else:
+                rest[key] = value
+        return values, rest
+
+
 def read_workbook(path: Path | str, options: ReadOptions | None = None) -> Workbook:
     """Read and parse the master workbook; cell problems become findings, not exceptions."""
     options = options or ReadOptions()
@@ -269,8 +306,7 @@ def read_workbook(path: Path | str, options: ReadOptions | None = None) -> Workb
         header_cells = [c for r in head[: layout.header_row] for c in r]
         raise InputError(missing_message(missing, header_cells, sheet))
     columns = layout.columns
-    # (key, column, position in the value store, whether a count) in column order
-    plan = [(k, c, INDEX[k], k in _COUNT_KEYS) for k, c in columns.items()]
+    plan = _Plan(columns)
     rows: list[AgencyRow] = []
     chosen = next(s for s in sheets if s.name == sheet)
     del sheets
@@ -279,15 +315,7 @@ def read_workbook(path: Path | str, options: ReadOptions | None = None) -> Workb
         if _row_is_blank(cells):
             continue
         width = len(cells)
-        values = RowValues()
-        store = values.cells
-        rest: dict[str, Any] = {}
-        for key, c, index, count in plan:  # parse_row, inlined for the plain counts
-            value = cells[c] if c < width else ""
-            if count and type(value) is float and 0 <= value < 1e12 and value.is_integer():
-                store[index] = int(value)
-            else:
-                rest[key] = value
+        values, rest = plan.split(cells)
         extras = {
             name: cells[c] for name, c in layout.extra_columns.items()
             if c < width and not is_blank(cells[c])
