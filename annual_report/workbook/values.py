@@ -24,6 +24,12 @@ _PLACEHOLDERS = {"/", "-", "—", "——", "－", "无", "空", "null", "none",
 XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _EMAIL = re.compile(r"^[^@\s;,，；]+@[^@\s;,，；]+\.[^@\s;,，；]+$")
 _EMAIL_SPLIT = re.compile(r"[;,，；、\s]+")
+_SPACED_DIGITS = re.compile(r"[0-9.,]\s+[0-9.,]")
+_YEAR_SUFFIX = re.compile(r"\s*年度?\s*$")
+_DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
+_SPACES = re.compile(r"\s+")
+_LINE_BREAK = re.compile(r"\s*[\n\t]\s*")
+_TAB = re.compile(r"\s*\t\s*")
 
 
 @dataclass(frozen=True)
@@ -71,7 +77,7 @@ def _to_decimal(raw: object) -> Decimal | Invalid:
         return Invalid(f"「{shown(raw)}」含有特殊数字字符「{odd}」（如上标、圈码或其他文字的数字），"
                        "请改为普通阿拉伯数字 0–9。")
     text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", original)).strip()
-    if re.search(r"[0-9.,]\s+[0-9.,]", text):
+    if _SPACED_DIGITS.search(text):
         return Invalid(f"「{shown(raw)}」数字中间有空格，无法确定是哪个数；请删除空格，只填一个数字。")
     text = text.replace(" ", "")
     if text.lower() in _PLACEHOLDERS:
@@ -119,7 +125,7 @@ def parse_figure(raw: object, kind: Kind) -> int | Decimal | Invalid:
 
 def parse_year(raw: object) -> int | Invalid:
     if isinstance(raw, str):  # 「2024年」「2024 年度」 read as 2024
-        raw = re.sub(r"\s*年度?\s*$", "", unicodedata.normalize("NFKC", raw).strip())
+        raw = _YEAR_SUFFIX.sub("", unicodedata.normalize("NFKC", raw).strip())
     value = parse_figure(raw, Kind.COUNT)
     if not isinstance(value, int) or not 2000 <= value <= 2100:
         return Invalid(f"「{shown(raw)}」不是有效年度，请填写四位数字年份，如 2024。")
@@ -132,7 +138,7 @@ def parse_date(raw: object) -> dt.date | Invalid:
     if isinstance(raw, dt.date):
         return raw
     text = unicodedata.normalize("NFKC", str(raw)).strip()
-    match = re.fullmatch(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?", text)
+    match = _DATE.fullmatch(text)
     if match:
         try:
             return dt.date(*(int(g) for g in match.groups()))
@@ -156,26 +162,29 @@ def parse_emails(raw: object) -> list[str] | Invalid:
 def name_key(name: str) -> str:
     """What makes two agency names the same agency: width (ＡＢＣ局 / ABC局), Unicode
     composition and white space do not count."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", name)).casefold()
+    return _SPACES.sub("", unicodedata.normalize("NFKC", name)).casefold()
 
 
 def clean_text(raw: object) -> str:
     """Text as it may go into a DOCX: no XML-illegal characters, unified line ends."""
     if isinstance(raw, float) and raw.is_integer():
         raw = int(raw)
-    text = str(raw).replace("\r\n", "\n").replace("\r", "\n")
+    text = str(raw)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     return XML_ILLEGAL.sub("", text).strip()
 
 
 def clean_line(raw: object) -> str:
     """A one-line text: any line break or tab becomes a space."""
-    return re.sub(r"\s*[\n\t]\s*", " ", clean_text(raw))
+    text = clean_text(raw)
+    return _LINE_BREAK.sub(" ", text) if "\n" in text or "\t" in text else text
 
 
 def clean_lines(raw: object) -> str:
     """A short text whose line breaks matter (a title typed on two lines): each line trimmed,
     tabs made spaces, blank lines dropped, the lines joined by ``\\n``."""
-    lines = (re.sub(r"\s*\t\s*", " ", line).strip() for line in clean_text(raw).split("\n"))
+    lines = (_TAB.sub(" ", line).strip() for line in clean_text(raw).split("\n"))
     return "\n".join(line for line in lines if line)
 
 
