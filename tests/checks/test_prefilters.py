@@ -3,11 +3,13 @@ patterns cannot match."""
 
 from __future__ import annotations
 
+import re
+
 from hypothesis import given
 from hypothesis import strategies as st
 
 from annual_report.checks.narrative import _NO_APPLICATIONS, check_narrative
-from annual_report.checks.published import _PARTS, _may_state_parts
+from annual_report.checks.published import _PARTS, _may_state_parts, _years
 from factories import fill_consistent, make_row, zero_record
 
 _PIECES = st.sampled_from(["部分", "部", "分", "个", " ", "\u3000", "\n", "\t", "六", "两", "十", "6",
@@ -36,3 +38,10 @@ def test_w5_reads_a_text_that_says_no_application_came_in() -> None:
     found = [f for f in check_narrative(make_row(record)) if f.rule == "W5"]
     assert found and "没有收到政府信息公开申请" in found[0].message
     assert _NO_APPLICATIONS.search("尚未受理申请") and not _NO_APPLICATIONS.search("未受理")
+
+
+@given(st.lists(st.sampled_from(["1", "2", "0", "9", "19", "20", "2023", "12023", " ", "年", "度",
+                                 "\u3000", "x", "，"]), max_size=14).map("".join))
+def test_p2_reads_the_years_a_look_behind_would(text: str) -> None:
+    behind = re.compile(r"(?<![0-9])((?:19|20)[0-9]{2})\s*年(度)?")
+    assert [m.span() for m in _years(text)] == [m.span() for m in behind.finditer(text)]
