@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from .fastre import compile_fast
+
 __all__ = [
     "CN_DIGITS", "COUNT", "GAP", "OTHER_UNIT", "YEAR", "chinese_number", "number", "years",
     "without_full_year",
@@ -20,17 +22,17 @@ _CN_VALUE = {
 }  # fmt: skip
 GAP = r"[ \u3000\u00a0]*"
 # A count: a number (Arabic, half or full width, or simple Chinese) followed by 件/宗/起/份.
-COUNT = re.compile(
+COUNT = compile_fast(
     r"(?P<num>(?<![0-9０-９.．A-Za-z])(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9０-９]+)(?![.．][0-9０-９])"
     rf"|(?<![第每逐统唯之万千几])[{CN_DIGITS}]+)"
     rf"{GAP}(?P<unit>件(?![次事])|宗|起(?!诉)|份)"
 )
 # A number with any other unit: the clause counts something else (条、次、个、人次 …).
-OTHER_UNIT = re.compile(
+OTHER_UNIT = compile_fast(
     rf"(?:[0-9０-９]|(?<![第每逐统唯之])[{CN_DIGITS}]){GAP}"
     r"(?:人次|件次|条|次|个|项|篇|家|名|人|批|户|倍|天|日|月|周|小时|万|千|亿|元|[%％‰]|季度)"
 )
-YEAR = re.compile(
+YEAR = compile_fast(
     r"(?<![0-9０-９])(?P<y>[12１２][0-9０-９]{3}|[一二][〇零一二三四五六七八九]{3})"
     rf"{GAP}年"
 )
@@ -45,7 +47,7 @@ _NOT_DIGIT_AFTER = r"(?![0-9０-９零〇一二两三四五六七八九十])"
 _JAN = rf"{_NOT_DIGIT_BEFORE}(?:1|１|一)"
 _DEC = rf"{_NOT_DIGIT_BEFORE}(?:12|１２|十二){GAP}月份?"
 _DEC_31 = rf"(?:31|３１|三十一){GAP}[日号]"
-_FULL_YEAR = re.compile(
+_FULL_YEAR = compile_fast(
     rf"(?:截至|截止)(?:到|至)?{GAP}"
     rf"(?:{_FULL_YEAR_OF}?{GAP}{_DEC}{GAP}(?:{_DEC_31}|底|末)"
     rf"|(?:{_YEAR_DIGITS}{GAP}年?|本年?|当年?|今年?)?{GAP}年度?[底末])"

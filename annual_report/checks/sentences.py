@@ -16,7 +16,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import NamedTuple
 
+from .fastre import compile_fast
 from .numerals import CN_DIGITS, COUNT, GAP, OTHER_UNIT, YEAR, number, without_full_year, years
 
 __all__ = ["NEW_ONLY", "SENTENCE_END", "StatedCount", "has_unit", "sentences", "stated_counts"]
@@ -32,7 +34,7 @@ _BOOK_TITLE = re.compile(r"《[^》]*》")
 # --- what a clause talks about ------------------------------------------------------------------
 
 # Qualifiers that change what a number counts: the clause is left alone.
-_QUALIFIER = re.compile(
+_QUALIFIER = compile_fast(
     r"同比|环比|较上一?年|比上一?年|较去年|比去年|上年同期|去年|前年|较[ \u3000]*[0-9０-９]"
     r"|比[ \u3000]*[0-9０-９]|增长|下降|减少|增加|增幅|降幅|上升|持平|提高|翻番"
     r"|占|[%％‰]|百分之|约|左右|近[0-9０-９零〇一二两三四五六七八九十年期]|超过|超出|逾|不足|不到"
@@ -48,7 +50,7 @@ _QUALIFIER = re.compile(
 # Qualifiers that hold for the rest of the sentence ("其中：自然人 3 件，法人 2 件").
 _STICKY = re.compile(r"其中|分别|包括|含|月|季度|上半年|下半年|截至|截止")
 
-_TOPIC = re.compile(
+_TOPIC = compile_fast(
     r"(?P<review>复议)"
     r"|(?P<suit>诉讼|起诉|应诉)"
     r"|(?P<normative>规范性文件)"
@@ -62,7 +64,7 @@ _TOPIC = re.compile(
 )
 # Verbs that say which figure of a countable is meant; the order of the alternatives matters
 # (上年结转 before 结转, 未办结 before 办结, 结转下年度继续办理 before 办理).
-_ASPECT = re.compile(
+_ASPECT = compile_fast(
     r"(?P<carried_in>(?:上一?年度?|去年|前一年度?)的?(?:结转|转入|遗留|未办结)|(?:结转)?自上一?年度?(?:结转)?)"
     r"|(?P<carried_over>结转(?:至|到|入)?(?:下一?年度?|明年|次年|[0-9０-９]{4}年度?)(?:继续办理)?"
     r"|转入下一?年度?(?:继续办理)?|结转(?:继续办理)?|(?:尚|仍)?未办结|(?:正在|仍在|尚在)办理中?|办理中)"
@@ -97,7 +99,7 @@ _APPEAL_ASPECTS = frozenset({"new", "handled"})
 _DOC_TOPICS = frozenset({"normative", "rules"})
 
 # The six kinds of result in table 三 (（一）…（六）); 部分 before 予以, 不予以 before 予以.
-_CATEGORY = re.compile(
+_CATEGORY = compile_fast(
     r"(?P<partial>部分(?:予以)?公开)|(?P<denied>不予以?公开)|(?P<unavailable>无法提供)"
     r"|(?P<rejected>不予处理)|(?P<other>其他处理)|(?P<granted>予以公开|全部公开)"
 )
@@ -138,8 +140,7 @@ def _quote(clause: str, end: int) -> str:
 # --- R7 -------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Analysis:
+class _Analysis(NamedTuple):
     topics: frozenset[str]
     aspects: frozenset[str]
     outcome: bool  # names a result of a review or suit
@@ -147,8 +148,7 @@ class _Analysis:
     filler_only: bool  # nothing but verbs and filler words besides the topics
 
 
-@dataclass(frozen=True)
-class _Context:
+class _Context(NamedTuple):
     """What the previous clause or count of a sentence talked about."""
 
     topics: frozenset[str]
@@ -156,11 +156,26 @@ class _Context:
     numberless: bool  # a clause without a count ("收到政府信息公开申请，共计 5 件")
 
 
+def _without(text: str, matches: list[re.Match[str]]) -> str:
+    """``text`` with the ``matches`` of a pattern taken out (its ``sub("", text)``)."""
+    kept, done = [], 0
+    for m in matches:
+        kept.append(text[done:m.start()])
+        done = m.end()
+    kept.append(text[done:])
+    return "".join(kept)
+
+
 def _analyse(fragment: str) -> _Analysis:
-    text = _BOOK_TITLE.sub("", fragment)
-    topics = frozenset(m.lastgroup for m in _TOPIC.finditer(text) if m.lastgroup)
-    aspects = frozenset(m.lastgroup for m in _ASPECT.finditer(text) if m.lastgroup)
-    remainder = _TOPIC.sub("", _ASPECT.sub("", text))
+    if not fragment:
+        return _NOTHING_SAID
+    text = _BOOK_TITLE.sub("", fragment) if "《" in fragment else fragment
+    named, verbs = list(_TOPIC.finditer(text)), list(_ASPECT.finditer(text))
+    topics = frozenset(m.lastgroup for m in named if m.lastgroup)
+    aspects = frozenset(m.lastgroup for m in verbs if m.lastgroup)
+    # _TOPIC.sub("", _ASPECT.sub("", text)), from the matches at hand where they are the same
+    remainder = (_TOPIC.sub("", _without(text, verbs)) if verbs
+                 else _without(text, named) if named else text)
     return _Analysis(
         topics,
         aspects,
@@ -168,6 +183,9 @@ def _analyse(fragment: str) -> _Analysis:
         bool(_AFTER_REVIEW.search(text)),
         _FILLER.fullmatch(remainder) is not None,
     )
+
+
+_NOTHING_SAID = _Analysis(frozenset(), frozenset(), False, False, _FILLER.fullmatch("") is not None)
 
 
 def _resolve(topics: frozenset[str], aspects: frozenset[str], outcome: bool,
@@ -202,8 +220,7 @@ def _noun_phrase(suffix: str) -> str:
     return head[: m.end()] if m and m.start() <= _NOUN_PHRASE_MAX_GAP else ""
 
 
-@dataclass(frozen=True)
-class _Read:
+class _Read(NamedTuple):
     reading: str | None  # key of _ALTERNATIVES, None when the count is not read
     context: _Context | None  # the context for the next count of the sentence
     noun: str = ""  # the noun phrase after the count that named the countable, if any
