@@ -21,7 +21,7 @@ from ..format.model import APP_ROW_BY_KEY, APP_ROWS, TEXT_FIELDS
 from ..workbook.rows import AgencyRow
 from .causes import Suspect, follows_from
 from .numerals import chinese_number
-from .sentences import NEW_ONLY, SENTENCE_END, stated_counts
+from .sentences import NEW_ONLY, SENTENCE_END, has_unit, stated_counts
 
 __all__ = ["check_narrative", "chinese_number", "repeated_share"]
 
@@ -164,9 +164,13 @@ def _compare(row: AgencyRow, key: str, reading: str, stated: int, quote: str,
 
 
 def _check_r7(row: AgencyRow, suspects: Mapping[str, Suspect]) -> Iterator[Finding]:
+    year = row.year
     for key, _header, section, _expected in TEXT_FIELDS:
+        text = _text(row, key)
+        if not has_unit(text):
+            continue  # no count to read (stated_counts' own first test, without a generator)
         default_topic = "apps" if section == "applications" else None
-        for count in stated_counts(_text(row, key), row.year, default_topic):
+        for count in stated_counts(text, year, default_topic):
             reading, new_only, _ = count.reading.partition(NEW_ONLY)
             if new_only and row.figure("apps.carried_in.total") != 0:
                 continue  # the results of the new applications alone are not in the table

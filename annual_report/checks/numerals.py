@@ -100,7 +100,9 @@ def _year_value(text: str) -> int:
 
 def years(clause: str) -> list[int]:
     """Calendar years a clause names (not the year something is carried over to)."""
-    found = []
+    found: list[int] = []
+    if "年" not in clause:
+        return found  # YEAR ends in 年
     for m in YEAR.finditer(clause):
         if not _CARRY_TO_YEAR.search(clause, max(0, m.start() - 3), m.start()):
             found.append(_year_value(m["y"]))

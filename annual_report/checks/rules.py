@@ -45,12 +45,17 @@ def _keys(keys: Sequence[str]) -> _Keys:
     return found
 
 
+_NUMBER_TYPES = frozenset({int, Decimal})
+
+
 def _figures(row: AgencyRow, keys: _Keys) -> Sequence[Number] | None:
     """The figures of ``keys``, or None when one of them is not a valid figure."""
     values = row.values
     found: Sequence[Any] = (keys.pick(values.cells) if type(values) is RowValues
                             else [values.get(k) for k in keys])
-    for value in found:
+    if _NUMBER_TYPES.issuperset(map(type, found)):
+        return found  # the usual case, told at C speed
+    for value in found:  # a Decimal subclass is a figure too
         if type(value) is not int and not isinstance(value, Decimal):
             return None
     return found
