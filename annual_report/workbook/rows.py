@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import operator
-from collections.abc import MutableMapping
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -21,7 +21,7 @@ from ..findings import Finding, Severity
 from ..format.model import FIELD_BY_KEY, FIELDS, Field, Kind
 from .headers import choose_sheet, missing_message
 from .sheets import FORMULA_WITHOUT_VALUE, column_letter, open_sheets, unreadable_cells
-from .store import ABSENT, INDEX, RowValues, items_repr
+from .store import ABSENT, INDEX, KEYS, RowValues, items_repr
 from .values import (
     Invalid,
     clean_line,
@@ -166,6 +166,13 @@ def _parse_cell(row: AgencyRow, f: Field, raw: Any, options: ReadOptions) -> Non
         row.values[f.key] = value
 
 
+# How _parse_cell cleans a non-blank text of the kinds that never make it invalid.
+_CLEANERS: dict[str, Callable[[object], str]] = {
+    f.key: clean_text if f.kind is Kind.TEXT else clean_lines if f.key == "title" else clean_line
+    for f in FIELDS if f.kind in (Kind.TEXT, Kind.LINE, Kind.NAME)
+}
+
+
 def _row_is_blank(cells: list[Any]) -> bool:
     return all(is_blank(c) for c in cells)
 
@@ -206,10 +213,14 @@ def _finish_row(
     column order, so the findings come in that order)."""
     agency = clean_line(agency_raw) if not is_blank(agency_raw) else f"（第{number}行）"
     row = AgencyRow(sheet, number, agency, values, rest, extras, columns)
-    for key, value in rest.items():
-        _parse_cell(row, FIELD_BY_KEY[key], value, options)
-    # keep the raw cell only where it was not usable (messages, --allow-invalid rendering)
     cells = values.cells
+    for key, value in rest.items():
+        clean = _CLEANERS.get(key)
+        if clean is not None and type(value) is str and value.strip():
+            cells[INDEX[key]] = clean(value)  # what _parse_cell does with a text, inlined
+        else:
+            _parse_cell(row, FIELD_BY_KEY[key], value, options)
+    # keep the raw cell only where it was not usable (messages, --allow-invalid rendering)
     row.raw = {k: v for k, v in rest.items() if cells[INDEX[k]] is ABSENT}
     _collapse_blank_figures(row)
     _collapse_totals_only(row)
@@ -269,21 +280,23 @@ class _Plan:
         counts = [(c, index) for _k, c, index, count in self.cells if count]
         self.width = max(columns.values(), default=-1) + 1
         self.count_cells = operator.itemgetter(*(c for c, _ in counts)) if len(counts) > 1 else None
-        self.count_indices = [index for _, index in counts]
+        # the value store from the row's counts (ABSENT appended last): one C call a row
+        order = {index: i for i, (_c, index) in enumerate(counts)}
+        self.store = operator.itemgetter(*(order.get(i, len(counts)) for i in range(len(KEYS))))
         self.others = [(k, c) for k, c, _index, count in self.cells if not count]
 
     def split(self, cells: list[Any]) -> tuple[RowValues, dict[str, Any]]:
         """The row's plain counts in a value store, and its other cells (key -> raw value) in
         column order, in the order _finish_row parses them."""
-        values = RowValues()
-        store = values.cells
         if self.count_cells is not None and len(cells) >= self.width:
             found = self.count_cells(cells)  # every count plain (the usual row): no loop per cell
             if (set(map(type, found)) == {float} and min(found) >= 0 and max(found) < 1e12
                     and all(map(float.is_integer, found))):
-                for index, number in zip(self.count_indices, map(int, found), strict=True):
-                    store[index] = number
-                return values, {key: cells[c] for key, c in self.others}
+                numbers: list[Any] = [*map(int, found), ABSENT]
+                return (RowValues.of_cells(list(self.store(numbers))),
+                        {key: cells[c] for key, c in self.others})
+        values = RowValues()
+        store = values.cells
         width = len(cells)
         rest: dict[str, Any] = {}
         for key, c, index, count in self.cells:  # parse_row, inlined for the plain counts

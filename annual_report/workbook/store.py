@@ -46,6 +46,14 @@ class RowValues(MutableMapping[str, Any]):
         if values:
             self.update(values)
 
+    @classmethod
+    def of_cells(cls, cells: list[Any]) -> RowValues:
+        """The store over ``cells`` (one per model field in order, :data:`ABSENT` where there
+        is no value), taken as it is."""
+        values = cls.__new__(cls)
+        values.cells, values._other = cells, None
+        return values
+
     # -- the mapping --
 
     def __getitem__(self, key: str) -> Any:

@@ -1,4 +1,5 @@
-"""The reader's fast path for a row of plain counts gives what the cell-by-cell rule gives."""
+"""The reader's fast paths (a row of plain counts, a non-blank text) give what the cell-by-cell
+rules give."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from annual_report.format.model import FIELDS, Kind
-from annual_report.workbook.rows import _Plan
+from annual_report.format.model import FIELD_BY_KEY, FIELDS, Kind
+from annual_report.workbook.rows import AgencyRow, ReadOptions, _finish_row, _parse_cell, _Plan
+from annual_report.workbook.store import RowValues
 
 COUNTS = [f.key for f in FIELDS if f.kind is Kind.COUNT][:6]
 OTHERS = ["agency", "processing_fee.collected", "text.overview"]
@@ -49,3 +51,22 @@ def test_split_equals_the_rule_for_each_cell(order: list[str], cells: list[Any],
     assert dict(values.items()) == counts
     assert all(type(v) is int for v in dict(values.items()).values())
     assert list(rest.items()) == expected_rest
+
+
+TEXT_KEYS = ["agency", "title", "text.overview", "text.other"] + [
+    f.key for f in FIELDS if f.kind is Kind.LINE][:3]
+_TEXTS = st.one_of(st.lists(st.sampled_from(["a", "局", " ", "\u3000", "\t", "\r", "\n", "\r\n",
+                                             "\x00", "\x0b", "=", "１"]), max_size=12).map("".join),
+                   st.none(), st.floats(allow_nan=False), st.integers(-2, 3))
+
+
+@given(st.lists(_TEXTS, min_size=len(TEXT_KEYS), max_size=len(TEXT_KEYS)))
+def test_texts_are_cleaned_as_parse_cell_cleans_them(cells: list[Any]) -> None:
+    columns = {key: i for i, key in enumerate(TEXT_KEYS)}
+    raw = dict(zip(TEXT_KEYS, cells, strict=True))
+    row = _finish_row("总表", 7, RowValues(), dict(raw), raw["agency"], {}, columns, ReadOptions())
+    reference = AgencyRow("总表", 7, row.agency, RowValues(), dict(raw), {}, columns)
+    for key, value in raw.items():
+        _parse_cell(reference, FIELD_BY_KEY[key], value, ReadOptions())
+    assert dict(row.values.items()) == dict(reference.values.items())
+    assert row.findings == reference.findings
