@@ -14,6 +14,7 @@ NFKD nor NFKC (= NFC of NFKD). A text that then passes ``unicodedata.is_normaliz
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ _COMMON = tuple((chr(cp), unicodedata.normalize("NFKD", chr(cp))) for cp in (
     0xFF0C, 0xFF1A, 0xFF1B, 0xFF08, 0xFF09, 0xFF01, 0xFF1F, 0x3000))
 
 
+@functools.cache
 def _singles() -> dict[int, str]:
     """Characters of the blocks Chinese text draws on whose NFKD is one character (full-width
     digits and letters, CJK compatibility ideographs, Kangxi radicals, no-break spaces …)."""
@@ -38,7 +40,6 @@ def _singles() -> dict[int, str]:
     return table
 
 
-_SINGLES = _singles()
 # Characters before which NFKC may cut a text in two (NFKC(a + b) == NFKC(a) + NFKC(b) when b
 # starts with one): starters with no decomposition that never combine with what precedes them
 # (ASCII, CJK ideographs, CJK punctuation). tests/checks/test_nfkc.py proves these properties.
@@ -95,7 +96,7 @@ def nfkc_spans(text: str) -> Normalized:
     cheap = _cheap(text)  # each replacement is one character for one: positions stay
     if unicodedata.is_normalized("NFKC", cheap):
         return Normalized(text, cheap)
-    single = cheap.translate(_SINGLES)
+    single = cheap.translate(_singles())  # made on first use: 1,400 normalizations
     if unicodedata.is_normalized("NFKC", single):
         return Normalized(text, single)
     return _pieces(text, single)

@@ -171,8 +171,8 @@ def _analyse(fragment: str) -> _Analysis:
         return _NOTHING_SAID
     text = _BOOK_TITLE.sub("", fragment) if "《" in fragment else fragment
     named, verbs = list(_TOPIC.finditer(text)), list(_ASPECT.finditer(text))
-    topics = frozenset(m.lastgroup for m in named if m.lastgroup)
-    aspects = frozenset(m.lastgroup for m in verbs if m.lastgroup)
+    topics = frozenset([g for m in named if (g := m.lastgroup)]) if named else _NO_WORDS
+    aspects = frozenset([g for m in verbs if (g := m.lastgroup)]) if verbs else _NO_WORDS
     # _TOPIC.sub("", _ASPECT.sub("", text)), from the matches at hand where they are the same
     remainder = (_TOPIC.sub("", _without(text, verbs)) if verbs
                  else _without(text, named) if named else text)
@@ -185,7 +185,8 @@ def _analyse(fragment: str) -> _Analysis:
     )
 
 
-_NOTHING_SAID = _Analysis(frozenset(), frozenset(), False, False, _FILLER.fullmatch("") is not None)
+_NO_WORDS: frozenset[str] = frozenset()
+_NOTHING_SAID = _Analysis(_NO_WORDS, _NO_WORDS, False, False, _FILLER.fullmatch("") is not None)
 
 
 def _resolve(topics: frozenset[str], aspects: frozenset[str], outcome: bool,
@@ -215,6 +216,8 @@ def _resolve(topics: frozenset[str], aspects: frozenset[str], outcome: bool,
 
 def _noun_phrase(suffix: str) -> str:
     """The text after a count up to the end of the first countable it names (or "")."""
+    if not suffix:
+        return ""
     head = _NOUN_PHRASE_END.split(suffix, 1)[0]
     m = _TOPIC.search(head)
     return head[: m.end()] if m and m.start() <= _NOUN_PHRASE_MAX_GAP else ""
@@ -340,11 +343,11 @@ def _sentence_counts(sentence: str, report_year: int | None,
         named = years(clause)
         if named:
             year = named[-1]
-        foreign_year = report_year is not None and any(
-            y != report_year for y in (named or ([year] if year is not None else []))
-        )
+            foreign_year = report_year is not None and any(y != report_year for y in named)
+        else:  # the year named last in the sentence
+            foreign_year = report_year is not None and year is not None and year != report_year
         original, clause = clause, without_full_year(clause, report_year)
-        sticky = {found.group() for found in _STICKY.finditer(clause)}
+        sticky = {m.group() for m in _STICKY.finditer(clause)} if _STICKY.search(clause) else None
         if sticky:
             if not sticky <= {"其中", "包括", "含"}:
                 return  # a month, a quarter, 截至 a date, 分别: a part of the figure
