@@ -269,12 +269,35 @@ def check_extent(path: Path, sheets: list[str]) -> None:
         return  # not readable as .xlsx here: calamine gives the reading error
 
 
-def _contains(archive: zipfile.ZipFile, part: str, pattern: re.Pattern[bytes]) -> bool:
-    """Whether a zip member's bytes match a (short) pattern, read in chunks, never whole."""
+def _formula_or_error_in(window: bytes) -> bool:
+    """``_FORMULA_OR_ERROR.search(window)``, found from the literals every match holds: bytes.find
+    skips through the XML at C speed where the regex would try its alternatives at every "<"
+    and white space (0.16 s for the 7 MB sheet of 1,000 rows)."""
+    at = window.find(b"<f")
+    while at != -1:  # <f> or <f t="shared" …>: the match starts at "<"
+        if _FORMULA_OR_ERROR.match(window, at):
+            return True
+        at = window.find(b"<f", at + 1)
+    at = window.find(b":f")
+    while at != -1:  # <x:f>: the match starts at the last "<" before (\w+ holds none)
+        start = window.rfind(b"<", 0, at)
+        if start != -1 and _FORMULA_OR_ERROR.match(window, start):
+            return True
+        at = window.find(b":f", at + 1)
+    at = window.find(b't="e"')
+    while at != -1:  # an error value: the match starts at the white space before t=
+        if at and _FORMULA_OR_ERROR.match(window, at - 1):
+            return True
+        at = window.find(b't="e"', at + 1)
+    return False
+
+
+def _contains_formula_or_error(archive: zipfile.ZipFile, part: str) -> bool:
+    """Whether a sheet's XML holds a formula or an error value, read in chunks, never whole."""
     tail = b""
     with archive.open(part) as stream:
         while chunk := stream.read(1 << 20):
-            if pattern.search(tail + chunk):
+            if _formula_or_error_in(tail + chunk):
                 return True
             tail = chunk[-64:]
     return False
@@ -290,7 +313,7 @@ def unreadable_cells(path: Path, sheet: str) -> dict[str, str]:
             part = sheet_part(archive, sheet)
             if not part:
                 return {}
-            if not _contains(archive, part, _FORMULA_OR_ERROR):  # the usual case
+            if not _contains_formula_or_error(archive, part):  # the usual case
                 return {}
             found: dict[str, str] = {}
             with archive.open(part) as stream:
