@@ -35,13 +35,15 @@ Number = int | Decimal
 class _Keys(tuple[str, ...]):
     """Field keys with their positions in a row's value store, computed once."""
 
+    indices: tuple[int, ...]
     pick: Callable[[list[Any]], tuple[Any, ...]]  # the values at those positions, at C speed
 
 
 def _keys(keys: Sequence[str]) -> _Keys:
     found = _Keys(keys)
-    assert len(found) > 1  # itemgetter of one index gives the value, not a tuple
-    found.pick = operator.itemgetter(*(INDEX[k] for k in found))
+    assert len(found) > 2  # itemgetter of one index gives the value, not a tuple
+    found.indices = tuple(INDEX[k] for k in found)
+    found.pick = operator.itemgetter(*found.indices)
     return found
 
 
@@ -73,6 +75,36 @@ _R4_KEYS = [(prefix, top, second, _keys([appeal_key(prefix, p) for p, _ in APPEA
             for prefix, top, second in APPEAL_GROUPS]
 _R6_KEYS = _keys(["processing_fee.notices", "processing_fee.notice_amount",
                   "processing_fee.collected"])
+
+
+# The same sums for a whole row at once (see _quiet): R1, R3 and R4 ask that all but the last
+# figure add up to the last, R2 that the first two add up to the other two.
+_PART_SUMS = [(operator.itemgetter(*keys.indices[:-1]), keys.indices[-1]) for keys in (
+    *(k for _r, k in _R1_KEYS), *(k for _c, _l, k in _R3_KEYS), *(k for *_g, k in _R4_KEYS))]
+_R2_SUMS = [keys.indices for _c, _l, keys in _R2_KEYS]
+_UNPAID = INDEX["apps.other.unpaid_fee.total"]
+_ALL = operator.itemgetter(*sorted({_UNPAID, *_R6_KEYS.indices, *(
+    i for group in (_R1_KEYS, _R2_KEYS, _R3_KEYS, _R4_KEYS) for *_g, k in group for i in k.indices)}))
+
+
+def _quiet(row: AgencyRow) -> bool:
+    """True only when R1–R4, R6 and W2 have nothing to say of the row: every figure they read
+    is valid and every sum holds. Told in one pass; the rules run whenever it is False."""
+    values = row.values
+    if type(values) is not RowValues:
+        return False
+    cells = values.cells
+    if not _NUMBER_TYPES.issuperset(map(type, _ALL(cells))):
+        return False
+    for parts, total in _PART_SUMS:
+        if sum(parts(cells)) != cells[total]:
+            return False
+    for new, carried_in, results, carried_over in _R2_SUMS:
+        if cells[new] + cells[carried_in] != cells[results] + cells[carried_over]:
+            return False
+    notices, amount, collected = _R6_KEYS.pick(cells)
+    return not (collected > amount or (amount > 0 and notices == 0)
+                or (cells[_UNPAID] and notices == 0))
 
 
 def _diff(a: Number, b: Number) -> str:
@@ -212,8 +244,9 @@ ROW_RULES = (rule_r1, rule_r2, rule_r3, rule_r4, rule_r6, rule_w2)
 
 def check_figures(row: AgencyRow, previous: AgencyRow | None = None) -> Iterator[Finding]:
     """All figure rules for one row (cross-year ones when last year's row is given)."""
-    for rule in ROW_RULES:
-        yield from rule(row)
+    if not _quiet(row):
+        for rule in ROW_RULES:
+            yield from rule(row)
     if previous is not None:
         yield from rule_w1(row, previous)
 

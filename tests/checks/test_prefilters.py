@@ -1,15 +1,19 @@
-"""The cheap tests that let P4 and W5 skip a text are never wrong: a skipped text is one their
-patterns cannot match."""
+"""The cheap tests that let rules skip work are never wrong: a text P2, P4 or W5 skips is one
+their patterns cannot match, a row the figure rules skip is one they find nothing in."""
 
 from __future__ import annotations
 
+import random
 import re
+from typing import Any
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from annual_report.checks.narrative import _NO_APPLICATIONS, check_narrative
 from annual_report.checks.published import _PARTS, _may_state_parts, _years
+from annual_report.checks.rules import ROW_RULES, _quiet
+from annual_report.format.model import FIELDS
 from factories import fill_consistent, make_row, zero_record
 
 _PIECES = st.sampled_from(["部分", "部", "分", "个", " ", "\u3000", "\n", "\t", "六", "两", "十", "6",
@@ -29,8 +33,6 @@ def test_p4_finds_parts_after_white_space_and_the_measure_word() -> None:
 
 
 def test_w5_reads_a_text_that_says_no_application_came_in() -> None:
-    import random
-
     record = fill_consistent(zero_record("某局"), random.Random(3))
     record["apps.new.natural"] += 1
     record["apps.new.total"] += 1
@@ -45,3 +47,24 @@ def test_w5_reads_a_text_that_says_no_application_came_in() -> None:
 def test_p2_reads_the_years_a_look_behind_would(text: str) -> None:
     behind = re.compile(r"(?<![0-9])((?:19|20)[0-9]{2})\s*年(度)?")
     assert [m.span() for m in _years(text)] == [m.span() for m in behind.finditer(text)]
+
+
+_FIGURE_KEYS = [f.key for f in FIELDS if f.kind.is_figure]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(0, 10**6), st.lists(st.tuples(st.sampled_from(_FIGURE_KEYS), st.sampled_from(
+    [1, -1, 7, "x", "", "3.5", 0.5, "1,000"])), max_size=3))
+def test_a_row_told_quiet_has_no_figure_finding(seed: int, changes: list[tuple[str, Any]]) -> None:
+    record = fill_consistent(zero_record("某局"), random.Random(seed))
+    for key, change in changes:
+        old = record[key]
+        record[key] = old + change if isinstance(change, int) and isinstance(old, int) else change
+    row = make_row(record)
+    if _quiet(row):
+        assert [f for rule in ROW_RULES for f in rule(row)] == []
+
+
+def test_a_consistent_row_is_told_quiet() -> None:
+    row = make_row(fill_consistent(zero_record("某局"), random.Random(5)))
+    assert [f for rule in ROW_RULES for f in rule(row)] == [] and _quiet(row)
