@@ -19,7 +19,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-__all__ = ["Normalized", "nfkc", "nfkc_spans"]
+__all__ = ["DIGIT_SOURCES", "Normalized", "nfkc", "nfkc_spans"]
 
 # The full-width characters of everyday Chinese text, each with its NFKD (one character each).
 _COMMON = tuple((chr(cp), unicodedata.normalize("NFKD", chr(cp))) for cp in (
@@ -45,6 +45,16 @@ def _singles() -> dict[int, str]:
 # (ASCII, CJK ideographs, CJK punctuation). tests/checks/test_nfkc.py proves these properties.
 SAFE_BOUNDARY = "\x00-\x7f\u3001-\u3003\u3008-\u3011\u3014-\u301b\u3400-\u4dbf\u4e00-\u9fff"
 _UNSAFE_RUN = re.compile(f"[^{SAFE_BOUNDARY}]+")
+
+
+# Every character whose NFKC holds an ASCII digit (digits of all widths, super- and subscripts,
+# fractions, circled and parenthesized numbers, squared units …): a text without one has no
+# ASCII digit after NFKC either (tests/checks/test_nfkc.py checks the list against unicodedata).
+DIGIT_SOURCES = re.compile(
+    "[0-9\u00b2\u00b3\u00b9\u00bc-\u00be\u2070\u2074-\u2079\u2080-\u2089\u2150-\u215f"
+    "\u2189\u2460-\u249b\u24ea\u3251-\u325f\u32b1-\u32cb\u3358-\u3370\u3378\u3379"
+    "\u339f-\u33a6\u33a8\u33af\u33e0-\u33fe\uff10-\uff19\U0001d7ce-\U0001d7ff"
+    "\U0001f100-\U0001f10a\U0001fbf0-\U0001fbf9]")
 
 
 def _cheap(text: str) -> str:

@@ -24,7 +24,7 @@ from ..format.model import FIELD_BY_KEY, FIGURE_FIELDS, SECTIONS, TEXT_FIELDS
 from ..workbook.rows import AgencyRow, ReadOptions, Workbook, read_workbook
 from ..workbook.values import is_blank, shown
 from .narrative import chinese_number
-from .nfkc import Normalized, nfkc, nfkc_spans
+from .nfkc import DIGIT_SOURCES, Normalized, nfkc, nfkc_spans
 
 # Extra columns an import writes (outside the model): read by P2–P4 when present.
 PREAMBLE = "报告前言（导入）"
@@ -199,27 +199,42 @@ def _wrong_years(norm: Normalized, year: int) -> Iterator[str]:
 _TEXTS = (*_TEXT_KEYS, "title")
 
 
-def _texts(row: AgencyRow) -> list[tuple[str, Normalized]]:
-    """The texts P2–P4 read (key, text with its NFKC), each normalized once."""
-    values = row.values
-    found = []
-    for key in _TEXTS:
-        value = values.get(key)
-        if value and isinstance(value, str):
-            found.append((key, nfkc_spans(value)))
-    preamble = row.extras.get(PREAMBLE)
-    if preamble:
-        found.append(("agency", nfkc_spans(str(preamble))))
-    return found
+class _Texts(list[tuple[str, str]]):
+    """The texts P2–P4 read (key, text), each normalized once, when a rule needs its NFKC."""
+
+    def __init__(self, row: AgencyRow) -> None:
+        super().__init__()
+        values = row.values
+        for key in _TEXTS:
+            value = values.get(key)
+            if value and isinstance(value, str):
+                self.append((key, value))
+        preamble = row.extras.get(PREAMBLE)
+        if preamble:
+            self.append(("agency", str(preamble)))
+        self._normalized: dict[str, Normalized] = {}
+
+    def normalized(self, text: str) -> Normalized:
+        norm = self._normalized.get(text)
+        if norm is None:
+            norm = self._normalized[text] = nfkc_spans(text)
+        return norm
 
 
-def _p2(row: AgencyRow, texts: list[tuple[str, Normalized]]) -> Iterator[Finding]:
-    if row.year is None:
+def _may_name_a_year(text: str) -> bool:
+    """Whether NFKC(text) can hold a _YEAR: it needs 年 (whose only other source is the
+    compatibility ideograph U+F98E) and ASCII digits."""
+    return ("年" in text or "\uf98e" in text) and DIGIT_SOURCES.search(text) is not None
+
+
+def _p2(row: AgencyRow, texts: _Texts) -> Iterator[Finding]:
+    year = row.year
+    if year is None:
         return
-    for key, norm in texts:
-        if "年" not in norm.text:
+    for key, text in texts:
+        if not _may_name_a_year(text):
             continue
-        quote = next(_wrong_years(norm, row.year), None)
+        quote = next(_wrong_years(texts.normalized(text), year), None)
         if quote:
             yield row.finding(key, "P2", f"{row.year} 年度的报告在“{_where(key)}”中写的是另一年：「…{quote}…」。"
                               "常见于沿用上年报告的文字；如果确实是说上一年，请写明（如“较2023年度”）。", True)
@@ -236,11 +251,13 @@ def _where(key: str) -> str:
 _NUMBER = re.compile(r"国办公开办函\s*[〔\[【(（［{]\s*([0-9]{4})\s*[〕\]】)）］}]\s*([0-9]+)\s*号")
 
 
-def _p3(row: AgencyRow, texts: list[tuple[str, Normalized]]) -> Iterator[Finding]:
-    for key, norm in texts:
-        text = norm.text
-        if "国办公开办函" not in text:
+def _p3(row: AgencyRow, texts: _Texts) -> Iterator[Finding]:
+    for key, original in texts:
+        # These characters come from no other under NFKC, and nothing between them vanishes:
+        # the NFKC holds the word only where the text does.
+        if "国办公开办函" not in original:
             continue
+        text = texts.normalized(original).text
         for m in _NUMBER.finditer(text):
             number = (m.group(1), m.group(2))
             near = text[max(0, m.start() - 40):m.end() + 40]
@@ -290,7 +307,7 @@ def _may_state_parts(text: str) -> bool:
     return False
 
 
-def _p4(row: AgencyRow, texts: list[tuple[str, Normalized]]) -> Iterator[Finding]:
+def _p4(row: AgencyRow, texts: _Texts) -> Iterator[Finding]:
     headings = [h for h in str(row.extras.get(HEADINGS, "")).split("\n") if h.strip()]
     if headings:
         indexes = [section_index(h) for h in headings]
@@ -303,8 +320,7 @@ def _p4(row: AgencyRow, texts: list[tuple[str, Normalized]]) -> Iterator[Finding
                 ["顺序不对"] if found != sorted(found) else [])
             yield row.finding("agency", "P4", "报告的章节不是格式规定的六个部分：" + "；".join(parts)
                               + "。请按国办公开办函〔2021〕30号的六个部分编排。", True)
-    for key, norm in texts:
-        text = norm.original
+    for key, text in texts:
         if not _may_state_parts(text):
             continue
         for m in _PARTS.finditer(text):
@@ -329,5 +345,5 @@ def _p4(row: AgencyRow, texts: list[tuple[str, Normalized]]) -> Iterator[Finding
 
 def check_published(row: AgencyRow) -> list[Finding]:
     """The warnings P2–P4 of one row (imported or not)."""
-    texts = _texts(row)
+    texts = _Texts(row)
     return [*_p2(row, texts), *_p3(row, texts), *_p4(row, texts)]

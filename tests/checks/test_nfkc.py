@@ -3,13 +3,14 @@ normalized character comes from; P2 and P3 find what NFKC folds (full-width digi
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from annual_report.checks.nfkc import SAFE_BOUNDARY, nfkc, nfkc_spans
+from annual_report.checks.nfkc import DIGIT_SOURCES, SAFE_BOUNDARY, nfkc, nfkc_spans
 from annual_report.checks.published import check_published
 from factories import make_row, zero_record
 
@@ -59,13 +60,36 @@ def test_each_normalized_piece_comes_from_its_span_of_the_original(text: str) ->
     assert unicodedata.normalize("NFKC", text[position:]) == ""
 
 
+@functools.cache
+def _every_decomposition() -> dict[str, str]:
+    """Each character whose NFKD is not itself -> its NFKD (all of Unicode, once)."""
+    found = {}
+    for cp in range(0x110000):
+        char = chr(cp)
+        decomposed = unicodedata.normalize("NFKD", char)
+        if decomposed != char:
+            found[char] = decomposed
+    return found
+
+
+def test_the_characters_that_p2_and_p3_look_for_first_come_from_where_they_say() -> None:
+    """A text without any of DIGIT_SOURCES has no ASCII digit after NFKC; 年 comes only from
+    itself and U+F98E; the characters of 国办公开办函 only from themselves."""
+    sources = _every_decomposition()
+    digits = {c for c, d in sources.items() if any("0" <= x <= "9" for x in d)} | set("0123456789")
+    listed = {chr(cp) for cp in range(0x110000) if DIGIT_SOURCES.fullmatch(chr(cp))}
+    assert listed == digits
+    assert {c for c, d in sources.items() if "年" in d} == {"\uf98e"}
+    assert not {c for c, d in sources.items() if set(d) & set("国办公开函")}
+
+
 def test_the_safe_boundaries_are_safe() -> None:
     """Every character before which the text is cut is a starter with no decomposition that
     is never the second half of a canonical composition (so nothing composes across a cut)."""
     safe = re.compile(f"[{SAFE_BOUNDARY}]")
     seconds = set()
-    for cp in range(0x110000):
-        decomposition = unicodedata.decomposition(chr(cp))
+    for char in _every_decomposition():
+        decomposition = unicodedata.decomposition(char)
         if decomposition and not decomposition.startswith("<"):
             parts = decomposition.split()
             if len(parts) == 2:
@@ -126,3 +150,10 @@ def test_p3_finds_a_format_number_in_full_width_brackets_and_digits() -> None:
     found = {f.field: f.message for f in check_published(make_row(record)) if f.rule == "P3"}
     assert "「国办公开办函(2019)60号」是 2019 年的试行格式" in found["text.overview"]
     assert "格式文号「国办公开办函[2020]30号」不对" in found["text.other"]
+
+
+def test_p2_finds_a_year_written_in_circled_digits() -> None:
+    # ② ⓪ ② ③ are 2 0 2 3 in NFKC: a text without one ASCII or full-width digit is still read
+    (message,) = _p2_messages("②⓪②③年度，本机关认真贯彻落实《条例》。")
+    assert "「…②⓪②③年度，本机关认真贯彻落实…」" in message
+    assert _p2_messages("本机关全年认真贯彻落实《条例》。") == []
