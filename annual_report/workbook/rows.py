@@ -172,6 +172,8 @@ _CLEANERS: dict[str, Callable[[object], str]] = {
     for f in FIELDS if f.kind in (Kind.TEXT, Kind.LINE, Kind.NAME)
 }
 
+_OPTIONAL_TEXTS = frozenset(key for key in _CLEANERS if not FIELD_BY_KEY[key].required)
+
 
 def _row_is_blank(cells: list[Any]) -> bool:
     return all(is_blank(c) for c in cells)
@@ -199,16 +201,8 @@ def parse_row(
                        options)
 
 
-def _finish_row(
-    sheet: str,
-    number: int,
-    values: RowValues,
-    rest: dict[str, Any],
-    agency_raw: Any,
-    extras: dict[str, Any],
-    columns: dict[str, int],
-    options: ReadOptions,
-) -> AgencyRow:
+def _finish_row(sheet: str, number: int, values: RowValues, rest: dict[str, Any], agency_raw: Any,
+                extras: dict[str, Any], columns: dict[str, int], options: ReadOptions) -> AgencyRow:
     """A row whose plain counts are in ``values`` already: parse the ``rest`` of its cells (in
     column order, so the findings come in that order)."""
     agency = clean_line(agency_raw) if not is_blank(agency_raw) else f"（第{number}行）"
@@ -216,10 +210,13 @@ def _finish_row(
     cells = values.cells
     for key, value in rest.items():
         clean = _CLEANERS.get(key)
-        if clean is not None and type(value) is str and value.strip():
-            cells[INDEX[key]] = clean(value)  # what _parse_cell does with a text, inlined
-        else:
-            _parse_cell(row, FIELD_BY_KEY[key], value, options)
+        if clean is not None and type(value) is str:  # what _parse_cell does with a text
+            if value.strip():
+                cells[INDEX[key]] = clean(value)
+                continue
+            if key in _OPTIONAL_TEXTS:
+                continue  # blank and not required: nothing to say
+        _parse_cell(row, FIELD_BY_KEY[key], value, options)
     # keep the raw cell only where it was not usable (messages, --allow-invalid rendering)
     row.raw = {k: v for k, v in rest.items() if cells[INDEX[k]] is ABSENT}
     _collapse_blank_figures(row)
