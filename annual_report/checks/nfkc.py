@@ -44,7 +44,11 @@ def _singles() -> dict[int, str]:
 # starts with one): starters with no decomposition that never combine with what precedes them
 # (ASCII, CJK ideographs, CJK punctuation). tests/checks/test_nfkc.py proves these properties.
 SAFE_BOUNDARY = "\x00-\x7f\u3001-\u3003\u3008-\u3011\u3014-\u301b\u3400-\u4dbf\u4e00-\u9fff"
-_UNSAFE_RUN = re.compile(f"[^{SAFE_BOUNDARY}]+")
+
+
+@functools.cache
+def _unsafe_runs() -> re.Pattern[str]:
+    return re.compile(f"[^{SAFE_BOUNDARY}]+")  # 1 ms to compile: only the rare slow path needs it
 
 
 # Every character whose NFKC holds an ASCII digit (digits of all widths, super- and subscripts,
@@ -119,7 +123,7 @@ def _pieces(text: str, single: str) -> Normalized:
     starts: list[int] = []
     ends: list[int] = []
     done = 0
-    for m in _UNSAFE_RUN.finditer(single):
+    for m in _unsafe_runs().finditer(single):
         begin = max(m.start() - 1, done)
         parts.append(single[done:begin])
         starts.extend(range(done, begin))
