@@ -16,9 +16,10 @@ from pathlib import Path
 
 from ..findings import Finding
 from ..outputs import atomic_write_bytes
+from ..workbook.memo import read_with_memo
 from ..workbook.rows import AgencyRow, ReadOptions, Workbook, read_workbook
 from ..workbook.values import is_blank
-from .aggregate import with_aggregate_findings
+from .aggregate import tree_rows, with_aggregate_findings
 from .causes import by_cause, explain
 from .narrative import check_narrative
 from .published import check_against, check_published
@@ -112,6 +113,7 @@ def check_workbook(
     trusted: Callable[[AgencyRow], bool] | None = None,
     sum_in_force: bool = False,
     against: Path | str | None = None,
+    memo: Path | None = None,
 ) -> CheckReport:
     """Read and check a workbook (and compare with last year's, when given).
 
@@ -119,16 +121,18 @@ def check_workbook(
     it with the same code): its rules are then not run again, so its warnings are not listed.
     ``sum_in_force``: aggregates' 现行有效 are sums of their children's too (A1).
     ``against`` names the approved master workbook an imported one is compared with (P1).
+    ``memo``: where the rows read last time are remembered (see :mod:`..workbook.memo`).
     """
     options = options or ReadOptions()
-    workbook = read_workbook(path, options)
+    workbook = read_with_memo(Path(path), options, memo) if memo else read_workbook(path, options)
     previous = read_workbook(previous_path, ReadOptions()) if previous_path else None
     last_year = previous.by_agency() if previous else {}
     year = usual_year(workbook.rows)
     findings: list[Finding] = []
-    for row in workbook.rows:
-        if trusted is not None and not row.findings and trusted(row):
-            continue
+    checked = [row for row in workbook.rows
+               if trusted is None or row.findings or not trusted(row)]
+    workbook.load([*checked, *tree_rows(workbook.rows)])  # in one go, not one by one
+    for row in checked:
         findings.extend(check_row(row, last_year.get(row.agency)))
         findings.extend(check_year_and_date(row, year))
     findings = with_aggregate_findings(workbook.rows, findings, sum_in_force)  # needs every row

@@ -51,7 +51,16 @@ from .manifest import (
 )
 from .outcome import BuildResult, Outcome
 from .render import CompiledTemplate, read_template, template_sha256
-from .rerun import code_sha256, forget, remember, replay, replayed, run_key, state_path
+from .rerun import (
+    code_sha256,
+    forget,
+    memo_path,
+    remember,
+    replay,
+    replayed,
+    run_key,
+    state_path,
+)
 from .template_check import load_checked_template
 from .workers import ADOPTED, REFUSED, STOP, WORKER_DIED, Done, Job, run_jobs
 
@@ -117,8 +126,10 @@ def build_reports(
         if recorded is not None:
             return replayed(recorded, lambda: check_workbook(workbook, options.read,
                                                              options.previous))
-    # Read the workbook in a thread (calamine lets go of the GIL) while the template compiles.
-    prefetch(workbook, options.read.sheet)
+    # Read the workbook in a thread (calamine lets go of the GIL) while the template compiles;
+    # not when a memo will most likely spare reading most of it.
+    if options.force or not memo_path(options.out).exists():
+        prefetch(workbook, options.read.sheet)
     try:
         compiled: CompiledTemplate | TemplateError = CompiledTemplate.load(options.template)
     except TemplateError as error:  # raised where it always was: when a report is to be made
@@ -135,7 +146,9 @@ def build_reports(
         return (not options.force and entry is not None and entry.valid
                 and entry.checker_sha256 == checker and entry.row_sha256 == row.fingerprint())
 
-    report = check_workbook(workbook, options.read, options.previous, unchanged_and_valid)
+    # Without --force, rows unchanged since the last read into this folder are not parsed again.
+    report = check_workbook(workbook, options.read, options.previous, unchanged_and_valid,
+                            memo=None if options.force else memo_path(options.out))
     rows = _select(report, options.only)
     with exclusive_folder(options.out, busy):
         forget(options.out)  # before anything changes: a killed run leaves no record
@@ -240,6 +253,7 @@ def _build_locked(
             # The template is compiled and checked only when something is to be rendered.
             template = (load_checked_template(options.template, list(report.workbook.extra_columns),
                                               compiled) if jobs else None)
+            report.workbook.load([row for row, _valid in queued])  # in one go, not one by one
             results = run_jobs(template, [row for row, _valid in queued], jobs, workers, progress,
                                out)
             consumed: set[tuple[str, str, str]] = set()

@@ -99,6 +99,11 @@ def state_path(out: Path) -> Path:
     return cache_folder() / f"{name}.json"
 
 
+def memo_path(out: Path) -> Path:
+    """The memo of the rows last read into an output folder (see workbook/memo.py)."""
+    return state_path(out).with_suffix(".rows")
+
+
 def forget(out: Path) -> None:
     """Remove the record (before a build changes anything in the folder)."""
     with contextlib.suppress(OSError):
