@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..checks.run import CheckReport
+from ..checks.verdict import CheckReport
 from ..errors import OutputError
 from ..outputs import atomic_write_bytes
 from .manifest import JOURNAL_DIR, Manifest, manifest_path
