@@ -12,6 +12,12 @@ from rich.markup import escape
 from .chinese import speak_chinese
 
 speak_chinese()
+try:  # values made without pydantic where they are plain (typer's own way otherwise)
+    from .coercion import install as make_plain_values_quickly
+except ImportError:  # pragma: no cover - another typer layout: typer's coercion as it is
+    pass
+else:
+    make_plain_values_quickly()
 
 from . import (  # noqa: E402  (after typer speaks Chinese)
     build_cmd,
