@@ -62,8 +62,6 @@ EXIT_INTERNAL = 3
 def main() -> int:
     """Run the app; an interruption or a bug gets a Chinese message, not a traceback."""
     import sys
-    import tempfile
-    import traceback
 
     if len(sys.argv) == 1:  # the bare command shows its help: a success, not a usage error
         sys.argv.append("--help")
@@ -75,6 +73,8 @@ def main() -> int:
         return EXIT_INTERRUPTED
     except Exception:  # a bug: keep the details for the maintainers, tell the user what to do
         import os
+        import tempfile
+        import traceback
 
         from ..mail.secrets import scrub  # the password, in any form it took, never in a file
 
