@@ -29,10 +29,9 @@ def _plain_path(value: Any, descriptor: TypeDescriptor, param: Any, ctx: Any) ->
     info = descriptor.parameter_info
     if type(value) is not str or info.path_type is not None:
         return _NOT_PLAIN
-    path = Path(value)
-    if str(path) != value:  # "a/", "a//b", "": typer's messages would quote the text as given
-        return _NOT_PLAIN
-    return coerce_cli_path(path, info, path_type=Path, param=param, ctx=ctx)
+    # typer's adapter makes the text a Path the same way; a value that typer's checks refuse
+    # raises here, and the caller then lets typer's adapter word the error (quoting the text).
+    return coerce_cli_path(Path(value), info, path_type=Path, param=param, ctx=ctx)
 
 
 def _plain_int(value: Any, descriptor: TypeDescriptor) -> Any:
