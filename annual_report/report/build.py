@@ -45,6 +45,7 @@ from .manifest import (
     journal_files,
     load_manifest,
     manifest_path,
+    manifest_state,
     save_manifest,
     year_key,
 )
@@ -125,6 +126,7 @@ def build_reports(
     # Read before the lock, so that a workbook that cannot be used leaves nothing behind. A row
     # recorded valid and unchanged since, under the same checking code, is valid without rerunning
     # its rules (whichever build recorded it).
+    before = manifest_state(options.out)  # first: a manifest replaced meanwhile is read again
     manifest_before = load_manifest(options.out)
     checker = checker_sha256()
 
@@ -137,7 +139,9 @@ def build_reports(
     rows = _select(report, options.only)
     with exclusive_folder(options.out, busy):
         forget(options.out)  # before anything changes: a killed run leaves no record
-        manifest = load_manifest(options.out)  # again, under the lock: this is the one written
+        # again, under the lock (this is the one written), unless it is the same file still
+        same = before is not None and manifest_state(options.out) == before
+        manifest = manifest_before if same else load_manifest(options.out)
         result = _build_locked(report, rows, template_hash, manifest, options, progress,
                                pdf_progress, compiled)
         if not (result.failed or result.pdf_failed):  # a re-run would try those again
