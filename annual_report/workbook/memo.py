@@ -78,11 +78,13 @@ class Memo:
     key: tuple[Any, ...]  # version, reader code, options
     sheet: str
     frame: bytes
+    strings_digest: bytes  # sharedStrings.xml as it was
     columns: dict[str, int]
     extra_columns: dict[str, int]
     header_row: int
     header: list[tuple[int, bytes]]  # (row number, digest) of the rows down to the header
     rows: dict[bytes, Brief | None]  # digest -> the row's brief (None: a blank row)
+    plain: dict[bytes, bytes]  # a row's plain digest -> its digest (with these shared strings)
 
 
 def _key(options: ReadOptions) -> tuple[Any, ...]:
@@ -97,6 +99,20 @@ def _load(path: Path, options: ReadOptions) -> Memo | None:
     return memo if isinstance(memo, Memo) and memo.key == _key(options) else None
 
 
+def _digests(raw: RawSheet, memo: Memo | None) -> list[bytes] | None:
+    """Every row's digest (see :mod:`.rawrows`). With the shared strings as they were, a row
+    with known bytes has the digest it had: only the other rows are hashed with their strings."""
+    if memo is not None and raw.strings_digest == memo.strings_digest:
+        known = [memo.plain.get(digest) for digest in raw.plain]
+        unknown = [i for i, digest in enumerate(known) if digest is None]
+        found = raw.resolved(unknown) if unknown else {}
+        if found is None:
+            return None
+        return [digest if digest is not None else found[i] for i, digest in enumerate(known)]
+    resolved = raw.resolved()
+    return None if resolved is None else [resolved[i] for i in range(len(raw.plain))]
+
+
 def read_with_memo(path: Path, options: ReadOptions, memo_path: Path) -> Workbook:
     """The workbook at ``path`` read as :func:`~.rows.read_workbook` reads it, taking the rows
     that did not change since the memo at ``memo_path`` from it (and writing it afresh)."""
@@ -105,27 +121,28 @@ def read_with_memo(path: Path, options: ReadOptions, memo_path: Path) -> Workboo
     memo = _load(memo_path, options)
     raw = read_raw_sheet(path, memo.sheet) if memo is not None else None
     if memo is not None and raw is not None and raw.frame == memo.frame:
-        taken = _read_changed(path, options, raw, memo)
-        if taken is not None:
+        digests = _digests(raw, memo)
+        taken = _read_changed(path, options, raw, digests, memo) if digests else None
+        if taken is not None and digests is not None:
             read, pending = taken
-            _save(memo_path, options, raw, read, memo)
+            _save(memo_path, options, raw, digests, read, memo)
             return assemble(read, pending.load)
     read = read_rows(path, options)
     if raw is None or memo is None or read.sheet != memo.sheet:
         raw = read_raw_sheet(path, read.sheet)
-    if raw is not None:
-        _save(memo_path, options, raw, read, None)
+    digests = _digests(raw, None) if raw is not None else None
+    if raw is not None and digests is not None:
+        _save(memo_path, options, raw, digests, read, None)
     return assemble(read)
 
 
-def _read_changed(path: Path, options: ReadOptions, raw: RawSheet, memo: Memo
-                  ) -> tuple[ReadRows, _Pending] | None:
-    header = [(n, d) for n, d in zip(raw.numbers, raw.digests, strict=True)
-              if n <= memo.header_row]
+def _read_changed(path: Path, options: ReadOptions, raw: RawSheet, digests: list[bytes],
+                  memo: Memo) -> tuple[ReadRows, _Pending] | None:
+    header = [(n, d) for n, d in zip(raw.numbers, digests, strict=True) if n <= memo.header_row]
     if header != memo.header:
         return None
     data = [i for i, n in enumerate(raw.numbers) if n > memo.header_row]
-    changed = [i for i in data if raw.digests[i] not in memo.rows]
+    changed = [i for i in data if digests[i] not in memo.rows]
     if len(changed) > max(50, len(data) // 10):
         return None  # parsing that many rows from a copy saves nothing
     pending = _Pending(path, options, raw, memo)
@@ -134,7 +151,7 @@ def _read_changed(path: Path, options: ReadOptions, raw: RawSheet, memo: Memo
         return None
     rows: list[AgencyRow] = []
     for i in data:
-        number, digest = raw.numbers[i], raw.digests[i]
+        number, digest = raw.numbers[i], digests[i]
         if digest in memo.rows:
             brief = memo.rows[digest]
             if brief is not None:
@@ -147,13 +164,13 @@ def _read_changed(path: Path, options: ReadOptions, raw: RawSheet, memo: Memo
                     rows), pending
 
 
-def _save(memo_path: Path, options: ReadOptions, raw: RawSheet, read: ReadRows,
-          old: Memo | None) -> None:
+def _save(memo_path: Path, options: ReadOptions, raw: RawSheet, digests: list[bytes],
+          read: ReadRows, old: Memo | None) -> None:
     """Write the memo of what was just read (before its rows are compared: see assemble)."""
     by_number = {r.row: r for r in read.rows}
     rows: dict[bytes, Brief | None] = {}
     header = []
-    for number, digest in zip(raw.numbers, raw.digests, strict=True):
+    for number, digest in zip(raw.numbers, digests, strict=True):
         if number <= read.header_row:
             header.append((number, digest))
             continue
@@ -163,10 +180,12 @@ def _save(memo_path: Path, options: ReadOptions, raw: RawSheet, read: ReadRows,
             rows[digest] = known
         else:
             rows[digest] = Brief.of(row) if row is not None else None
-    memo = Memo(_key(options), read.sheet, raw.frame, read.columns, read.extra_columns,
-                read.header_row, header, rows)
-    if old is not None and old.rows.keys() == rows.keys() and old.header == header:
+    if (old is not None and old.rows.keys() == rows.keys() and old.header == header
+            and old.strings_digest == raw.strings_digest):
         return  # nothing new to remember
+    plain = dict(zip(raw.plain, digests, strict=True))
+    memo = Memo(_key(options), read.sheet, raw.frame, raw.strings_digest, read.columns,
+                read.extra_columns, read.header_row, header, rows, plain)
     with contextlib.suppress(OSError, OutputError):  # no cache folder: no shortcut, that is all
         memo_path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_bytes(memo_path, pickle.dumps(memo, protocol=pickle.HIGHEST_PROTOCOL))

@@ -15,9 +15,11 @@ only some of the rows (and the shared strings they use), for the reader to parse
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import re
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,22 +39,84 @@ _MAX_ROW_XML = 1 << 26  # a row of over 64 MiB is no master's: read it the usual
 
 @dataclass
 class RawSheet:
-    """One sheet's rows as XML: (sheet row number, digest, XML) in file order."""
+    """One sheet's rows as XML, in file order: sheet row numbers, spans and digests.
+
+    ``plain`` digests hash a row's bytes alone: two rows with equal ones read the same when the
+    shared strings are byte for byte the same too (``strings_digest``). :meth:`resolved` digests
+    hash the strings each row uses in place of their indices, for when they are not.
+    """
 
     path: Path
     part: str  # the sheet's zip member
     strings_part: str | None
     frame: bytes
+    strings_digest: bytes
     numbers: list[int]
-    digests: list[bytes]
+    plain: list[bytes]
     spans: list[tuple[int, int]]  # each row's bytes in ``data``
     data: bytes  # the sheet's XML
     strings: bytes  # sharedStrings.xml
-    items: list[tuple[int, int]]  # each shared string's bytes in ``strings``
+    body: tuple[int, int]  # the span of <sheetData>'s content
+    _items: list[tuple[int, int]] | None = None
+    _refs: list[tuple[int, int, int]] | None = None
 
     def row_xml(self, index: int) -> bytes:
         start, end = self.spans[index]
         return self.data[start:end]
+
+    def items(self) -> list[tuple[int, int]] | None:
+        """Each shared string's span in ``strings`` (None: not a file to take apart)."""
+        if self._items is None:
+            self._items = _items(self.strings)
+        return self._items
+
+    def resolved(self, indices: Iterable[int] | None = None) -> dict[int, bytes] | None:
+        """Row position -> its digest with the shared strings it uses hashed in place, for
+        ``indices`` (every row when None); None when a shared-string cell cannot be read here."""
+        items = self.items()
+        wanted = list(range(len(self.spans)) if indices is None else indices)
+        # a few rows: their own cells searched; many: the whole sheet once
+        refs = self._shared_refs(None if len(wanted) > 64 else wanted)
+        if items is None or refs is None:
+            return None
+        view, texts = memoryview(self.data), memoryview(self.strings)
+        starts = [a for a, _b, _ref in refs]
+        found: dict[int, bytes] = {}
+        for index in wanted:
+            opening, close = self.spans[index]
+            first = bisect.bisect_left(starts, opening)
+            last = bisect.bisect_left(starts, close, first)
+            digest = hashlib.blake2b(digest_size=_DIGEST_SIZE)
+            cursor = opening
+            for a, b, ref in refs[first:last]:  # an item starts with "<si": unambiguous
+                digest.update(view[cursor:a])
+                item_start, item_end = items[ref]
+                digest.update(texts[item_start:item_end])
+                cursor = b
+            digest.update(view[cursor:close])
+            found[index] = digest.digest()
+        return found
+
+    def _shared_refs(self, rows: list[int] | None = None) -> list[tuple[int, int, int]] | None:
+        """(start, end, index) of every shared-string index in the rows at ``rows`` (every row
+        when None), in file order. Each match holds exactly one t="s": when the counts agree,
+        every such cell was understood."""
+        if rows is None and self._refs is not None:
+            return self._refs
+        spans = [self.body] if rows is None else [self.spans[i] for i in sorted(set(rows))]
+        data, items = self.data, self.items() or []
+        refs: list[tuple[int, int, int]] = []
+        for start, end in spans:
+            found = [(m.start(1), m.end(1), int(m.group(1)))
+                     for m in _SHARED_CELL.finditer(data, start, end)]
+            if (len(found) != data.count(b't="s"', start, end)
+                    or data.find(b"t='s'", start, end) >= 0
+                    or (found and max(ref for _a, _b, ref in found) >= len(items))):
+                return None  # a shared-string cell written another way
+            refs.extend(found)
+        if rows is None:
+            self._refs = refs
+        return refs
 
 
 def _strings_part(archive: zipfile.ZipFile) -> str | None:
@@ -79,8 +143,8 @@ def _items(strings: bytes) -> list[tuple[int, int]] | None:
 
 
 def read_raw_sheet(path: Path, sheet: str) -> RawSheet | None:
-    """The rows of ``sheet`` with their digests, or None where the file cannot be taken apart
-    with certainty (the caller then reads it whole)."""
+    """The rows of ``sheet`` with their plain digests, or None where the file cannot be taken
+    apart with certainty (the caller then reads it whole)."""
     try:
         with zipfile.ZipFile(path) as archive:
             part = sheet_part(archive, sheet)
@@ -98,18 +162,18 @@ def read_raw_sheet(path: Path, sheet: str) -> RawSheet | None:
             strings = archive.read(strings_part) if strings_part else b""
     except (OSError, KeyError, zipfile.BadZipFile, ValueError, etree.XMLSyntaxError):
         return None
-    items = _items(strings)
     body = _body(data)
-    if items is None or body is None:
+    if body is None:
         return None
     start, end = body
     frame.update(b"\0sheet\0" + data[:start] + b"\0" + data[end:])
-    rows = _rows(data, start, end, strings, items)
+    rows = _rows(data, start, end)
     if rows is None:
         return None
-    numbers, digests, spans = rows
-    return RawSheet(path, part, strings_part, frame.digest(), numbers, digests, spans, data,
-                    strings, items)
+    numbers, plain, spans = rows
+    strings_digest = hashlib.blake2b(strings, digest_size=_DIGEST_SIZE).digest()
+    return RawSheet(path, part, strings_part, frame.digest(), strings_digest, numbers, plain,
+                    spans, data, strings, body)
 
 
 def _body(data: bytes) -> tuple[int, int] | None:
@@ -121,70 +185,57 @@ def _body(data: bytes) -> tuple[int, int] | None:
     return open_tag + len(b"<sheetData>"), close_tag
 
 
-def _rows(data: bytes, start: int, end: int, strings: bytes, items: list[tuple[int, int]]
+_ROW_START = re.compile(rb"<row ")
+
+
+def _rows(data: bytes, start: int, end: int
           ) -> tuple[list[int], list[bytes], list[tuple[int, int]]] | None:
+    """Each row's number, plain digest and span; None for rows not laid out one after another
+    with their numbers."""
     numbers: list[int] = []
     digests: list[bytes] = []
     spans: list[tuple[int, int]] = []
     if not data[start:end].strip():
         return numbers, digests, spans
-    # Every shared-string cell's index, in order: each match holds exactly one t="s", so when
-    # the counts agree, a row's own are the next as many as it has t="s" (C speed, no copies).
-    # Where each index sits, and which string it names: the digest hashes the string in its
-    # place, so the same texts stored in another order give the same digests.
-    refs = [(m.start(1), m.end(1), int(m.group(1)))
-            for m in _SHARED_CELL.finditer(data, start, end)]
-    if len(refs) != data.count(b't="s"', start, end) or data.find(b"t='s'", start, end) >= 0:
-        return None  # a shared-string cell written another way
-    if refs and max(ref for _a, _b, ref in refs) >= len(items):
-        return None
-    view, texts = memoryview(data), memoryview(strings)
-    position, taken, last = start, 0, 0
-    blake2b, find, count = hashlib.blake2b, data.find, data.count
-    while position < end:
-        opening = find(b"<row ", position, end)
-        if opening < 0 or data[position:opening].strip():
-            return None  # something else between the rows (or a prefixed tag)
-        head_end = find(b">", opening, end)
+    starts = [m.start() for m in _ROW_START.finditer(data, start, end)]
+    if not starts or data[start:starts[0]].strip():
+        return None  # something else before the rows (or a prefixed tag)
+    view, blake2b, last = memoryview(data), hashlib.blake2b, 0
+    for opening, following in zip(starts, [*starts[1:], end], strict=True):
+        head_end = data.find(b">", opening, following)
         if head_end < 0:
             return None
         if data[head_end - 1] == 0x2F:  # <row r="5" .../>: a row without cells
             close = head_end + 1
         else:
-            close = find(b"</row>", head_end, end)
-            if close < 0:
+            close = data.rfind(b"</row>", head_end, following) + 6
+            if close < 6:
                 return None
-            close += 6
+        if data[close:following].strip():
+            return None  # something between this row and the next
         number = _ROW_NUMBER.match(data, opening + 4, head_end + 1)
         if number is None or int(number.group(1)) <= last or close - opening > _MAX_ROW_XML:
             return None  # rows without numbers, or out of order: not for us
         last = int(number.group(1))
-        digest = blake2b(digest_size=_DIGEST_SIZE)
-        shared = count(b't="s"', opening, close)
-        cursor = opening
-        for a, b, ref in refs[taken:taken + shared]:  # an item starts with "<si": unambiguous
-            digest.update(view[cursor:a])
-            first, last_byte = items[ref]
-            digest.update(texts[first:last_byte])
-            cursor = b
-        digest.update(view[cursor:close])
-        taken += shared
         numbers.append(last)
-        digests.append(digest.digest())
+        digests.append(blake2b(view[opening:close], digest_size=_DIGEST_SIZE).digest())
         spans.append((opening, close))
-        position = close
     return numbers, digests, spans
 
 
 def write_subset(raw: RawSheet, keep: list[int], target: Path) -> None:
     """Write to ``target`` a copy of the workbook whose sheet holds only the rows at the
     positions ``keep`` (in order), and whose other shared strings are blank (positions kept)."""
-    used: set[int] = set()
+    used: set[int] | None = set()
     parts = []
     for index in keep:
         row = raw.row_xml(index)
         parts.append(row)
-        used.update(int(ref) for ref in _SHARED_CELL.findall(row))
+        refs = _SHARED_CELL.findall(row)
+        if used is not None and (len(refs) != row.count(b't="s"') or b"t='s'" in row):
+            used = None  # a shared-string cell not understood: keep every string
+        elif used is not None:
+            used.update(int(ref) for ref in refs)
     first, last = raw.spans[0][0] if raw.spans else 0, raw.spans[-1][1] if raw.spans else 0
     head = _DIMENSION.sub(b"", raw.data[:first], count=1)  # the old extent is not this one's
     sheet = b"".join([head, *parts, raw.data[last:]])
@@ -193,13 +244,13 @@ def write_subset(raw: RawSheet, keep: list[int], target: Path) -> None:
             if info.filename == raw.part:
                 copy.writestr(info.filename, sheet)
             elif info.filename == raw.strings_part:
-                copy.writestr(info.filename, _blanked(raw, used))
+                copy.writestr(info.filename, raw.strings if used is None else _blanked(raw, used))
             else:
                 copy.writestr(info.filename, source.read(info))
 
 
 def _blanked(raw: RawSheet, used: set[int]) -> bytes:
-    items = raw.items
+    items = raw.items() or []
     if not items:
         return raw.strings
     blank = b"<si><t></t></si>"

@@ -42,7 +42,7 @@ def test_changed_row_rebuilt_deleted_report_remade_from_memo(tmp_path: Path, mas
     first = build_reports(master, BuildOptions(out=out, jobs=1))
     assert len(first.built) == 35 and memo_path(out).exists()
     # one agency corrects its overview; another's report is deleted by hand
-    edited = openpyxl.load_workbook(master, read_only=True)["总表"]["A6"].value
+    edited = openpyxl.load_workbook(master)["总表"]["A6"].value
     _edit(master, {"E6": "本年度总体情况的新写法，第二稿。"})
     gone = next(o for o in first.built if o.agency != edited)
     assert gone.file is not None

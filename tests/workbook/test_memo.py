@@ -58,7 +58,7 @@ def _edit(path: Path, cells: dict[str, Any]) -> None:
 
 
 def _column(key: str) -> str:
-    book = openpyxl.load_workbook(SAMPLE, read_only=True)
+    book = openpyxl.load_workbook(SAMPLE)
     for row in book["总表"].iter_rows(min_row=1, max_row=6):
         for cell in row:
             if cell.value == key:
@@ -279,3 +279,25 @@ def test_any_edits_read_as_a_plain_read(tmp_path_factory: pytest.TempPathFactory
     second = folder / "two.xlsx"
     book.save(second)
     _same(read_with_memo(second, ReadOptions(), memo), read_workbook(second))
+
+
+@needs_libreoffice
+def test_a_shared_string_changed_in_place_is_a_changed_row(tmp_path: Path, first: Path) -> None:
+    """The row's XML is byte for byte the same, only the text its index names changed."""
+    memo = tmp_path / "memo.rows"
+    shared = _libreoffice(first, tmp_path / "lo")
+    before = read_with_memo(shared, ReadOptions(), memo)
+    words = str(before.rows[2].values["text.overview"])[:8].encode()
+    second = tmp_path / "two.xlsx"
+    shutil.copy(shared, second)
+    _sheet, strings_part = _sheet_member(second)
+    with zipfile.ZipFile(second) as archive:
+        assert words in archive.read(strings_part)
+    _rewrite(second, strings_part, lambda d: d.replace(words, "手工改写的一句。".encode(), 1))
+    again = read_with_memo(second, ReadOptions(), memo)
+    plain = read_workbook(second)
+    was = {r.row: r.fingerprint() for r in read_workbook(shared).rows}
+    changed = [r for r in plain.rows if r.fingerprint() != was[r.row]]
+    assert changed and all("手工改写的一句。" in str(dict(r.values.items())) for r in changed)
+    assert _waiting(again) == len(plain.rows) - len(changed)
+    _same(again, plain)
