@@ -49,7 +49,7 @@ def build_locked(
     options: BuildOptions,
     progress: Progress | None,
     pdf_progress: Progress | None,
-    compiled: CompiledTemplate | TemplateError | None = None,
+    compiled: Callable[[], CompiledTemplate | TemplateError] | None = None,
 ) -> BuildResult:
     """The part of a build that reads and writes the output folder (under its lock)."""
     result = BuildResult(report)
@@ -131,7 +131,7 @@ def build_locked(
         try:
             # The template is compiled and checked only when something is to be rendered.
             template = (load_checked_template(options.template, list(report.workbook.extra_columns),
-                                              compiled) if jobs else None)
+                                              compiled() if compiled else None) if jobs else None)
             report.workbook.load([row for row, _valid in queued])  # in one go, not one by one
             results = run_jobs(template, [row for row, _valid in queued], jobs, workers, progress,
                                out)

@@ -13,7 +13,9 @@ read-only, a link leading out of the output folder) stops the batch with one mes
 from __future__ import annotations
 
 import difflib
+import threading
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -110,10 +112,7 @@ def build_reports(
     from .batch import build_locked  # the renderer, the workers: only for a build with work
     from .render import CompiledTemplate
 
-    try:
-        compiled: CompiledTemplate | TemplateError = CompiledTemplate.load(options.template)
-    except TemplateError as error:  # raised where it always was: when a report is to be made
-        compiled = error
+    compiling = _compile_meanwhile(CompiledTemplate, options.template)
     # Read before the lock, so that a workbook that cannot be used leaves nothing behind. A row
     # recorded valid and unchanged since, under the same checking code, is valid without rerunning
     # its rules (whichever build recorded it).
@@ -136,7 +135,7 @@ def build_reports(
         same = before is not None and manifest_state(options.out) == before
         manifest = manifest_before if same else load_manifest(options.out)
         result = build_locked(report, rows, template_hash, manifest, options, progress,
-                               pdf_progress, compiled)
+                              pdf_progress, compiling.result)
         if not (result.failed or result.pdf_failed):  # a re-run would try those again
             remember(options.out, key, result, manifest)
         return result
@@ -148,3 +147,22 @@ def _check(workbook: Path, options: ReadOptions, previous: Path | None,
     from ..checks.run import check_workbook  # the rules: only when rows are to be checked
 
     return check_workbook(workbook, options, previous, trusted, memo=memo)
+
+
+def _compile_meanwhile(compiled: type[CompiledTemplate], template: Path
+                       ) -> Future[CompiledTemplate | TemplateError]:
+    """Compile the template in a thread while the workbook is read (the reading lets go of the
+    GIL while it inflates and hashes); a template that does not compile is the outcome, raised
+    where it always was: when a report is to be made."""
+    future: Future[CompiledTemplate | TemplateError] = Future()
+
+    def run() -> None:
+        try:
+            future.set_result(compiled.load(template))
+        except TemplateError as error:
+            future.set_result(error)
+        except BaseException as error:  # a bug: raised by result(), in the main thread
+            future.set_exception(error)
+
+    threading.Thread(target=run, name="compile-template", daemon=True).start()
+    return future
