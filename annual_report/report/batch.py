@@ -32,6 +32,7 @@ from .manifest import (
 )
 from .outcome import BuildResult, Outcome
 from .render import CompiledTemplate
+from .seen import SeenFiles
 from .template_check import load_checked_template
 from .workers import ADOPTED, REFUSED, STOP, WORKER_DIED, Done, Job, run_jobs
 
@@ -52,7 +53,6 @@ def build_locked(
     compiled: Callable[[], CompiledTemplate | TemplateError] | None = None,
 ) -> BuildResult:
     """The part of a build that reads and writes the output folder (under its lock)."""
-    result = BuildResult(report)
     out = options.out
     stems = _file_stems(report.rows, manifest)
     for path in (manifest_path(out), out / JOURNAL_DIR,  # no link leads any write out of `out`
@@ -63,6 +63,29 @@ def build_locked(
         save_manifest(out, manifest)
         clear_journal(out)
     checker = checker_sha256()
+    seen = SeenFiles(out)  # hashes of files unchanged since they were last hashed
+    try:
+        return _plan_and_build(report, rows, template_hash, manifest, options, progress,
+                               pdf_progress, compiled, stems, checker, seen)
+    finally:
+        seen.save()
+
+
+def _plan_and_build(
+    report: CheckReport,
+    rows: list[AgencyRow],
+    template_hash: str,
+    manifest: Manifest,
+    options: BuildOptions,
+    progress: Progress | None,
+    pdf_progress: Progress | None,
+    compiled: Callable[[], CompiledTemplate | TemplateError] | None,
+    stems: dict[tuple[str, str], str],
+    checker: str,
+    seen: SeenFiles,
+) -> BuildResult:
+    result = BuildResult(report)
+    out = options.out
     duplicated = _duplicated(report)
     built_at = dt.datetime.now().astimezone().isoformat(timespec="seconds")
     jobs: list[Job] = []
@@ -86,7 +109,7 @@ def build_locked(
         row_hash = row.fingerprint()
         entry = manifest.get(row.agency, row.year)
         same_file = entry is not None and entry.file == rel
-        current = sha256_file(target) if same_file and not options.force else None
+        current = seen.sha256(rel, target) if same_file and not options.force else None
         unchanged = (entry is not None and same_file and entry.row_sha256 == row_hash
                      and entry.template_sha256 == template_hash and entry.valid == valid)
         if entry is not None and unchanged and current == entry.sha256:
@@ -95,7 +118,7 @@ def build_locked(
             if valid and entry.checker_sha256 != checker:  # checked again, by this code
                 entry.checker_sha256, manifest_changed = checker, True
             result.skipped.append(Outcome(row.agency, target))
-            if options.pdf and not _pdf_intact(entry, out):
+            if options.pdf and not _pdf_intact(entry, out, seen):
                 pdf_wanted.append(entry)
             continue
         if entry is not None and unchanged and current is not None:
@@ -111,7 +134,7 @@ def build_locked(
                     "DOCX 被手工修改过，这个 PDF 还是修改前的（未删除，发送时不再附上）；"
                     "请加 --pdf 重新生成")))
                 entry.pdf, entry.pdf_sha256 = None, None
-            elif options.pdf and (new_edit or not _pdf_intact(entry, out)):
+            elif options.pdf and (new_edit or not _pdf_intact(entry, out, seen)):
                 pdf_wanted.append(entry)  # converted from the hand-edited DOCX
             continue
         refuse = ""  # not ours to overwrite: written only if it already holds the same bytes
@@ -254,9 +277,10 @@ def _duplicated(report: CheckReport) -> dict[str, str]:
     }
 
 
-def _pdf_intact(entry: Entry, out: Path) -> bool:
+def _pdf_intact(entry: Entry, out: Path, seen: SeenFiles) -> bool:
     pdf = entry.pdf_path(out)
-    return pdf is not None and entry.pdf_sha256 is not None and sha256_file(pdf) == entry.pdf_sha256
+    return (pdf is not None and entry.pdf is not None and entry.pdf_sha256 is not None
+            and seen.sha256(entry.pdf, pdf) == entry.pdf_sha256)
 
 
 def _build_pdfs(
