@@ -156,7 +156,17 @@ class _Bad(ValueError):
     """One entry of the manifest (or journal) does not have the fields it must have."""
 
 
+_ALL_KEYS = frozenset(_KINDS)
+_PLAIN = tuple((key, types) for key, types in _TYPES.items() if key not in ("year", *_PATHS))
+
+
 def _entry(raw: Any, where: str) -> Entry:
+    if (type(raw) is dict and raw.keys() == _ALL_KEYS  # the usual entry, checked at once
+            and all(type(raw[key]) in types for key, types in _PLAIN)
+            and (raw["year"] is None or (type(raw["year"]) is int and 0 < raw["year"] < 10_000))
+            and type(raw["file"]) is str and _relative(raw["file"])
+            and (raw["pdf"] is None or (type(raw["pdf"]) is str and _relative(raw["pdf"])))):
+        return Entry(**raw)
     if type(raw) is not dict:
         raise _Bad(f"{where} 应为一组字段（{{ }}），实际是 {json.dumps(raw, ensure_ascii=False)[:40]}")
     for key, types in _TYPES.items():
