@@ -7,7 +7,6 @@ installed command finds them from any folder.
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 
 TEMPLATE = "annual_report.docx"
@@ -21,6 +20,8 @@ _CHECKOUT = Path(__file__).resolve().parent.parent
 
 def bundled_file(name: str) -> Path:
     """The path of one shipped file: the installed copy, or the checkout's own."""
+    from importlib import resources  # not at the top: only a command that needs a file pays
+
     installed = resources.files(__package__ or "annual_report").joinpath("bundled", name)
     if isinstance(installed, Path) and installed.is_file():
         return installed

@@ -312,11 +312,12 @@ def unique_stems(names: list[str], existing: dict[str, str] | None = None) -> di
     """
     result: dict[str, str] = {}
     taken: set[str] = set()
+    wanted = set(names)
     for name, stem in sorted((existing or {}).items()):
-        if name in names and stem.lower() not in taken and stem == _UNSAFE.sub("_", stem):
+        if name in wanted and stem.lower() not in taken and stem == _UNSAFE.sub("_", stem):
             result[name] = stem
             taken.add(stem.lower())
-    for name in sorted(set(names) - set(result)):
+    for name in sorted(wanted - set(result)):
         stem = safe_stem(name)
         candidate, n = stem, 2
         while candidate.lower() in taken:

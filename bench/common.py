@@ -126,6 +126,31 @@ def changed_workbook(count: int) -> Path:
     return workbook(count, changed=True)
 
 
+def figure_changed_workbook(count: int) -> Path:
+    """The workbook of ``count`` agencies with one figure of one agency changed in the sheet's
+    XML, everything else byte for byte the same (as Excel saves a corrected number)."""
+    path = OUT / f"bench-{count}-{NARRATIVE_CHARS}-figure.xlsx"
+    if not path.exists():
+        source = workbook(count)
+        with zipfile.ZipFile(source) as archive:
+            parts = [(info, archive.read(info)) for info in archive.infolist()]
+        row = count // 2 + 4  # below the header rows
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as out:
+            for info, data in parts:
+                if info.filename == "xl/worksheets/sheet1.xml":
+                    start = data.index(b'<c r="L%d"' % row)
+                    end = data.index(b"</c>", start)
+                    value = re.search(rb"<v>([0-9]+)</v>", data[start:end])
+                    assert value is not None
+                    cell = data[start:end].replace(value.group(0), b"<v>%d</v>" % (
+                        int(value.group(1)) + 1))
+                    data = data[:start] + cell + data[end:]
+                out.writestr(info, data)
+        path.write_bytes(buffer.getvalue())
+    return path
+
+
 @dataclass(frozen=True)
 class Measured:
     """One command's wall time, CPU time (its own and its workers') and peak memory."""

@@ -78,6 +78,14 @@ class Hierarchy:
         return sum(1 + self.descendants(c) for c in self.kids(row))
 
 
+def tree_rows(rows: Iterable[AgencyRow]) -> list[AgencyRow]:
+    """The rows the 汇总到 tree is made of (those that name a row to sum into, and those named):
+    the only rows whose figures the aggregates' checks read."""
+    rows = list(rows)
+    named = {r.values.get(PARENT) for r in rows if r.values.get(PARENT)}
+    return [r for r in rows if r.values.get(PARENT) or r.agency in named]
+
+
 def read_hierarchy(rows: Iterable[AgencyRow]) -> Hierarchy:
     """The tree the 汇总到 cells describe, with an A3 error for every cell that cannot be used."""
     rows = list(rows)

@@ -6,68 +6,23 @@ The result is a :class:`CheckReport`: data, not exceptions. Only an unusable fil
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import hashlib
-import json
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..findings import Finding
-from ..outputs import atomic_write_bytes
+from ..workbook.memo import read_with_memo
 from ..workbook.rows import AgencyRow, ReadOptions, Workbook, read_workbook
 from ..workbook.values import is_blank
-from .aggregate import with_aggregate_findings
+from .aggregate import tree_rows, with_aggregate_findings
 from .causes import by_cause, explain
 from .narrative import check_narrative
 from .published import check_against, check_published
 from .rules import check_figures, rule_email
+from .verdict import CheckReport, checker_sha256, checker_sources
 
-
-@dataclass
-class CheckReport:
-    """The findings of one workbook, sorted by sheet row, errors before warnings."""
-
-    workbook: Workbook
-    findings: list[Finding]
-    previous: Workbook | None = None
-    notes: list[str] = field(default_factory=list)  # about the workbook as a whole, in Chinese
-    _by_row: dict[int, list[Finding]] = field(default_factory=dict, repr=False)
-
-    def __post_init__(self) -> None:
-        grouped: dict[int, list[Finding]] = defaultdict(list)
-        for finding in self.findings:
-            grouped[finding.row].append(finding)
-        self._by_row = dict(grouped)
-
-    @property
-    def rows(self) -> list[AgencyRow]:
-        return self.workbook.rows
-
-    def findings_for(self, row: AgencyRow) -> list[Finding]:
-        return self._by_row.get(row.row, [])
-
-    def is_valid(self, row: AgencyRow) -> bool:
-        return not any(f.is_error for f in self.findings_for(row))
-
-    @property
-    def errors(self) -> list[Finding]:
-        return [f for f in self.findings if f.is_error]
-
-    @property
-    def warnings(self) -> list[Finding]:
-        return [f for f in self.findings if not f.is_error]
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    def to_json(self) -> str:
-        return json.dumps([f.to_dict() for f in self.findings], ensure_ascii=False, indent=1) + "\n"
-
-    def write_json(self, path: Path) -> None:
-        atomic_write_bytes(path, self.to_json().encode("utf-8"))
+__all__ = ["CheckReport", "check_row", "check_workbook", "checker_sha256", "checker_sources",
+           "usual_year"]
 
 
 def check_row(row: AgencyRow, previous: AgencyRow | None = None) -> list[Finding]:
@@ -80,31 +35,6 @@ def check_row(row: AgencyRow, previous: AgencyRow | None = None) -> list[Finding
     return by_cause(found, explained.follow_ons)
 
 
-# The code that decides whether a row is valid (see checker_sha256): every module of these
-# stages, plus the finding type they produce.
-PACKAGE = Path(__file__).resolve().parent.parent
-CHECKER_STAGES = ("format", "workbook", "checks")
-
-
-def checker_sources() -> list[Path]:
-    """The source files whose change makes an earlier verdict on a row stale."""
-    files = [PACKAGE / "findings.py"]
-    for stage in CHECKER_STAGES:
-        files.extend(sorted((PACKAGE / stage).glob("*.py")))
-    return files
-
-
-@functools.cache
-def checker_sha256() -> str:
-    """The identity of the checking code: a verdict recorded for a row is reused only when the
-    row and this code are both unchanged."""
-    digest = hashlib.sha256()
-    for path in checker_sources():
-        digest.update(path.relative_to(PACKAGE).as_posix().encode() + b"\0")
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
-
-
 def check_workbook(
     path: Path | str,
     options: ReadOptions | None = None,
@@ -112,6 +42,7 @@ def check_workbook(
     trusted: Callable[[AgencyRow], bool] | None = None,
     sum_in_force: bool = False,
     against: Path | str | None = None,
+    memo: Path | None = None,
 ) -> CheckReport:
     """Read and check a workbook (and compare with last year's, when given).
 
@@ -119,16 +50,18 @@ def check_workbook(
     it with the same code): its rules are then not run again, so its warnings are not listed.
     ``sum_in_force``: aggregates' 现行有效 are sums of their children's too (A1).
     ``against`` names the approved master workbook an imported one is compared with (P1).
+    ``memo``: where the rows read last time are remembered (see :mod:`..workbook.memo`).
     """
     options = options or ReadOptions()
-    workbook = read_workbook(path, options)
+    workbook = read_with_memo(Path(path), options, memo) if memo else read_workbook(path, options)
     previous = read_workbook(previous_path, ReadOptions()) if previous_path else None
     last_year = previous.by_agency() if previous else {}
     year = usual_year(workbook.rows)
     findings: list[Finding] = []
-    for row in workbook.rows:
-        if trusted is not None and not row.findings and trusted(row):
-            continue
+    checked = [row for row in workbook.rows
+               if trusted is None or row.findings or not trusted(row)]
+    workbook.load([*checked, *tree_rows(workbook.rows)])  # in one go, not one by one
+    for row in checked:
         findings.extend(check_row(row, last_year.get(row.agency)))
         findings.extend(check_year_and_date(row, year))
     findings = with_aggregate_findings(workbook.rows, findings, sum_in_force)  # needs every row

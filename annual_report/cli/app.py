@@ -12,6 +12,12 @@ from rich.markup import escape
 from .chinese import speak_chinese
 
 speak_chinese()
+try:  # values made without pydantic where they are plain (typer's own way otherwise)
+    from .coercion import install as make_plain_values_quickly
+except ImportError:  # pragma: no cover - another typer layout: typer's coercion as it is
+    pass
+else:
+    make_plain_values_quickly()
 
 from . import (  # noqa: E402  (after typer speaks Chinese)
     build_cmd,
@@ -56,8 +62,6 @@ EXIT_INTERNAL = 3
 def main() -> int:
     """Run the app; an interruption or a bug gets a Chinese message, not a traceback."""
     import sys
-    import tempfile
-    import traceback
 
     if len(sys.argv) == 1:  # the bare command shows its help: a success, not a usage error
         sys.argv.append("--help")
@@ -69,6 +73,8 @@ def main() -> int:
         return EXIT_INTERRUPTED
     except Exception:  # a bug: keep the details for the maintainers, tell the user what to do
         import os
+        import tempfile
+        import traceback
 
         from ..mail.secrets import scrub  # the password, in any form it took, never in a file
 

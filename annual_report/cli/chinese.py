@@ -2,7 +2,9 @@
 
 Used only by ``generate.py`` (the library never imports typer). Everything is patched at run
 time on typer's private modules; if a typer release moves them, the patch is skipped and the
-English words come back, nothing breaks.
+English words come back, nothing breaks. ``typer.rich_utils`` (help and error printing) is
+translated when typer first imports it (see :mod:`.lazy`), so a command that prints neither
+never loads it.
 """
 
 from __future__ import annotations
@@ -10,27 +12,17 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from .lazy import RICH_UTILS_HELD_BACK, when_imported
+
 
 def speak_chinese() -> None:
     """Typer's own words (panel titles, usage line, --help) in Chinese; a no-op if typer changes."""
     try:
         import typer.core as typer_core
-        from typer import rich_utils
         from typer._click import core as click_core
         from typer._click import formatting
     except ImportError:  # pragma: no cover - another typer layout: keep its English words
         return
-    words = {
-        "ARGUMENTS_PANEL_TITLE": "参数", "OPTIONS_PANEL_TITLE": "选项",
-        "COMMANDS_PANEL_TITLE": "命令", "ERRORS_PANEL_TITLE": "错误",
-        "DEFAULT_STRING": "[默认：{}]", "REQUIRED_LONG_STRING": "[必填]",
-        "ENVVAR_STRING": "[环境变量：{}]",
-        "ABORTED_TEXT": "已中断。已完成的部分都已记录，重新运行同一命令会接着做，不会重复。",
-        "RICH_HELP": "运行 [blue]'{command_path} {help_option}'[/] 查看用法。",
-    }
-    for name, text in words.items():
-        if hasattr(rich_utils, name):
-            setattr(rich_utils, name, text)
     messages = {"No such command {name!r}.": "没有这个命令：{name!r}。请用 --help 查看可用的命令。",
                 "Missing command.": "缺少命令。",
                 "Aborted!": "已中断。已完成的部分都已记录，重新运行同一命令会接着做，不会重复。"}
@@ -70,7 +62,6 @@ def speak_chinese() -> None:
         kind.display_type_rich = type_in_chinese  # type: ignore[method-assign]
 
     _ranges_in_chinese(typer_core)
-    _help_folds(rich_utils)
     for kind in (typer_core.TyperArgument,):
         shown_name = kind.display_name_raw
 
@@ -79,7 +70,25 @@ def speak_chinese() -> None:
             return str(_ARGUMENT_WORDS.get(name, name) if self.metavar is None else name)
 
         kind.display_name_raw = property(name_in_chinese)  # type: ignore[method-assign,assignment]
+    # typer imports its help and error printer only to print: translate it then, and import it
+    # without rich.markdown and rich.traceback, which this command line never uses.
+    when_imported("typer.rich_utils", _rich_utils_in_chinese, RICH_UTILS_HELD_BACK)
 
+
+def _rich_utils_in_chinese(rich_utils: Any) -> None:
+    """typer's help and error printer in Chinese: panel titles, [默认：…], usage errors."""
+    words = {
+        "ARGUMENTS_PANEL_TITLE": "参数", "OPTIONS_PANEL_TITLE": "选项",
+        "COMMANDS_PANEL_TITLE": "命令", "ERRORS_PANEL_TITLE": "错误",
+        "DEFAULT_STRING": "[默认：{}]", "REQUIRED_LONG_STRING": "[必填]",
+        "ENVVAR_STRING": "[环境变量：{}]",
+        "ABORTED_TEXT": "已中断。已完成的部分都已记录，重新运行同一命令会接着做，不会重复。",
+        "RICH_HELP": "运行 [blue]'{command_path} {help_option}'[/] 查看用法。",
+    }
+    for name, text in words.items():
+        if hasattr(rich_utils, name):
+            setattr(rich_utils, name, text)
+    _help_folds(rich_utils)
     errors = [
         (r"^No such option: (\S+)\s*(.*)$", "没有这个选项：{0}。{1}"),
         (r"^Invalid value for (.+?): (.+)$", "{0} 的值不对：{1}"),
@@ -112,8 +121,6 @@ def speak_chinese() -> None:
         format_error(self)
 
     rich_utils.rich_format_error = error_in_chinese
-
-
 
 
 # Arguments declared without a metavar are shown by their Python name: say it in Chinese.

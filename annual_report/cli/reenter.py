@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import subprocess
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -58,6 +57,8 @@ def reenter(
         sys.stdout.flush()
         sys.stderr.flush()
         if os.name == "nt":  # pragma: no cover - exec on Windows would detach from the console
+            import subprocess
+
             raise SystemExit(subprocess.call(command))
         os.execv(python, command)
     where = f"项目的虚拟环境 {venv}" if python.exists() else f"当前的 Python（{sys.executable}）"

@@ -10,7 +10,6 @@ from rich.markup import escape
 
 from ..bundled import SAMPLE, SAMPLE_PREVIOUS, TEMPLATE, bundled_file
 from ..errors import ReportError
-from ..outputs import atomic_write_bytes
 from .common import DEFAULT_WORKBOOK, command_name, err, fail, out
 
 # What `sample` writes, relative to the folder it is given: the same places as in the repository,
@@ -32,6 +31,8 @@ def sample(
 
     示例：python3 generate.py sample
     """
+    from ..outputs import atomic_write_bytes
+
     targets = [(bundled_file(name), folder / target) for name, target in COPIES]
     existing = [str(target) for _, target in targets if target.exists()]
     if existing and not force:

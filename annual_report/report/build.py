@@ -12,47 +12,37 @@ read-only, a link leading out of the output folder) stops the batch with one mes
 
 from __future__ import annotations
 
-import contextlib
-import dataclasses
-import datetime as dt
 import difflib
-import os
-from collections.abc import Callable, Iterable
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..bundled import TEMPLATE, bundled_file
-from ..checks.run import CheckReport, check_workbook, checker_sha256
+from ..checks.verdict import CheckReport, checker_sha256
 from ..errors import InputError, OutputError, TemplateError
-from ..outputs import (
-    FolderUnwritable,
-    ensure_inside,
-    exclusive_folder,
-    remove_leftovers,
-    sha256_file,
-    unique_stems,
-)
+from ..outputs import exclusive_folder
 from ..workbook.rows import AgencyRow, ReadOptions
 from ..workbook.sheets import prefetch
 from ..workbook.values import clean_line
-from .manifest import (
-    JOURNAL_DIR,
-    Entry,
-    Manifest,
-    apply_journal,
-    clear_journal,
-    finished,
-    journal_files,
-    load_manifest,
-    manifest_path,
-    save_manifest,
-    year_key,
-)
+from .manifest import load_manifest, manifest_state
 from .outcome import BuildResult, Outcome
-from .render import CompiledTemplate, read_template, template_sha256
-from .rerun import code_sha256, forget, remember, replay, replayed, run_key, state_path
-from .template_check import load_checked_template
-from .workers import ADOPTED, REFUSED, STOP, WORKER_DIED, Done, Job, run_jobs
+from .rerun import (
+    code_sha256,
+    forget,
+    memo_path,
+    remember,
+    replay,
+    replayed,
+    run_key,
+    state_path,
+)
+from .template_id import read_template, template_sha256
+
+if TYPE_CHECKING:
+    from .render import CompiledTemplate
 
 __all__ = ["DEFAULT_TEMPLATE", "BuildOptions", "BuildResult", "Outcome", "build_reports"]
 
@@ -114,17 +104,19 @@ def build_reports(
         with exclusive_folder(options.out, busy):
             recorded = replay(options.out, key)
         if recorded is not None:
-            return replayed(recorded, lambda: check_workbook(workbook, options.read,
-                                                             options.previous))
-    # Read the workbook in a thread (calamine lets go of the GIL) while the template compiles.
-    prefetch(workbook, options.read.sheet)
-    try:
-        compiled: CompiledTemplate | TemplateError = CompiledTemplate.load(options.template)
-    except TemplateError as error:  # raised where it always was: when a report is to be made
-        compiled = error
+            return replayed(recorded, lambda: _check(workbook, options.read, options.previous))
+    # Read the workbook in a thread (calamine lets go of the GIL) while the template compiles;
+    # not when a memo will most likely spare reading most of it.
+    if options.force or not memo_path(options.out).exists():
+        prefetch(workbook, options.read.sheet)
+    from .batch import build_locked  # the renderer, the workers: only for a build with work
+    from .render import CompiledTemplate
+
+    compiling = _compile_meanwhile(CompiledTemplate, options.template)
     # Read before the lock, so that a workbook that cannot be used leaves nothing behind. A row
     # recorded valid and unchanged since, under the same checking code, is valid without rerunning
     # its rules (whichever build recorded it).
+    before = manifest_state(options.out)  # first: a manifest replaced meanwhile is read again
     manifest_before = load_manifest(options.out)
     checker = checker_sha256()
 
@@ -133,258 +125,44 @@ def build_reports(
         return (not options.force and entry is not None and entry.valid
                 and entry.checker_sha256 == checker and entry.row_sha256 == row.fingerprint())
 
-    report = check_workbook(workbook, options.read, options.previous, unchanged_and_valid)
+    # Without --force, rows unchanged since the last read into this folder are not parsed again.
+    report = _check(workbook, options.read, options.previous, unchanged_and_valid,
+                            memo=None if options.force else memo_path(options.out))
     rows = _select(report, options.only)
     with exclusive_folder(options.out, busy):
         forget(options.out)  # before anything changes: a killed run leaves no record
-        manifest = load_manifest(options.out)  # again, under the lock: this is the one written
-        result = _build_locked(report, rows, template_hash, manifest, options, progress,
-                               pdf_progress, compiled)
+        # again, under the lock (this is the one written), unless it is the same file still
+        same = before is not None and manifest_state(options.out) == before
+        manifest = manifest_before if same else load_manifest(options.out)
+        result = build_locked(report, rows, template_hash, manifest, options, progress,
+                              pdf_progress, compiling.result)
         if not (result.failed or result.pdf_failed):  # a re-run would try those again
             remember(options.out, key, result, manifest)
         return result
 
 
-def _build_locked(
-    report: CheckReport,
-    rows: list[AgencyRow],
-    template_hash: str,
-    manifest: Manifest,
-    options: BuildOptions,
-    progress: Progress | None,
-    pdf_progress: Progress | None,
-    compiled: CompiledTemplate | TemplateError | None = None,
-) -> BuildResult:
-    """The part of a build that reads and writes the output folder (under its lock)."""
-    result = BuildResult(report)
-    out = options.out
-    stems = _file_stems(report.rows, manifest)
-    for path in (manifest_path(out), out / JOURNAL_DIR,  # no link leads any write out of `out`
-                 *{out / year for year, _agency in stems}):
-        ensure_inside(out, path)
-    remove_leftovers(out)  # temporary files of a run that was killed mid-write
-    if journal_files(out):  # an interrupted run's reports: into the manifest, once
-        save_manifest(out, manifest)
-        clear_journal(out)
-    checker = checker_sha256()
-    duplicated = _duplicated(report)
-    built_at = dt.datetime.now().astimezone().isoformat(timespec="seconds")
-    jobs: list[Job] = []
-    queued: list[tuple[AgencyRow, bool]] = []
-    pdf_wanted: list[Entry] = []
-    manifest_changed = False
-    for row in rows:
-        valid = report.is_valid(row)
-        if row.agency in duplicated:  # neither row is built until the duplicate is resolved
-            result.invalid.append(Outcome(row.agency, None, duplicated[row.agency]))
-            continue
-        if not valid and not options.allow_invalid:
-            errors = [f for f in report.findings_for(row) if f.is_error]
-            first = errors[0]
-            more = f"（另有 {len(errors) - 1} 个错误）" if len(errors) > 1 else ""
-            result.invalid.append(Outcome(row.agency, None, (
-                f"{first.cell} {first.message}{more}")))
-            continue
-        rel = f"{year_key(row.year)}/{stems[year_key(row.year), row.agency]}.docx"
-        target = out / rel
-        row_hash = row.fingerprint()
-        entry = manifest.get(row.agency, row.year)
-        same_file = entry is not None and entry.file == rel
-        current = sha256_file(target) if same_file and not options.force else None
-        unchanged = (entry is not None and same_file and entry.row_sha256 == row_hash
-                     and entry.template_sha256 == template_hash and entry.valid == valid)
-        if entry is not None and unchanged and current == entry.sha256:
-            if entry.edited_sha256 is not None:  # the hand edit was undone
-                entry.edited_sha256, manifest_changed = None, True
-            if valid and entry.checker_sha256 != checker:  # checked again, by this code
-                entry.checker_sha256, manifest_changed = checker, True
-            result.skipped.append(Outcome(row.agency, target))
-            if options.pdf and not _pdf_intact(entry, out):
-                pdf_wanted.append(entry)
-            continue
-        if entry is not None and unchanged and current is not None:
-            # Edited by hand, nothing to rebuild: keep the user's version; send sends it.
-            result.kept.append(Outcome(row.agency, target, (
-                "生成后被手工修改过；总表和模板都没有变化，保留手工修改的版本（发送时发这一版）。"
-                f"如要恢复为按总表生成的版本，请加 --force --only \"{row.agency}\"。")))
-            new_edit = entry.edited_sha256 != current
-            if new_edit:
-                entry.edited_sha256, manifest_changed = current, True
-            if new_edit and entry.pdf and not options.pdf:  # the PDF shows the old text
-                result.pdf_outdated.append(Outcome(row.agency, entry.pdf_path(out), (
-                    "DOCX 被手工修改过，这个 PDF 还是修改前的（未删除，发送时不再附上）；"
-                    "请加 --pdf 重新生成")))
-                entry.pdf, entry.pdf_sha256 = None, None
-            elif options.pdf and (new_edit or not _pdf_intact(entry, out)):
-                pdf_wanted.append(entry)  # converted from the hand-edited DOCX
-            continue
-        refuse = ""  # not ours to overwrite: written only if it already holds the same bytes
-        if same_file and entry is not None and current not in (None, entry.sha256):
-            refuse = _EDITED.format(agency=row.agency)
-        elif not same_file and not options.force and target.exists():
-            refuse = _FOREIGN.format(target)
-        ensure_inside(out, target)  # to be written: never through a link leading out
-        jobs.append(Job(len(queued), target, Entry(
-            agency=row.agency, year=row.year, file=rel, sha256="", row_sha256=row_hash,
-            template_sha256=template_hash, valid=valid, built_at=built_at,
-            checker_sha256=checker if valid else None), refuse))
-        queued.append((row, valid))
-    workers = options.jobs or os.cpu_count() or 1
-    merged = False
-    try:
+def _check(workbook: Path, options: ReadOptions, previous: Path | None,
+           trusted: Callable[[AgencyRow], bool] | None = None, memo: Path | None = None
+           ) -> CheckReport:
+    from ..checks.run import check_workbook  # the rules: only when rows are to be checked
+
+    return check_workbook(workbook, options, previous, trusted, memo=memo)
+
+
+def _compile_meanwhile(compiled: type[CompiledTemplate], template: Path
+                       ) -> Future[CompiledTemplate | TemplateError]:
+    """Compile the template in a thread while the workbook is read (the reading lets go of the
+    GIL while it inflates and hashes); a template that does not compile is the outcome, raised
+    where it always was: when a report is to be made."""
+    future: Future[CompiledTemplate | TemplateError] = Future()
+
+    def run() -> None:
         try:
-            # The template is compiled and checked only when something is to be rendered.
-            template = (load_checked_template(options.template, list(report.workbook.extra_columns),
-                                              compiled) if jobs else None)
-            results = run_jobs(template, [row for row, _valid in queued], jobs, workers, progress,
-                               out)
-            consumed: set[tuple[str, str, str]] = set()
-            try:
-                _take_results(results, jobs, queued, manifest, options, result, pdf_wanted, consumed)
-            finally:
-                results.close()  # stops the workers (a generator left open is closed by whoever)
-                # what workers wrote that this loop never heard of (interrupted, stopped, or a
-                # worker that died after writing the reports of its batch that came before)
-                applied: list[Entry] = []
-                manifest_changed |= apply_journal(out, manifest, consumed, applied) > 0
-                _written_after_all(result, applied, out, pdf_wanted if options.pdf else None)
-                merged = True
-            if options.pdf:
-                _build_pdfs(manifest, out, pdf_wanted, workers, result, pdf_progress)
-        finally:
-            present = {(year_key(r.year), r.agency) for r in report.rows}
-            years = {year for year, _agency in present}  # other years' reports are not stale
-            result.stale = [Outcome(agency, e.path(out), "总表中已没有这个机关，文件未删除")
-                            for (year, agency), e in sorted(manifest.entries.items())
-                            if year in years and (year, agency) not in present]
-    except BaseException:  # interrupted or stopped: keep what was done, say why it stopped
-        with contextlib.suppress(OutputError):  # the journal holds it if the disk is full
-            _record(out, manifest, merged)
-        raise
-    if result.built or result.pdf_built or result.pdf_failed or manifest_changed:
-        _record(out, manifest, merged)
-    elif merged:
-        clear_journal(out)
-    return result
+            future.set_result(compiled.load(template))
+        except TemplateError as error:
+            future.set_result(error)
+        except BaseException as error:  # a bug: raised by result(), in the main thread
+            future.set_exception(error)
 
-
-def _written_after_all(result: BuildResult, applied: list[Entry], out: Path,
-                       pdf_wanted: list[Entry] | None) -> None:
-    """Reports given up for lost with their worker that the journal shows were written whole:
-    they are built, not failed (the next run would rightly skip them)."""
-    written = {(e.agency, e.path(out)): e for e in applied}
-    for outcome in list(result.failed):
-        entry = written.get((outcome.agency, Path(outcome.file))) if outcome.file else None
-        if entry is None or outcome.message != WORKER_DIED:
-            continue
-        result.failed.remove(outcome)
-        result.built.append(Outcome(outcome.agency, outcome.file, ""))
-        if pdf_wanted is not None:
-            pdf_wanted.append(entry)
-
-
-def _record(out: Path, manifest: Manifest, merged: bool) -> None:
-    save_manifest(out, manifest)
-    if merged:  # the manifest holds everything the journal had
-        clear_journal(out)
-
-
-def _take_results(
-    results: Iterable[Done],
-    jobs: list[Job],
-    queued: list[tuple[AgencyRow, bool]],
-    manifest: Manifest,
-    options: BuildOptions,
-    result: BuildResult,
-    pdf_wanted: list[Entry],
-    consumed: set[tuple[str, str, str]],
-) -> None:
-    """Record each report as its worker reports it; stop at a folder that takes no more files."""
-    out = options.out
-    for done in results:
-        row, valid = queued[done.index]
-        target = jobs[done.index].target
-        if done.kind == STOP:
-            raise FolderUnwritable(f"{done.message}{_STOPPED}")
-        if done.digest is None:
-            outcome = Outcome(row.agency, target, done.message)
-            (result.conflicts if done.kind == REFUSED else result.failed).append(outcome)
-            continue
-        old = manifest.get(row.agency, row.year)
-        entry = finished(dataclasses.replace(jobs[done.index].entry, sha256=done.digest), old)
-        consumed.add((year_key(row.year), row.agency, done.digest))
-        old_pdf = old.pdf_path(out) if old is not None else None
-        if not entry.pdf and not options.pdf and old_pdf is not None and old_pdf.exists():
-            result.pdf_outdated.append(Outcome(row.agency, old_pdf, (
-                "DOCX 已重新生成，这个 PDF 还是旧的（未删除）；请加 --pdf 重新生成")))
-        manifest.put(entry)
-        result.built.append(Outcome(row.agency, target, "adopted" if done.kind == ADOPTED else ""))
-        if not valid:
-            result.built_invalid.append(Outcome(row.agency, target, (
-                "总表中这一行有错误，按 --allow-invalid 仍然生成了；这份报告不会被发送")))
-        if options.pdf:
-            pdf_wanted.append(entry)
-
-
-_EDITED = ("文件在生成后被手工修改过，而总表（或模板）也变了：未覆盖，以免丢失手工修改。"
-           "请把手工修改的内容改到总表里，再运行 build --force --only \"{agency}\" "
-           "只重新生成这一份（先备份该文件）。")
-_FOREIGN = "{} 已存在，但不是本工具上次生成的文件，未覆盖。请先把它改名或移走，或加 --force 覆盖。"
-_STOPPED = "已写完的报告都已记录；解决后重新运行同一命令会接着生成其余的。"
-
-
-def _file_stems(rows: list[AgencyRow], manifest: Manifest) -> dict[tuple[str, str], str]:
-    """(year folder, agency) -> file name stem, safe and unique within its year folder; names
-    the manifest already gave are kept."""
-    stems: dict[tuple[str, str], str] = {}
-    by_year: dict[str, list[str]] = {}
-    for row in rows:
-        by_year.setdefault(year_key(row.year), []).append(row.agency)
-    for year, names in by_year.items():
-        existing = {agency: Path(e.file).stem for (y, agency), e in manifest.entries.items()
-                    if y == year}
-        for agency, stem in unique_stems(names, existing).items():
-            stems[year, agency] = stem
-    return stems
-
-
-def _duplicated(report: CheckReport) -> dict[str, str]:
-    """Agency names on more than one row -> why none of those rows is built or sent."""
-    return {
-        name: (f"总表中有 {len(numbers)} 行都是这个机关（第 {'、'.join(map(str, numbers))} 行）："
-               "请删除或合并重复的行后再生成。")
-        for name, numbers in report.workbook.duplicates().items()
-    }
-
-
-def _pdf_intact(entry: Entry, out: Path) -> bool:
-    pdf = entry.pdf_path(out)
-    return pdf is not None and entry.pdf_sha256 is not None and sha256_file(pdf) == entry.pdf_sha256
-
-
-def _build_pdfs(
-    manifest: Manifest,
-    out: Path,
-    entries: list[Entry],
-    workers: int,
-    result: BuildResult,
-    progress: Progress | None,
-) -> None:
-    from .pdf import convert_to_pdf, missing_official_fonts
-
-    files = {entry.path(out): entry for entry in entries}
-    missing = missing_official_fonts() if files else []
-    if missing:
-        result.notes.append(
-            f"本机没有 {'、'.join(missing)} 等公文字体，PDF 中用相近的 Noto CJK 字体代替（DOCX 不受影响）。"
-            "需要正式版 PDF 时，请在装有这些字体的电脑上用 Word 或 WPS 打开 DOCX 另存为 PDF。")
-    for source, problem in convert_to_pdf(list(files), workers, progress).items():
-        entry = files[source]
-        pdf = source.with_suffix(".pdf")
-        if problem is None:
-            entry.pdf = Path(entry.file).with_suffix(".pdf").as_posix()
-            entry.pdf_sha256 = sha256_file(pdf)
-            result.pdf_built.append(Outcome(entry.agency, pdf))
-        else:
-            entry.pdf, entry.pdf_sha256 = None, None
-            result.pdf_failed.append(Outcome(entry.agency, pdf, problem))
+    threading.Thread(target=run, name="compile-template", daemon=True).start()
+    return future

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..checks.run import CheckReport
+from ..checks.verdict import CheckReport
 
 
 @dataclass

@@ -36,7 +36,6 @@ Differences from ``DocxTemplate.render`` (all deliberate):
 
 from __future__ import annotations
 
-import hashlib
 import io
 import re
 import zipfile
@@ -51,7 +50,7 @@ from jinja2.exceptions import SecurityError, TemplateSyntaxError, UndefinedError
 from jinja2.exceptions import TemplateError as JinjaTemplateError
 from lxml import etree
 
-from ..errors import RenderError, TemplateError, os_error_words
+from ..errors import RenderError, TemplateError
 from .docx_parts import (
     CONTENT_TYPES,
     PACKAGE_RELS,
@@ -65,6 +64,7 @@ from .docx_parts import (
 from .docxzip import PreparedZip, read_members
 from .jinja_env import WholeGroupPrinted, environment, finalize, markup_printed
 from .template_errors import syntax_error
+from .template_id import RENDERER_VERSION, read_template, template_sha256
 from .template_safety import ADVICE, security_words, unsafe_reaches
 from .template_vars import VarPath, analyse, has_path
 from .xml_check import check_xml, near_text, parse_tree
@@ -82,8 +82,6 @@ __all__ = [
 
 # Bump when a change here changes the output for the same template and context: it is part of
 # CompiledTemplate.sha256, so incremental builds re-render everything after such a change.
-RENDERER_VERSION = "1"
-
 _WP_DOCPR = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}docPr"
 
 # What docxtpl's pipeline does to a part before patch_xml: python-docx's parser settings.
@@ -92,23 +90,6 @@ _TAG_START = re.compile(r"\{[{%#]|\{_\{|\}_\}|\{_%|%_\}")
 _TABLE_TAGS = re.compile(r"\{%-?\s*(?:tc|hm|colspan)\b|\{\{-?\s*tc\b")
 _LOOP_TAG = re.compile(r"\{%-?\s*(?:tr|tc|p|r)?\s*for\b")
 _LITERAL_BRACES = (("{_{", "{{"), ("}_}", "}}"), ("{_%", "{%"), ("%_}", "%}"))
-
-
-def read_template(path: Path) -> bytes:
-    """A template file's bytes; :class:`TemplateError` in Chinese when it cannot be read."""
-    try:
-        return path.read_bytes()
-    except FileNotFoundError as exc:
-        raise TemplateError(f"找不到模板文件 {path}：请检查路径和文件名。") from exc
-    except IsADirectoryError as exc:
-        raise TemplateError(f"模板 {path} 是一个文件夹，请指定 .docx 模板文件。") from exc
-    except OSError as exc:
-        raise TemplateError(f"无法读取模板文件 {path}：{os_error_words(exc)}。") from exc
-
-
-def template_sha256(data: bytes) -> str:
-    """The identity of a template for incremental builds: its bytes and the renderer's version."""
-    return hashlib.sha256(data + b"\0renderer " + RENDERER_VERSION.encode()).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,9 @@
 After a build, a record (in the user's cache folder, one per output folder: nothing is added to
 the output folder itself) keeps what the build was made from (the *key*: the workbook's bytes,
 the template, the package's code, last year's workbook and every option that changes the
-outcome), what the output folder held when it ended (size and modification time, to the
-nanosecond, of the manifest and of every file it lists) and the outcome as a re-run would see
+outcome), what the output folder held when it ended (size, modification and change times to the
+nanosecond, and inode of the manifest and of every file it lists; and the bytes' hash of those
+changed just before: see :data:`RACY_NS`) and the outcome as a re-run would see
 it. The next ``build`` computes the key first (hashing the files is far cheaper than reading the
 workbook); if it is the same and no recorded file was touched since, the recorded outcome is the
 answer.
@@ -21,18 +22,19 @@ import contextlib
 import hashlib
 import json
 import os
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..checks.run import CheckReport
+from ..checks.verdict import CheckReport
 from ..errors import OutputError
-from ..outputs import atomic_write_bytes
-from .manifest import JOURNAL_DIR, Manifest, manifest_path
+from ..outputs import atomic_write_bytes, sha256_file
+from .manifest import Manifest, journal_files, manifest_path
 from .outcome import BuildResult, Outcome
 
-STATE_VERSION = 1
+STATE_VERSION = 2  # 2: change time, inode and the hashes of files recorded racily
 CACHE_ENV = "ANNUAL_REPORT_CACHE"  # where the records go, if set
 PACKAGE = Path(__file__).resolve().parent.parent
 _CHUNK = 1 << 20
@@ -70,12 +72,24 @@ def run_key(files: Iterable[Path | None], parts: Iterable[str]) -> str | None:
     return digest.hexdigest()
 
 
-def _stat(path: Path | str) -> list[int] | None:
+def file_state(path: Path | str) -> list[int] | None:
+    """A file's state: size, modification and change times, inode (a change keeps none of them
+    all, unless it falls in the same tick of the clock: see :data:`RACY_NS`)."""
     try:
         status = os.stat(path)
     except OSError:
         return None
-    return [status.st_size, status.st_mtime_ns]
+    return [status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino]
+
+
+# A file recorded less than this after its last change may have changed again within the same
+# tick of a coarse clock (FAT keeps two seconds) without its times showing it: its bytes are
+# compared then, not its state.
+RACY_NS = 3_000_000_000
+
+
+def racy(state: list[int], recorded_at: int) -> bool:
+    return recorded_at - max(state[1], state[2]) <= RACY_NS
 
 
 @dataclass(frozen=True)
@@ -99,24 +113,33 @@ def state_path(out: Path) -> Path:
     return cache_folder() / f"{name}.json"
 
 
+def memo_path(out: Path) -> Path:
+    """The memo of the rows last read into an output folder (see workbook/memo.py)."""
+    return state_path(out).with_suffix(".rows")
+
+
 def forget(out: Path) -> None:
     """Remove the record (before a build changes anything in the folder)."""
     with contextlib.suppress(OSError):
         state_path(out).unlink()
 
 
-def record(out: Path, key: str, files: Iterable[str], recorded: Recorded,
-           watched: Iterable[Path]) -> None:
-    """Record a finished build: its key, the state of ``files`` (relative to ``out``) and of
-    ``watched`` (the manifest), and its outcome."""
-    stats = {name: _stat(out / name) for name in files}
-    data = {"version": STATE_VERSION, "key": key, "files": stats,
-            "watched": {str(p): _stat(p) for p in watched},
+def record(out: Path, key: str, files: dict[str, str | None], recorded: Recorded) -> None:
+    """Record a finished build: its key, the state of ``files`` (relative to ``out``: name ->
+    the SHA-256 it should have, if known) and of the manifest, and its outcome."""
+    manifest = manifest_path(out)
+    names = {**files, MANIFEST_KEY: sha256_file(manifest)}
+    data = {"version": STATE_VERSION, "key": key, "at": time.time_ns(),
+            "files": {name: [file_state(manifest if name == MANIFEST_KEY else out / name), sha]
+                      for name, sha in names.items()},
             "outcomes": recorded.outcomes, "notes": recorded.notes}
     path = state_path(out)
     with contextlib.suppress(OSError, OutputError):  # no cache folder: no shortcut, that is all
         path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_bytes(path, json.dumps(data, ensure_ascii=False).encode("utf-8"))
+
+
+MANIFEST_KEY = ":manifest"  # no file the manifest lists has a colon in its name
 
 
 def replay(out: Path, key: str) -> Recorded | None:
@@ -125,15 +148,17 @@ def replay(out: Path, key: str) -> Recorded | None:
         data = json.loads(state_path(out).read_bytes())
         if data.get("version") != STATE_VERSION or data.get("key") != key:
             return None
-        folder = os.fspath(out)
-        for name, stat in data["files"].items():
-            if stat is None or _stat(os.path.join(folder, name)) != stat:
+        folder, at = os.fspath(out), int(data["at"])
+        for name, (state, sha) in data["files"].items():
+            path = manifest_path(out) if name == MANIFEST_KEY else os.path.join(folder, name)
+            if state is None or file_state(path) != state:
                 return None
-        for name, stat in data["watched"].items():
-            if _stat(Path(name)) != stat:
+            if racy(state, at) and (sha is None or sha256_file(Path(path)) != sha):
                 return None
+        if journal_files(out):  # an interrupted run's reports wait to be taken in
+            return None
         return Recorded(data["outcomes"], list(data["notes"]))
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, OutputError):
         return None  # no record, or not one this code can read: the full path
 
 
@@ -150,11 +175,14 @@ def remember(out: Path, key: str | None, result: BuildResult, manifest: Manifest
     outcomes = {"skipped": rows(result.built + result.skipped, plain=True)}
     for name in ("invalid", "conflicts", "kept", "stale"):
         outcomes[name] = rows(getattr(result, name))
-    files = [name for e in manifest.entries.values() for name in (e.file, e.pdf) if name]
-    files += [o.file.relative_to(out).as_posix() for o in result.conflicts
-              if o.file is not None and o.file.is_relative_to(out)]
-    record(out, key, files, Recorded(outcomes, result.check_notes),
-           (manifest_path(out), out / JOURNAL_DIR))
+    files: dict[str, str | None] = {}
+    for e in manifest.entries.values():
+        files[e.file] = e.current_sha256
+        if e.pdf:
+            files[e.pdf] = e.pdf_sha256
+    files.update((o.file.relative_to(out).as_posix(), None) for o in result.conflicts
+                 if o.file is not None and o.file.is_relative_to(out))
+    record(out, key, files, Recorded(outcomes, result.check_notes))
 
 
 def replayed(recorded: Recorded, read: Callable[[], CheckReport]) -> BuildResult:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import operator
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable, Iterable, MutableMapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -106,6 +106,14 @@ class Workbook:
     header_row: int  # 1-based row of the last header row; data starts below it
     rows: list[AgencyRow]
     findings: list[Finding]  # all findings of the reading, row findings included
+    # reads the values of rows taken from a memo (see memo.py); None: every row is read
+    loader: Callable[[Iterable[AgencyRow]], None] | None = field(default=None, repr=False,
+                                                                 compare=False)
+
+    def load(self, rows: Iterable[AgencyRow]) -> None:
+        """Have every value of ``rows`` at hand (in one go, for rows a memo gave in brief)."""
+        if self.loader is not None:
+            self.loader(rows)
 
     def by_agency(self) -> dict[str, AgencyRow]:
         return {r.agency: r for r in self.rows}
@@ -176,6 +184,8 @@ _OPTIONAL_TEXTS = frozenset(key for key in _CLEANERS if not FIELD_BY_KEY[key].re
 
 
 def _row_is_blank(cells: list[Any]) -> bool:
+    if cells and cells[0] == "" and len(set(cells)) == 1:  # calamine's empty row: at C speed
+        return True
     return all(is_blank(c) for c in cells)
 
 
@@ -307,8 +317,32 @@ class _Plan:
 
 def read_workbook(path: Path | str, options: ReadOptions | None = None) -> Workbook:
     """Read and parse the master workbook; cell problems become findings, not exceptions."""
-    options = options or ReadOptions()
-    path = Path(path)
+    return assemble(read_rows(Path(path), options or ReadOptions()))
+
+
+@dataclass
+class ReadRows:
+    """A sheet's rows as parsed one by one, before the findings that compare rows."""
+
+    path: Path
+    sheet: str
+    columns: dict[str, int]
+    extra_columns: dict[str, int]
+    header_row: int
+    rows: list[AgencyRow]
+
+
+def assemble(read: ReadRows,
+             loader: Callable[[Iterable[AgencyRow]], None] | None = None) -> Workbook:
+    """The workbook of parsed rows, with the findings that compare rows (DUPLICATE)."""
+    _flag_duplicates(read.rows)
+    findings = [f for row in read.rows for f in row.findings]
+    return Workbook(read.path, read.sheet, read.columns, read.extra_columns, read.header_row,
+                    read.rows, findings, loader)
+
+
+def read_rows(path: Path, options: ReadOptions) -> ReadRows:
+    """Every row of the master sheet parsed on its own (nothing compared across rows yet)."""
     sheets = open_sheets(path, options.sheet)
     sheet, head, layout = choose_sheet([(s.name, s.head) for s in sheets], options.sheet, path)
     missing = [f for f in FIELDS if f.required and f.key not in layout.columns]
@@ -338,12 +372,8 @@ def read_workbook(path: Path | str, options: ReadOptions | None = None) -> Workb
         raise InputError(
             f"工作表「{sheet}」中没有机关的数据：请从第 {layout.header_row + 1} 行起，每个机关填一行"
             "（填写方法见“填表说明”工作表）。")
-    findings: list[Finding] = []
     _flag_formulas(path, sheet, rows)
-    _flag_duplicates(rows)
-    for row in rows:
-        findings.extend(row.findings)
-    return Workbook(path, sheet, columns, layout.extra_columns, layout.header_row, rows, findings)
+    return ReadRows(path, sheet, columns, layout.extra_columns, layout.header_row, rows)
 
 
 def _rows_by_name(rows: list[AgencyRow]) -> dict[str, list[int]]:

@@ -1,0 +1,260 @@
+"""The rows of an ``.xlsx`` sheet as XML, each with a digest of everything its cells read as.
+
+A row's digest covers the bytes of its ``<row>`` element (its number, every cell, style and
+formula) and the bytes of every shared string its cells use, so a row reads the same as last
+time exactly when its digest is the same, wherever Excel or WPS moved its strings in
+``sharedStrings.xml``. The *frame* digest covers everything else that could change how a cell
+reads: every other part of the file (styles, the workbook's date system, the other sheets) and
+the sheet's XML outside its rows; only ``docProps/`` (who saved it, when) is left out.
+
+A sheet this module cannot take apart with certainty (a namespace prefix, a row without its
+number, a shared-string cell written in an unexpected way) gives None: its reader then reads
+the whole workbook, as it always does. :func:`write_subset` writes a copy of the file that holds
+only some of the rows (and the shared strings they use), for the reader to parse just those.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import re
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from lxml import etree
+
+from .sheets import sheet_part
+
+_DIGEST_SIZE = 20
+_ROW_NUMBER = re.compile(rb'[^>]*?\sr="([0-9]+)"')
+_SHARED_CELL = re.compile(rb't="s"[^>]*>\s*<v>([0-9]+)</v>')  # t="s" first: searched fast
+_ITEM = re.compile(rb"<si\b")
+_DIMENSION = re.compile(rb"<dimension\b[^>]*/>")
+_RELS_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+_SST_TYPE = "/sharedStrings"
+_MAX_ROW_XML = 1 << 26  # a row of over 64 MiB is no master's: read it the usual way
+
+
+@dataclass
+class RawSheet:
+    """One sheet's rows as XML, in file order: sheet row numbers, spans and digests.
+
+    ``plain`` digests hash a row's bytes alone: two rows with equal ones read the same when the
+    shared strings are byte for byte the same too (``strings_digest``). :meth:`resolved` digests
+    hash the strings each row uses in place of their indices, for when they are not.
+    """
+
+    path: Path
+    part: str  # the sheet's zip member
+    strings_part: str | None
+    frame: bytes
+    strings_digest: bytes
+    numbers: list[int]
+    plain: list[bytes]
+    spans: list[tuple[int, int]]  # each row's bytes in ``data``
+    data: bytes  # the sheet's XML
+    strings: bytes  # sharedStrings.xml
+    body: tuple[int, int]  # the span of <sheetData>'s content
+    _items: list[tuple[int, int]] | None = None
+    _refs: list[tuple[int, int, int]] | None = None
+
+    def row_xml(self, index: int) -> bytes:
+        start, end = self.spans[index]
+        return self.data[start:end]
+
+    def items(self) -> list[tuple[int, int]] | None:
+        """Each shared string's span in ``strings`` (None: not a file to take apart)."""
+        if self._items is None:
+            self._items = _items(self.strings)
+        return self._items
+
+    def resolved(self, indices: Iterable[int] | None = None) -> dict[int, bytes] | None:
+        """Row position -> its digest with the shared strings it uses hashed in place, for
+        ``indices`` (every row when None); None when a shared-string cell cannot be read here."""
+        items = self.items()
+        wanted = list(range(len(self.spans)) if indices is None else indices)
+        # a few rows: their own cells searched; many: the whole sheet once
+        refs = self._shared_refs(None if len(wanted) > 64 else wanted)
+        if items is None or refs is None:
+            return None
+        view, texts = memoryview(self.data), memoryview(self.strings)
+        starts = [a for a, _b, _ref in refs]
+        found: dict[int, bytes] = {}
+        for index in wanted:
+            opening, close = self.spans[index]
+            first = bisect.bisect_left(starts, opening)
+            last = bisect.bisect_left(starts, close, first)
+            digest = hashlib.blake2b(digest_size=_DIGEST_SIZE)
+            cursor = opening
+            for a, b, ref in refs[first:last]:  # an item starts with "<si": unambiguous
+                digest.update(view[cursor:a])
+                item_start, item_end = items[ref]
+                digest.update(texts[item_start:item_end])
+                cursor = b
+            digest.update(view[cursor:close])
+            found[index] = digest.digest()
+        return found
+
+    def _shared_refs(self, rows: list[int] | None = None) -> list[tuple[int, int, int]] | None:
+        """(start, end, index) of every shared-string index in the rows at ``rows`` (every row
+        when None), in file order. Each match holds exactly one t="s": when the counts agree,
+        every such cell was understood."""
+        if rows is None and self._refs is not None:
+            return self._refs
+        spans = [self.body] if rows is None else [self.spans[i] for i in sorted(set(rows))]
+        data, items = self.data, self.items() or []
+        refs: list[tuple[int, int, int]] = []
+        for start, end in spans:
+            found = [(m.start(1), m.end(1), int(m.group(1)))
+                     for m in _SHARED_CELL.finditer(data, start, end)]
+            if (len(found) != data.count(b't="s"', start, end)
+                    or data.find(b"t='s'", start, end) >= 0
+                    or (found and max(ref for _a, _b, ref in found) >= len(items))):
+                return None  # a shared-string cell written another way
+            refs.extend(found)
+        if rows is None:
+            self._refs = refs
+        return refs
+
+
+def _strings_part(archive: zipfile.ZipFile) -> str | None:
+    rels = etree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    targets = [rel.get("Target", "") for rel in rels.iter(f"{_RELS_NS}Relationship")
+               if rel.get("Type", "").endswith(_SST_TYPE)]
+    if len(targets) != 1:
+        return None if not targets else "?"  # several: not a file to take apart
+    target = targets[0]
+    return target.lstrip("/") if target.startswith("/") else "xl/" + target
+
+
+def _items(strings: bytes) -> list[tuple[int, int]] | None:
+    """Each ``<si>`` item's span: from its start to the next item's start (the last to the end
+    of its ``</si>``)."""
+    starts = [m.start() for m in _ITEM.finditer(strings)]
+    if not starts:
+        return []
+    last_end = strings.rfind(b"</si>")
+    if last_end < starts[-1]:
+        return None
+    ends = [*starts[1:], last_end + len(b"</si>")]
+    return list(zip(starts, ends, strict=True))
+
+
+def read_raw_sheet(path: Path, sheet: str) -> RawSheet | None:
+    """The rows of ``sheet`` with their plain digests, or None where the file cannot be taken
+    apart with certainty (the caller then reads it whole)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            part = sheet_part(archive, sheet)
+            strings_part = _strings_part(archive)
+            if part is None or strings_part == "?":
+                return None
+            frame = hashlib.blake2b(b"frame\0", digest_size=_DIGEST_SIZE)
+            for info in sorted(archive.infolist(), key=lambda i: i.filename):
+                name = info.filename
+                if name in (part, strings_part) or name.startswith("docProps/"):
+                    continue
+                frame.update(name.encode("utf-8") + b"\0%d\0" % info.file_size)
+                frame.update(archive.read(info))
+            data = archive.read(part)
+            strings = archive.read(strings_part) if strings_part else b""
+    except (OSError, KeyError, zipfile.BadZipFile, ValueError, etree.XMLSyntaxError):
+        return None
+    body = _body(data)
+    if body is None:
+        return None
+    start, end = body
+    frame.update(b"\0sheet\0" + data[:start] + b"\0" + data[end:])
+    rows = _rows(data, start, end)
+    if rows is None:
+        return None
+    numbers, plain, spans = rows
+    strings_digest = hashlib.blake2b(strings, digest_size=_DIGEST_SIZE).digest()
+    return RawSheet(path, part, strings_part, frame.digest(), strings_digest, numbers, plain,
+                    spans, data, strings, body)
+
+
+def _body(data: bytes) -> tuple[int, int] | None:
+    """The span of ``<sheetData>``'s content."""
+    open_tag = data.find(b"<sheetData>")
+    close_tag = data.rfind(b"</sheetData>")
+    if open_tag < 0 or close_tag < open_tag or data.count(b"<sheetData") != 1:
+        return None
+    return open_tag + len(b"<sheetData>"), close_tag
+
+
+_ROW_START = re.compile(rb"<row ")
+
+
+def _rows(data: bytes, start: int, end: int
+          ) -> tuple[list[int], list[bytes], list[tuple[int, int]]] | None:
+    """Each row's number, plain digest and span; None for rows not laid out one after another
+    with their numbers."""
+    numbers: list[int] = []
+    digests: list[bytes] = []
+    spans: list[tuple[int, int]] = []
+    if not data[start:end].strip():
+        return numbers, digests, spans
+    starts = [m.start() for m in _ROW_START.finditer(data, start, end)]
+    if not starts or data[start:starts[0]].strip():
+        return None  # something else before the rows (or a prefixed tag)
+    view, blake2b, last = memoryview(data), hashlib.blake2b, 0
+    for opening, following in zip(starts, [*starts[1:], end], strict=True):
+        head_end = data.find(b">", opening, following)
+        if head_end < 0:
+            return None
+        if data[head_end - 1] == 0x2F:  # <row r="5" .../>: a row without cells
+            close = head_end + 1
+        else:
+            close = data.rfind(b"</row>", head_end, following) + 6
+            if close < 6:
+                return None
+        if data[close:following].strip():
+            return None  # something between this row and the next
+        number = _ROW_NUMBER.match(data, opening + 4, head_end + 1)
+        if number is None or int(number.group(1)) <= last or close - opening > _MAX_ROW_XML:
+            return None  # rows without numbers, or out of order: not for us
+        last = int(number.group(1))
+        numbers.append(last)
+        digests.append(blake2b(view[opening:close], digest_size=_DIGEST_SIZE).digest())
+        spans.append((opening, close))
+    return numbers, digests, spans
+
+
+def write_subset(raw: RawSheet, keep: list[int], target: Path) -> None:
+    """Write to ``target`` a copy of the workbook whose sheet holds only the rows at the
+    positions ``keep`` (in order), and whose other shared strings are blank (positions kept)."""
+    used: set[int] | None = set()
+    parts = []
+    for index in keep:
+        row = raw.row_xml(index)
+        parts.append(row)
+        refs = _SHARED_CELL.findall(row)
+        if used is not None and (len(refs) != row.count(b't="s"') or b"t='s'" in row):
+            used = None  # a shared-string cell not understood: keep every string
+        elif used is not None:
+            used.update(int(ref) for ref in refs)
+    first, last = raw.spans[0][0] if raw.spans else 0, raw.spans[-1][1] if raw.spans else 0
+    head = _DIMENSION.sub(b"", raw.data[:first], count=1)  # the old extent is not this one's
+    sheet = b"".join([head, *parts, raw.data[last:]])
+    with zipfile.ZipFile(raw.path) as source, zipfile.ZipFile(target, "w") as copy:
+        for info in source.infolist():
+            if info.filename == raw.part:
+                copy.writestr(info.filename, sheet)
+            elif info.filename == raw.strings_part:
+                copy.writestr(info.filename, raw.strings if used is None else _blanked(raw, used))
+            else:
+                copy.writestr(info.filename, source.read(info))
+
+
+def _blanked(raw: RawSheet, used: set[int]) -> bytes:
+    items = raw.items() or []
+    if not items:
+        return raw.strings
+    blank = b"<si><t></t></si>"
+    out = [raw.strings[:items[0][0]]]
+    out.extend(raw.strings[a:b] if i in used else blank for i, (a, b) in enumerate(items))
+    out.append(raw.strings[items[-1][1]:])
+    return b"".join(out)
