@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-import operator
 from collections.abc import Callable, Iterable, MutableMapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -21,7 +20,7 @@ from ..findings import Finding, Severity
 from ..format.model import FIELD_BY_KEY, FIELDS, Field, Kind
 from .headers import choose_sheet, missing_message
 from .sheets import FORMULA_WITHOUT_VALUE, column_letter, open_sheets, unreadable_cells
-from .store import ABSENT, INDEX, KEYS, RowValues, items_repr
+from .store import ABSENT, COUNT_KEYS, INDEX, CellPlan, RowValues, items_repr
 from .values import (
     Invalid,
     clean_line,
@@ -133,7 +132,7 @@ class ReadOptions:
 # --- loading raw grids ----------------------------------------------------------------------------
 
 
-_COUNT_KEYS = frozenset(f.key for f in FIELDS if f.kind is Kind.COUNT)
+_COUNT_KEYS = COUNT_KEYS
 
 
 def _parse_cell(row: AgencyRow, f: Field, raw: Any, options: ReadOptions) -> None:
@@ -277,44 +276,6 @@ def _collapse_totals_only(row: AgencyRow) -> None:
         warning=severity_warning))
 
 
-class _Plan:
-    """How the cells of a sheet row go into a row's values: plain counts (what calamine reads
-    as a whole non-negative float) straight into the value store, the rest to be parsed."""
-
-    def __init__(self, columns: dict[str, int]) -> None:
-        # (key, column, position in the value store, whether a count) in column order
-        self.cells = [(k, c, INDEX[k], k in _COUNT_KEYS) for k, c in columns.items()]
-        counts = [(c, index) for _k, c, index, count in self.cells if count]
-        self.width = max(columns.values(), default=-1) + 1
-        self.count_cells = operator.itemgetter(*(c for c, _ in counts)) if len(counts) > 1 else None
-        # the value store from the row's counts (ABSENT appended last): one C call a row
-        order = {index: i for i, (_c, index) in enumerate(counts)}
-        self.store = operator.itemgetter(*(order.get(i, len(counts)) for i in range(len(KEYS))))
-        self.others = [(k, c) for k, c, _index, count in self.cells if not count]
-
-    def split(self, cells: list[Any]) -> tuple[RowValues, dict[str, Any]]:
-        """The row's plain counts in a value store, and its other cells (key -> raw value) in
-        column order, in the order _finish_row parses them."""
-        if self.count_cells is not None and len(cells) >= self.width:
-            found = self.count_cells(cells)  # every count plain (the usual row): no loop per cell
-            if (set(map(type, found)) == {float} and min(found) >= 0 and max(found) < 1e12
-                    and all(map(float.is_integer, found))):
-                numbers: list[Any] = [*map(int, found), ABSENT]
-                return (RowValues.of_cells(list(self.store(numbers))),
-                        {key: cells[c] for key, c in self.others})
-        values = RowValues()
-        store = values.cells
-        width = len(cells)
-        rest: dict[str, Any] = {}
-        for key, c, index, count in self.cells:  # parse_row, inlined for the plain counts
-            value = cells[c] if c < width else ""
-            if count and type(value) is float and 0 <= value < 1e12 and value.is_integer():
-                store[index] = int(value)
-            else:
-                rest[key] = value
-        return values, rest
-
-
 def read_workbook(path: Path | str, options: ReadOptions | None = None) -> Workbook:
     """Read and parse the master workbook; cell problems become findings, not exceptions."""
     return assemble(read_rows(Path(path), options or ReadOptions()))
@@ -350,7 +311,7 @@ def read_rows(path: Path, options: ReadOptions) -> ReadRows:
         header_cells = [c for r in head[: layout.header_row] for c in r]
         raise InputError(missing_message(missing, header_cells, sheet))
     columns = layout.columns
-    plan = _Plan(columns)
+    plan = CellPlan(columns)
     rows: list[AgencyRow] = []
     chosen = next(s for s in sheets if s.name == sheet)
     del sheets

@@ -6,14 +6,16 @@ indexed by the field's position ~1.8 KB (the values themselves are mostly small,
 ``del`` and ``.update`` work as on a dict; keys outside the model go to a small dict beside it.
 Iteration follows the model's field order (then other keys as added); nothing depends on the
 order (the row's fingerprint sorts the items), and it pickles for spawn workers.
+:class:`CellPlan` puts a sheet row's plain counts into a store in one gather.
 """
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from typing import Any
 
-from ..format.model import FIELDS
+from ..format.model import FIELDS, Kind
 
 KEYS: tuple[str, ...] = tuple(f.key for f in FIELDS)
 INDEX: dict[str, int] = {key: i for i, key in enumerate(KEYS)}
@@ -145,3 +147,44 @@ def items_repr(values: Mapping[str, Any]) -> str:
         return "[" + ", ".join([f"({key}, {cells[i]!r})" for key, i in _SORTED_REPR
                                 if cells[i] is not ABSENT]) + "]"
     return repr(sorted(values.items()))
+
+
+COUNT_KEYS = frozenset(f.key for f in FIELDS if f.kind is Kind.COUNT)
+
+
+class CellPlan:
+    """How the cells of a sheet row go into a row's values: plain counts (what calamine reads
+    as a whole non-negative float) straight into the value store, the rest to be parsed."""
+
+    def __init__(self, columns: dict[str, int]) -> None:
+        # (key, column, position in the value store, whether a count) in column order
+        self.cells = [(k, c, INDEX[k], k in COUNT_KEYS) for k, c in columns.items()]
+        counts = [(c, index) for _k, c, index, count in self.cells if count]
+        self.width = max(columns.values(), default=-1) + 1
+        self.count_cells = operator.itemgetter(*(c for c, _ in counts)) if len(counts) > 1 else None
+        # the value store from the row's counts (ABSENT appended last): one C call a row
+        order = {index: i for i, (_c, index) in enumerate(counts)}
+        self.store = operator.itemgetter(*(order.get(i, len(counts)) for i in range(len(KEYS))))
+        self.others = [(k, c) for k, c, _index, count in self.cells if not count]
+
+    def split(self, cells: list[Any]) -> tuple[RowValues, dict[str, Any]]:
+        """The row's plain counts in a value store, and its other cells (key -> raw value) in
+        column order, the order in which the reader parses them."""
+        if self.count_cells is not None and len(cells) >= self.width:
+            found = self.count_cells(cells)  # every count plain (the usual row): no loop per cell
+            if (set(map(type, found)) == {float} and min(found) >= 0 and max(found) < 1e12
+                    and all(map(float.is_integer, found))):
+                numbers: list[Any] = [*map(int, found), ABSENT]
+                return (RowValues.of_cells(list(self.store(numbers))),
+                        {key: cells[c] for key, c in self.others})
+        values = RowValues()
+        store = values.cells
+        width = len(cells)
+        rest: dict[str, Any] = {}
+        for key, c, index, count in self.cells:  # cell by cell
+            value = cells[c] if c < width else ""
+            if count and type(value) is float and 0 <= value < 1e12 and value.is_integer():
+                store[index] = int(value)
+            else:
+                rest[key] = value
+        return values, rest

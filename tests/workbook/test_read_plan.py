@@ -10,8 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from annual_report.format.model import FIELD_BY_KEY, FIELDS, Kind
-from annual_report.workbook.rows import AgencyRow, ReadOptions, _finish_row, _parse_cell, _Plan
-from annual_report.workbook.store import RowValues
+from annual_report.workbook.rows import AgencyRow, ReadOptions, _finish_row, _parse_cell
+from annual_report.workbook.store import CellPlan, RowValues
 
 COUNTS = [f.key for f in FIELDS if f.kind is Kind.COUNT][:6]
 OTHERS = ["agency", "processing_fee.collected", "text.overview"]
@@ -46,7 +46,7 @@ def test_split_equals_the_rule_for_each_cell(order: list[str], cells: list[Any],
         cells = cells + [""] * (len(columns) - len(cells))
         for key in COUNTS:
             cells[columns[key]] = float(len(key) % 7)
-    values, rest = _Plan(columns).split(cells)
+    values, rest = CellPlan(columns).split(cells)
     counts, expected_rest = _by_hand(columns, cells)
     assert dict(values.items()) == counts
     assert all(type(v) is int for v in dict(values.items()).values())
