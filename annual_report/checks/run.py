@@ -11,7 +11,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..findings import Finding
-from ..workbook.memo import read_with_memo
 from ..workbook.rows import AgencyRow, ReadOptions, Workbook, read_workbook
 from ..workbook.values import is_blank
 from .aggregate import tree_rows, with_aggregate_findings
@@ -53,7 +52,12 @@ def check_workbook(
     ``memo``: where the rows read last time are remembered (see :mod:`..workbook.memo`).
     """
     options = options or ReadOptions()
-    workbook = read_with_memo(Path(path), options, memo) if memo else read_workbook(path, options)
+    if memo:  # build's memo reads the sheet as XML (lxml, pickle …): imported only then
+        from ..workbook.memo import read_with_memo
+
+        workbook = read_with_memo(Path(path), options, memo)
+    else:
+        workbook = read_workbook(path, options)
     previous = read_workbook(previous_path, ReadOptions()) if previous_path else None
     last_year = previous.by_agency() if previous else {}
     year = usual_year(workbook.rows)
