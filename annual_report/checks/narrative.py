@@ -149,7 +149,7 @@ def _compare(row: AgencyRow, key: str, reading: str, stated: int, quote: str,
     sums: list[int | Decimal] = []
     for keys in _ALTERNATIVES[reading]:
         values = [row.figure(k) for k in keys]
-        if any(v is None for v in values):
+        if None in values:
             return None  # a reading cannot be evaluated: the sentence may well be right
         sums.append(sum(v for v in values if v is not None))
     if stated in sums:
