@@ -222,9 +222,20 @@ class _Texts(list[tuple[str, str]]):
 
 
 def _may_name_a_year(text: str) -> bool:
-    """Whether NFKC(text) can hold a _YEAR: it needs 年 (whose only other source is the
-    compatibility ideograph U+F98E) and ASCII digits."""
-    return ("年" in text or "\uf98e" in text) and DIGIT_SOURCES.search(text) is not None
+    """Whether NFKC(text) can hold a _YEAR: digits, white space and 年. In the text, that is a
+    年 (or U+F98E, its only other source) with white space and then a character whose NFKC
+    holds a digit before it: only white space gives white space under NFKC, and nothing
+    composes with digits, spaces or 年 (tests/checks/test_nfkc.py checks both against Unicode)."""
+    for year in ("年", "\uf98e"):
+        at = text.find(year)
+        while at != -1:
+            k = at - 1
+            while k >= 0 and text[k].isspace():
+                k -= 1
+            if k >= 0 and DIGIT_SOURCES.match(text, k):
+                return True
+            at = text.find(year, at + 1)
+    return False
 
 
 def _p2(row: AgencyRow, texts: _Texts) -> Iterator[Finding]:

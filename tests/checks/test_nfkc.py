@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from annual_report.checks.nfkc import DIGIT_SOURCES, SAFE_BOUNDARY, nfkc, nfkc_spans
-from annual_report.checks.published import check_published
+from annual_report.checks.published import _may_name_a_year, _years, check_published
 from factories import make_row, zero_record
 
 # Characters Chinese reports are made of, and the ones NFKC changes: full-width forms, the
@@ -116,6 +116,10 @@ def test_spans_after_a_character_that_grows() -> None:
     assert norm.span(0, 3) == (0, 1)  # "(一)" comes from ㈠
 
 
+def _years_in(text: str) -> list[str]:
+    return [m.group() for m in _years(text)]
+
+
 def _p2_messages(text: str, year: int = 2024) -> list[str]:
     record = zero_record("某局", year)
     record["text.overview"] = text
@@ -157,3 +161,20 @@ def test_p2_finds_a_year_written_in_circled_digits() -> None:
     (message,) = _p2_messages("②⓪②③年度，本机关认真贯彻落实《条例》。")
     assert "「…②⓪②③年度，本机关认真贯彻落实…」" in message
     assert _p2_messages("本机关全年认真贯彻落实《条例》。") == []
+
+
+def test_only_white_space_ends_in_white_space_under_nfkc() -> None:
+    """What P2's look-back from 年 relies on: a character whose NFKC ends in white space is
+    white space, and so is all of its NFKC."""
+    for char, decomposed in _every_decomposition().items():
+        if unicodedata.normalize("NFKC", decomposed)[-1:].isspace():
+            assert char.isspace() and unicodedata.normalize("NFKC", char).isspace(), hex(ord(char))
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(st.sampled_from(["年", "\uf98e", "度", "2", "0", "１", "２", "²", "①", "㉑", "⑴", "⒛", "㏠",
+                                 " ", "\u3000", "\u00a0", "\u0301", "\t", "，", "a", "局", "（", "）"]),
+                max_size=12).map("".join))
+def test_p2_skips_only_texts_whose_nfkc_names_no_year(text: str) -> None:
+    if _years_in(unicodedata.normalize("NFKC", text)):
+        assert _may_name_a_year(text)
