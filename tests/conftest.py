@@ -3,13 +3,30 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Builds under test keep their no-change records and row memos in a folder of the test
+    run (subprocesses inherit it), never in the user's own cache folder."""
+    before = os.environ.get("ANNUAL_REPORT_CACHE")
+    os.environ["ANNUAL_REPORT_CACHE"] = str(tmp_path_factory.mktemp("cache"))
+    yield
+    if before is None:
+        os.environ.pop("ANNUAL_REPORT_CACHE", None)
+    else:
+        os.environ["ANNUAL_REPORT_CACHE"] = before
 
 
 def load_tool(name: str) -> ModuleType:
