@@ -64,28 +64,7 @@ def build_locked(
         clear_journal(out)
     checker = checker_sha256()
     seen = SeenFiles(out)  # hashes of files unchanged since they were last hashed
-    try:
-        return _plan_and_build(report, rows, template_hash, manifest, options, progress,
-                               pdf_progress, compiled, stems, checker, seen)
-    finally:
-        seen.save()
-
-
-def _plan_and_build(
-    report: CheckReport,
-    rows: list[AgencyRow],
-    template_hash: str,
-    manifest: Manifest,
-    options: BuildOptions,
-    progress: Progress | None,
-    pdf_progress: Progress | None,
-    compiled: Callable[[], CompiledTemplate | TemplateError] | None,
-    stems: dict[tuple[str, str], str],
-    checker: str,
-    seen: SeenFiles,
-) -> BuildResult:
     result = BuildResult(report)
-    out = options.out
     duplicated = _duplicated(report)
     built_at = dt.datetime.now().astimezone().isoformat(timespec="seconds")
     jobs: list[Job] = []
@@ -148,6 +127,7 @@ def _plan_and_build(
             template_sha256=template_hash, valid=valid, built_at=built_at,
             checker_sha256=checker if valid else None), refuse))
         queued.append((row, valid))
+    seen.save()  # every file that was hashed has been
     workers = options.jobs or os.cpu_count() or 1
     merged = False
     try:

@@ -95,8 +95,8 @@ class AgencyRow:
 
 
 @dataclass
-class Workbook:
-    """A read master workbook."""
+class ReadRows:
+    """A sheet's rows as parsed one by one, before the findings that compare rows."""
 
     path: Path
     sheet: str
@@ -104,6 +104,12 @@ class Workbook:
     extra_columns: dict[str, int]
     header_row: int  # 1-based row of the last header row; data starts below it
     rows: list[AgencyRow]
+
+
+@dataclass
+class Workbook(ReadRows):
+    """A read master workbook."""
+
     findings: list[Finding]  # all findings of the reading, row findings included
     # reads the values of rows taken from a memo (see memo.py); None: every row is read
     loader: Callable[[Iterable[AgencyRow]], None] | None = field(default=None, repr=False,
@@ -279,18 +285,6 @@ def _collapse_totals_only(row: AgencyRow) -> None:
 def read_workbook(path: Path | str, options: ReadOptions | None = None) -> Workbook:
     """Read and parse the master workbook; cell problems become findings, not exceptions."""
     return assemble(read_rows(Path(path), options or ReadOptions()))
-
-
-@dataclass
-class ReadRows:
-    """A sheet's rows as parsed one by one, before the findings that compare rows."""
-
-    path: Path
-    sheet: str
-    columns: dict[str, int]
-    extra_columns: dict[str, int]
-    header_row: int
-    rows: list[AgencyRow]
 
 
 def assemble(read: ReadRows,
