@@ -122,7 +122,7 @@ def read_with_memo(path: Path, options: ReadOptions, memo_path: Path) -> Workboo
     raw = read_raw_sheet(path, memo.sheet) if memo is not None else None
     if memo is not None and raw is not None and raw.frame == memo.frame:
         digests = _digests(raw, memo)
-        taken = _read_changed(path, options, raw, digests, memo) if digests else None
+        taken = _read_changed(path, options, raw, digests, memo, memo_path) if digests else None
         if taken is not None and digests is not None:
             read, pending = taken
             _save(memo_path, options, raw, digests, read, memo)
@@ -137,7 +137,7 @@ def read_with_memo(path: Path, options: ReadOptions, memo_path: Path) -> Workboo
 
 
 def _read_changed(path: Path, options: ReadOptions, raw: RawSheet, digests: list[bytes],
-                  memo: Memo) -> tuple[ReadRows, _Pending] | None:
+                  memo: Memo, memo_path: Path) -> tuple[ReadRows, _Pending] | None:
     header = [(n, d) for n, d in zip(raw.numbers, digests, strict=True) if n <= memo.header_row]
     if header != memo.header:
         return None
@@ -145,7 +145,7 @@ def _read_changed(path: Path, options: ReadOptions, raw: RawSheet, digests: list
     changed = [i for i in data if digests[i] not in memo.rows]
     if len(changed) > max(50, len(data) // 10):
         return None  # parsing that many rows from a copy saves nothing
-    pending = _Pending(path, options, raw, memo)
+    pending = _Pending(path, options, raw, memo, memo_path)
     fresh = pending.parse(changed) if changed else {}
     if fresh is None:
         return None
@@ -194,8 +194,10 @@ def _save(memo_path: Path, options: ReadOptions, raw: RawSheet, digests: list[by
 class _Pending:
     """The rows taken from the memo whose values are not read yet, and how to read them."""
 
-    def __init__(self, path: Path, options: ReadOptions, raw: RawSheet, memo: Memo) -> None:
+    def __init__(self, path: Path, options: ReadOptions, raw: RawSheet, memo: Memo,
+                 memo_path: Path) -> None:
         self.path, self.options, self.raw, self.memo = path, options, raw, memo
+        self.memo_path = memo_path
         self.header = [i for i, n in enumerate(raw.numbers) if n <= memo.header_row]
         self.waiting: dict[int, tuple[AgencyRow, int]] = {}  # id(row) -> (row, position)
 
@@ -237,9 +239,11 @@ class _Pending:
         for row, _position in wanted:
             got = fresh.get(row.row) if fresh is not None else None
             if got is None or got.fingerprint() != row.fingerprint():
+                with contextlib.suppress(OSError):  # the next run reads the workbook in full
+                    self.memo_path.unlink()
                 raise InputError(
-                    f"读取 {self.path.name} 时，第 {row.row} 行与刚才读到的不一致（文件可能在运行中被"
-                    "修改了）。请确认文件已保存、没有其他程序在改它，然后重新运行。")
+                    f"读取 {self.path.name} 第 {row.row} 行时与上次记下的不一致，已停止。"
+                    "已清除读表记录：请重新运行同一命令（这次会完整读取总表）。")
             row.values, row.raw, row.extras = got.values, got.raw, got.extras
             del self.waiting[id(row)]
 

@@ -57,6 +57,7 @@ class RawSheet:
     data: bytes  # the sheet's XML
     strings: bytes  # sharedStrings.xml
     body: tuple[int, int]  # the span of <sheetData>'s content
+    others: list[tuple[str, bytes]]  # every other part of the file, as read with these
     _items: list[tuple[int, int]] | None = None
     _refs: list[tuple[int, int, int]] | None = None
 
@@ -152,12 +153,16 @@ def read_raw_sheet(path: Path, sheet: str) -> RawSheet | None:
             if part is None or strings_part == "?":
                 return None
             frame = hashlib.blake2b(b"frame\0", digest_size=_DIGEST_SIZE)
+            others: list[tuple[str, bytes]] = []  # kept: a copy is made of these very bytes
             for info in sorted(archive.infolist(), key=lambda i: i.filename):
                 name = info.filename
-                if name in (part, strings_part) or name.startswith("docProps/"):
+                if name in (part, strings_part):
                     continue
-                frame.update(name.encode("utf-8") + b"\0%d\0" % info.file_size)
-                frame.update(archive.read(info))
+                content = archive.read(info)
+                others.append((name, content))
+                if not name.startswith("docProps/"):
+                    frame.update(name.encode("utf-8") + b"\0%d\0" % info.file_size)
+                    frame.update(content)
             data = archive.read(part)
             strings = archive.read(strings_part) if strings_part else b""
     except (OSError, KeyError, zipfile.BadZipFile, ValueError, etree.XMLSyntaxError):
@@ -173,7 +178,7 @@ def read_raw_sheet(path: Path, sheet: str) -> RawSheet | None:
     numbers, plain, spans = rows
     strings_digest = hashlib.blake2b(strings, digest_size=_DIGEST_SIZE).digest()
     return RawSheet(path, part, strings_part, frame.digest(), strings_digest, numbers, plain,
-                    spans, data, strings, body)
+                    spans, data, strings, body, others)
 
 
 def _body(data: bytes) -> tuple[int, int] | None:
@@ -239,14 +244,12 @@ def write_subset(raw: RawSheet, keep: list[int], target: Path) -> None:
     first, last = raw.spans[0][0] if raw.spans else 0, raw.spans[-1][1] if raw.spans else 0
     head = _DIMENSION.sub(b"", raw.data[:first], count=1)  # the old extent is not this one's
     sheet = b"".join([head, *parts, raw.data[last:]])
-    with zipfile.ZipFile(raw.path) as source, zipfile.ZipFile(target, "w") as copy:
-        for info in source.infolist():
-            if info.filename == raw.part:
-                copy.writestr(info.filename, sheet)
-            elif info.filename == raw.strings_part:
-                copy.writestr(info.filename, raw.strings if used is None else _blanked(raw, used))
-            else:
-                copy.writestr(info.filename, source.read(info))
+    with zipfile.ZipFile(target, "w") as copy:  # the parts as read, not the file as it is now
+        copy.writestr(raw.part, sheet)
+        if raw.strings_part:
+            copy.writestr(raw.strings_part, raw.strings if used is None else _blanked(raw, used))
+        for name, content in raw.others:
+            copy.writestr(name, content)
 
 
 def _blanked(raw: RawSheet, used: set[int]) -> bytes:

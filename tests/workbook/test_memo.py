@@ -301,3 +301,45 @@ def test_a_shared_string_changed_in_place_is_a_changed_row(tmp_path: Path, first
     assert changed and all("手工改写的一句。" in str(dict(r.values.items())) for r in changed)
     assert _waiting(again) == len(plain.rows) - len(changed)
     _same(again, plain)
+
+
+def test_a_memo_that_disagrees_with_the_file_stops_and_is_removed(tmp_path: Path,
+                                                                  first: Path) -> None:
+    """Were a brief ever wrong about its row, reading the row's values says so (in Chinese),
+    and the memo is gone, so that running again reads the workbook in full."""
+    import dataclasses
+    import pickle
+
+    from annual_report.errors import InputError
+
+    memo = tmp_path / "memo.rows"
+    read_with_memo(first, ReadOptions(), memo)
+    saved = pickle.loads(memo.read_bytes())
+    digest, brief = next((d, b) for d, b in saved.rows.items() if b is not None)
+    saved.rows[digest] = dataclasses.replace(brief, fingerprint="0" * 64)
+    memo.write_bytes(pickle.dumps(saved))
+    again = read_with_memo(first, ReadOptions(), memo)
+    wrong = next(r for r in again.rows if r.fingerprint() == "0" * 64)
+    with pytest.raises(InputError, match="不一致.*重新运行"):
+        again.load([wrong])
+    assert not memo.exists()
+    _same(read_with_memo(first, ReadOptions(), memo), read_workbook(first))
+
+
+def test_values_read_later_come_from_the_file_as_it_was_read(tmp_path: Path, first: Path) -> None:
+    """A row given in brief is read later from the bytes read at first, even if the workbook
+    was saved again (or removed) meanwhile."""
+    memo = tmp_path / "memo.rows"
+    read_with_memo(first, ReadOptions(), memo)
+    second = tmp_path / "two.xlsx"
+    shutil.copy(first, second)
+    plain = read_workbook(second)
+    again = read_with_memo(second, ReadOptions(), memo)
+    assert _waiting(again) == len(plain.rows)
+    book = openpyxl.load_workbook(second)
+    book["总表"]["B9"] = 1999
+    book["总表"].column_dimensions["C"].width = 50
+    book.save(second)
+    again.load(again.rows)
+    second.unlink()
+    _same(again, plain)
