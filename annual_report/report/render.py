@@ -1,10 +1,11 @@
 """Compile a DOCX template once, render many reports, each in about a millisecond.
 
 The tag syntax is docxtpl's (``{{ }}``, ``{%p %}``, ``{%tr %}``, ``{%tc %}``, ``{%r %}`` …): every
-part that holds tags is run through docxtpl's own :meth:`DocxTemplate.patch_xml` once, compiled
-once by Jinja, and kept with the zip members that never change (see :mod:`.docxzip`). A render is
-then one ``template.render(context)`` per templated part, a strict XML parse of the result, the
-core properties, and deflating the changed members.
+part that holds tags is run through docxtpl's own :meth:`DocxTemplate.patch_xml` once
+(remembered by :mod:`.patched`), compiled once by Jinja, and kept with the zip members that
+never change (see :mod:`.docxzip`). A render is then one ``template.render(context)`` per
+templated part, a strict XML parse of the result, the core properties, and deflating the
+changed members.
 
 Helpers live in their own modules: :mod:`.docx_parts` (which parts hold tags, core properties),
 :mod:`.template_vars` (which variables a template reads) and :mod:`.template_errors` (what to tell
@@ -63,6 +64,7 @@ from .docx_parts import (
 )
 from .docxzip import PreparedZip, read_members
 from .jinja_env import WholeGroupPrinted, environment, finalize, markup_printed
+from .patched import patch_xml
 from .template_errors import syntax_error
 from .template_id import RENDERER_VERSION, read_template, template_sha256
 from .template_safety import ADVICE, security_words, unsafe_reaches
@@ -182,9 +184,6 @@ class CompiledTemplate:
             )
 
         env = environment()
-        from docxtpl import DocxTemplate
-
-        patcher = DocxTemplate(io.BytesIO(data))
         docpr_next = _max_docpr_id(contents) + 1
         parts: list[_Part] = []
         required: set[VarPath] = set()
@@ -203,7 +202,7 @@ class CompiledTemplate:
                     "请用 Word 打开后另存一份再试。"
                 ) from exc
             source = etree.tostring(root, encoding="unicode")
-            patched: str = patcher.patch_xml(source)
+            patched = patch_xml(source)
             if not _TAG_START.search(patched):
                 continue  # no tags: copied unchanged
             try:

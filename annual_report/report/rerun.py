@@ -31,11 +31,11 @@ from typing import Any
 from ..checks.verdict import CheckReport
 from ..errors import OutputError
 from ..outputs import atomic_write_bytes, sha256_file
+from .cachedir import cache_folder
 from .manifest import Manifest, journal_files, manifest_path
 from .outcome import BuildResult, Outcome
 
 STATE_VERSION = 2  # 2: change time, inode and the hashes of files recorded racily
-CACHE_ENV = "ANNUAL_REPORT_CACHE"  # where the records go, if set
 PACKAGE = Path(__file__).resolve().parent.parent
 _CHUNK = 1 << 20
 
@@ -98,13 +98,6 @@ class Recorded:
 
     outcomes: dict[str, list[list[str | None]]]
     notes: list[str]  # the check's notes about the workbook as a whole
-
-
-def cache_folder() -> Path:
-    if os.environ.get(CACHE_ENV):
-        return Path(os.environ[CACHE_ENV])
-    base = os.environ.get("LOCALAPPDATA") if os.name == "nt" else os.environ.get("XDG_CACHE_HOME")
-    return (Path(base) if base else Path.home() / ".cache") / "annual-report" / "builds"
 
 
 def state_path(out: Path) -> Path:
