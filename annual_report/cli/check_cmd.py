@@ -21,6 +21,7 @@ from .common import (
     err,
     fail,
     out,
+    refuse_existing,
     write_stdout_utf8,
 )
 
@@ -38,9 +39,7 @@ def init(
     """
     from ..workbook.blank import write_workbook
 
-    if path.exists() and not force:
-        err.print(f"[bold red]错误：[/]{escape(str(path))} 已存在，未覆盖。换一个文件名，或加 --force 覆盖。")
-        raise typer.Exit(code=2)
+    refuse_existing(path, force)
     try:
         write_workbook(path)
     except ReportError as error:

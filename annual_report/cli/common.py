@@ -68,6 +68,14 @@ def write_stdout_utf8(text: str) -> None:
         buffer.flush()
 
 
+def refuse_existing(path: Path, force: bool) -> None:
+    """Stop (exit 2) before a command would overwrite ``path``, unless --force was given."""
+    if path.exists() and not force:
+        err.print(f"[bold red]错误：[/]{escape(str(path))} 已存在，未覆盖。换一个文件名，或加 --force 覆盖。",
+                  highlight=False)
+        raise typer.Exit(code=2)
+
+
 def fail(error: ReportError) -> typer.Exit:
     """Print a fatal error in Chinese and return the exit to raise."""
     err.print(f"[bold red]错误：[/]{escape(str(error))}", highlight=False)

@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 
 from ..errors import ReportError
-from .common import err, fail, out
+from .common import err, fail, out, refuse_existing
 
 if TYPE_CHECKING:
     from ..importer.run import Rendering
@@ -58,10 +58,7 @@ def import_reports(
     if into.suffix.lower() != ".xlsx":
         raise typer.BadParameter("导入结果是 Excel 工作簿，文件名请以 .xlsx 结尾，如 导入.xlsx。",
                                  param_hint="--into")
-    if into.exists() and not force:
-        err.print(f"[bold red]错误：[/]{escape(str(into))} 已存在，未覆盖。换一个文件名，或加 --force 覆盖。",
-                  highlight=False)
-        raise typer.Exit(code=2)
+    refuse_existing(into, force)
     try:
         result = import_paths(paths, year, report_rendering())
         if not result.records:

@@ -15,9 +15,9 @@ from .common import (
     SheetOption,
     SumInForceOption,
     WorkbookArg,
-    err,
     fail,
     out,
+    refuse_existing,
 )
 
 if TYPE_CHECKING:
@@ -76,10 +76,7 @@ def rollup(
     if into.exists() and into.resolve() == workbook.resolve():
         raise typer.BadParameter(f"不能覆盖原总表：{into} 是要读取的总表，请给汇总副本另起一个文件名。",
                                  param_hint="--into")
-    if into.exists() and not force:
-        err.print(f"[bold red]错误：[/]{escape(str(into))} 已存在，未覆盖。换一个文件名，或加 --force 覆盖。",
-                  highlight=False)
-        raise typer.Exit(code=2)
+    refuse_existing(into, force)
     try:
         result = rollup_workbook(workbook, into, RollupOptions(sum_in_force, sheet))
     except ReportError as error:
