@@ -26,7 +26,7 @@ import shutil
 import stat
 import tempfile
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from .errors import OutputError, ReportError, os_error_words
@@ -280,6 +280,15 @@ def read_file_bytes(path: Path) -> bytes | None:
 
 def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def sources_sha256(root: Path, paths: Iterable[Path]) -> str:
+    """The identity of some source files of ``root``: each one's relative name and bytes."""
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def sha256_file(path: Path) -> str | None:

@@ -5,14 +5,13 @@ gives it (:func:`checker_sha256`): light, so a build with nothing to do needs no
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..findings import Finding
-from ..outputs import atomic_write_bytes
+from ..outputs import atomic_write_bytes, sources_sha256
 from ..workbook.rows import AgencyRow, Workbook
 
 
@@ -79,10 +78,6 @@ def checker_sources() -> list[Path]:
 def checker_sha256() -> str:
     """The identity of the checking code: a verdict recorded for a row is reused only when the
     row and this code are both unchanged."""
-    digest = hashlib.sha256()
-    for path in checker_sources():
-        digest.update(path.relative_to(PACKAGE).as_posix().encode() + b"\0")
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
+    return sources_sha256(PACKAGE, checker_sources())
 
 

@@ -30,7 +30,7 @@ from typing import Any
 
 from ..checks.verdict import CheckReport
 from ..errors import OutputError
-from ..outputs import atomic_write_bytes, sha256_file
+from ..outputs import atomic_write_bytes, sha256_file, sources_sha256
 from .cachedir import cache_folder
 from .manifest import Manifest, journal_files, manifest_path
 from .outcome import BuildResult, Outcome
@@ -48,11 +48,7 @@ def _hash_file(digest: Any, path: Path) -> None:
 
 def code_sha256() -> str:
     """Every module of the package: a change to any of them takes the full path once."""
-    digest = hashlib.sha256()
-    for path in sorted(PACKAGE.rglob("*.py")):
-        digest.update(path.relative_to(PACKAGE).as_posix().encode() + b"\0")
-        _hash_file(digest, path)
-    return digest.hexdigest()
+    return sources_sha256(PACKAGE, sorted(PACKAGE.rglob("*.py")))
 
 
 def run_key(files: Iterable[Path | None], parts: Iterable[str]) -> str | None:

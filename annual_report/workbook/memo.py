@@ -21,7 +21,7 @@ May import: the shared modules, :mod:`annual_report.format` and the rest of this
 from __future__ import annotations
 
 import contextlib
-import hashlib
+import functools
 import os
 import pickle
 import tempfile
@@ -32,7 +32,7 @@ from typing import Any
 
 from ..errors import InputError, OutputError
 from ..findings import Finding
-from ..outputs import atomic_write_bytes
+from ..outputs import atomic_write_bytes, sources_sha256
 from .rawrows import RawSheet, read_raw_sheet, write_subset
 from .rows import AgencyRow, ReadOptions, ReadRows, Workbook, assemble, read_rows
 
@@ -45,15 +45,13 @@ _SUFFIXES = (".xlsx", ".xlsm")
 PACKAGE = Path(__file__).resolve().parent.parent
 
 
+@functools.cache
 def reader_sha256() -> str:
     """The reading code: the format, this stage and the shared modules it uses."""
-    digest = hashlib.sha256(b"memo\0")
     files = [PACKAGE / "findings.py", PACKAGE / "errors.py"]
     for stage in ("format", "workbook"):
         files.extend(sorted((PACKAGE / stage).glob("*.py")))
-    for path in files:
-        digest.update(path.relative_to(PACKAGE).as_posix().encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()
+    return sources_sha256(PACKAGE, files)
 
 
 @dataclass(frozen=True)
