@@ -72,9 +72,12 @@ def file_state(path: Path | str) -> list[int] | None:
     """A file's state: size, modification and change times, inode (a change keeps none of them
     all, unless it falls in the same tick of the clock: see :data:`RACY_NS`)."""
     try:
-        status = os.stat(path)
+        return state_of(os.stat(path))
     except OSError:
         return None
+
+
+def state_of(status: os.stat_result) -> list[int]:
     return [status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino]
 
 

@@ -21,7 +21,7 @@ from typing import Any
 
 from ..errors import OutputError
 from ..outputs import atomic_write_bytes, sha256_file
-from .rerun import racy, state_path
+from .rerun import racy, state_of, state_path
 
 _VERSION = 2
 
@@ -52,7 +52,7 @@ class SeenFiles:
             return sha256_file(path)  # says what is wrong
         if not stat.S_ISREG(status.st_mode):
             return sha256_file(path)
-        state = [status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino]
+        state = state_of(status)
         known = self.entries.get(rel)
         if (isinstance(known, list) and len(known) == 3 and known[0] == state
                 and isinstance(known[1], str) and isinstance(known[2], int)

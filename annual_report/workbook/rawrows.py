@@ -77,7 +77,7 @@ class RawSheet:
         items = self.items()
         wanted = list(range(len(self.spans)) if indices is None else indices)
         # a few rows: their own cells searched; many: the whole sheet once
-        refs = self._shared_refs(None if len(wanted) > 64 else wanted)
+        refs = self.shared_refs(None if len(wanted) > 64 else wanted)
         if items is None or refs is None:
             return None
         view, texts = memoryview(self.data), memoryview(self.strings)
@@ -98,7 +98,7 @@ class RawSheet:
             found[index] = digest.digest()
         return found
 
-    def _shared_refs(self, rows: list[int] | None = None) -> list[tuple[int, int, int]] | None:
+    def shared_refs(self, rows: list[int] | None = None) -> list[tuple[int, int, int]] | None:
         """(start, end, index) of every shared-string index in the rows at ``rows`` (every row
         when None), in file order. Each match holds exactly one t="s": when the counts agree,
         every such cell was understood."""
@@ -231,16 +231,9 @@ def _rows(data: bytes, start: int, end: int
 def write_subset(raw: RawSheet, keep: list[int], target: Path) -> None:
     """Write to ``target`` a copy of the workbook whose sheet holds only the rows at the
     positions ``keep`` (in order), and whose other shared strings are blank (positions kept)."""
-    used: set[int] | None = set()
-    parts = []
-    for index in keep:
-        row = raw.row_xml(index)
-        parts.append(row)
-        refs = _SHARED_CELL.findall(row)
-        if used is not None and (len(refs) != row.count(b't="s"') or b"t='s'" in row):
-            used = None  # a shared-string cell not understood: keep every string
-        elif used is not None:
-            used.update(int(ref) for ref in refs)
+    parts = [raw.row_xml(index) for index in keep]
+    refs = raw.shared_refs(keep)  # None: a shared-string cell not understood, keep every string
+    used = None if refs is None else {ref for _a, _b, ref in refs}
     first, last = raw.spans[0][0] if raw.spans else 0, raw.spans[-1][1] if raw.spans else 0
     head = _DIMENSION.sub(b"", raw.data[:first], count=1)  # the old extent is not this one's
     sheet = b"".join([head, *parts, raw.data[last:]])
