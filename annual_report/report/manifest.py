@@ -157,29 +157,28 @@ class _Bad(ValueError):
 
 
 _ALL_KEYS = frozenset(_KINDS)
-_PLAIN = tuple((key, types) for key, types in _TYPES.items() if key not in ("year", *_PATHS))
+
+
+def _valid(key: str, value: Any) -> bool:
+    """Whether one field's value is of its kind (the rule both paths below apply)."""
+    return (type(value) in _TYPES[key] and (key != "year" or value is None or 0 < value < 10_000)
+            and (key not in _PATHS or value is None or _relative(value)))
 
 
 def _entry(raw: Any, where: str) -> Entry:
     if (type(raw) is dict and raw.keys() == _ALL_KEYS  # the usual entry, checked at once
-            and all(type(raw[key]) in types for key, types in _PLAIN)
-            and (raw["year"] is None or (type(raw["year"]) is int and 0 < raw["year"] < 10_000))
-            and type(raw["file"]) is str and _relative(raw["file"])
-            and (raw["pdf"] is None or (type(raw["pdf"]) is str and _relative(raw["pdf"])))):
+            and all(_valid(key, raw[key]) for key in _KINDS)):
         return Entry(**raw)
     if type(raw) is not dict:
         raise _Bad(f"{where} 应为一组字段（{{ }}），实际是 {json.dumps(raw, ensure_ascii=False)[:40]}")
-    for key, types in _TYPES.items():
+    for key in _TYPES:
         if key not in raw:
             if key in _REQUIRED:
                 raise _Bad(f"{where} 缺少字段 {key}")
             continue
-        value = raw[key]
-        if (type(value) in types and (key != "year" or value is None or 0 < value < 10_000)
-                and (key not in _PATHS or value is None or _relative(value))):
-            continue
-        shown = json.dumps(value, ensure_ascii=False)[:60]
-        raise _Bad(f"{where} 的 {key} 应为{_KINDS[key]}，实际是 {shown}")
+        if not _valid(key, raw[key]):
+            shown = json.dumps(raw[key], ensure_ascii=False)[:60]
+            raise _Bad(f"{where} 的 {key} 应为{_KINDS[key]}，实际是 {shown}")
     return Entry(**{key: raw[key] for key in _KINDS if key in raw})
 
 
