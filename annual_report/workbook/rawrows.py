@@ -120,7 +120,8 @@ class RawSheet:
         return refs
 
 
-def _strings_part(archive: zipfile.ZipFile) -> str | None:
+def strings_part(archive: zipfile.ZipFile) -> str | None:
+    """The shared-strings part of an ``.xlsx`` (None: none; \"?\": several)."""
     rels = etree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
     targets = [rel.get("Target", "") for rel in rels.iter(f"{_RELS_NS}Relationship")
                if rel.get("Type", "").endswith(_SST_TYPE)]
@@ -149,14 +150,14 @@ def read_raw_sheet(path: Path, sheet: str) -> RawSheet | None:
     try:
         with zipfile.ZipFile(path) as archive:
             part = sheet_part(archive, sheet)
-            strings_part = _strings_part(archive)
-            if part is None or strings_part == "?":
+            shared = strings_part(archive)
+            if part is None or shared == "?":
                 return None
             frame = hashlib.blake2b(b"frame\0", digest_size=_DIGEST_SIZE)
             others: list[tuple[str, bytes]] = []  # kept: a copy is made of these very bytes
             for info in sorted(archive.infolist(), key=lambda i: i.filename):
                 name = info.filename
-                if name in (part, strings_part):
+                if name in (part, shared):
                     continue
                 content = archive.read(info)
                 others.append((name, content))
@@ -164,7 +165,7 @@ def read_raw_sheet(path: Path, sheet: str) -> RawSheet | None:
                     frame.update(name.encode("utf-8") + b"\0%d\0" % info.file_size)
                     frame.update(content)
             data = archive.read(part)
-            strings = archive.read(strings_part) if strings_part else b""
+            strings = archive.read(shared) if shared else b""
     except (OSError, KeyError, zipfile.BadZipFile, ValueError, etree.XMLSyntaxError):
         return None
     body = _body(data)
@@ -177,7 +178,7 @@ def read_raw_sheet(path: Path, sheet: str) -> RawSheet | None:
         return None
     numbers, plain, spans = rows
     strings_digest = hashlib.blake2b(strings, digest_size=_DIGEST_SIZE).digest()
-    return RawSheet(path, part, strings_part, frame.digest(), strings_digest, numbers, plain,
+    return RawSheet(path, part, shared, frame.digest(), strings_digest, numbers, plain,
                     spans, data, strings, body, others)
 
 

@@ -20,6 +20,7 @@ from ..findings import Finding, Severity
 from ..format.model import FIELD_BY_KEY, FIELDS, Field, Kind
 from .headers import choose_sheet, missing_message
 from .sheets import FORMULA_WITHOUT_VALUE, column_letter, open_sheets, unreadable_cells
+from .spill import TextSpill, give_back_memory
 from .store import ABSENT, COUNT_KEYS, INDEX, CellPlan, RowValues, items_repr
 from .values import (
     Invalid,
@@ -186,6 +187,7 @@ _CLEANERS: dict[str, Callable[[object], str]] = {
 }
 
 _OPTIONAL_TEXTS = frozenset(key for key in _CLEANERS if not FIELD_BY_KEY[key].required)
+_NARRATIVE_KEYS = frozenset(f.key for f in FIELDS if f.kind is Kind.TEXT)
 
 
 def _row_is_blank(cells: list[Any]) -> bool:
@@ -217,9 +219,11 @@ def parse_row(
 
 
 def _finish_row(sheet: str, number: int, values: RowValues, rest: dict[str, Any], agency_raw: Any,
-                extras: dict[str, Any], columns: dict[str, int], options: ReadOptions) -> AgencyRow:
+                extras: dict[str, Any], columns: dict[str, int], options: ReadOptions,
+                texts: TextSpill | None = None) -> AgencyRow:
     """A row whose plain counts are in ``values`` already: parse the ``rest`` of its cells (in
-    column order, so the findings come in that order)."""
+    column order, so the findings come in that order). ``texts``: where its narratives go once
+    the read has kept enough of them in memory (see :mod:`.spill`)."""
     agency = clean_line(agency_raw) if not is_blank(agency_raw) else f"（第{number}行）"
     row = AgencyRow(sheet, number, agency, values, rest, extras, columns)
     cells = values.cells
@@ -227,7 +231,8 @@ def _finish_row(sheet: str, number: int, values: RowValues, rest: dict[str, Any]
         clean = _CLEANERS.get(key)
         if clean is not None and type(value) is str:  # what _parse_cell does with a text
             if value.strip():
-                cells[INDEX[key]] = clean(value)
+                cells[INDEX[key]] = (texts.keep(clean(value)) if texts is not None
+                                     and key in _NARRATIVE_KEYS else clean(value))
                 continue
             if key in _OPTIONAL_TEXTS:
                 continue  # blank and not required: nothing to say
@@ -309,6 +314,7 @@ def read_rows(path: Path, options: ReadOptions) -> ReadRows:
     rows: list[AgencyRow] = []
     chosen = next(s for s in sheets if s.name == sheet)
     del sheets
+    texts = TextSpill()
     for number, cells in enumerate(itertools.chain(head[layout.header_row:], chosen.rest),
                                    start=layout.header_row + 1):
         if _row_is_blank(cells):
@@ -322,12 +328,14 @@ def read_rows(path: Path, options: ReadOptions) -> ReadRows:
         agency_column = columns.get("agency")
         agency_raw = cells[agency_column] if agency_column is not None and agency_column < width \
             else ""
-        rows.append(_finish_row(sheet, number, values, rest, agency_raw, extras, columns, options))
+        rows.append(_finish_row(sheet, number, values, rest, agency_raw, extras, columns, options,
+                                texts))
     if not rows:
         raise InputError(
             f"工作表「{sheet}」中没有机关的数据：请从第 {layout.header_row + 1} 行起，每个机关填一行"
             "（填写方法见“填表说明”工作表）。")
     _flag_formulas(path, sheet, rows)
+    give_back_memory()
     return ReadRows(path, sheet, columns, layout.extra_columns, layout.header_row, rows)
 
 

@@ -119,6 +119,8 @@ def _open_sheets(path: Path, wanted: str | None) -> list[SheetRows]:
             f"无法读取 {path.name}：只支持 .xlsx、.xls、.ods 和 .csv 文件。"
             "请在 Excel 或 WPS 中“另存为” Excel 工作簿（.xlsx）后重试。"
         )
+    if suffix in (".xlsx", ".xlsm") and (sliced := _sliced(path, wanted)) is not None:
+        return [sliced]
     import python_calamine
 
     try:
@@ -142,6 +144,59 @@ def _open_sheets(path: Path, wanted: str | None) -> list[SheetRows]:
             rows = _calamine_rows(book.get_sheet_by_name(name), path)
             sheets.append(SheetRows(name, list(itertools.islice(rows, HEAD_ROWS)), rows))
         return sheets
+    except Exception as exc:
+        raise _unreadable(path) from exc
+
+
+SLICED_FROM = 12 << 20  # a sheet's XML this large (about 2,000 agencies) is read in slices
+
+
+def _sliced(path: Path, wanted: str | None) -> SheetRows | None:
+    """The one sheet to be read, read slice by slice (see :mod:`.slices`) when its XML is large;
+    None: read it the usual way (calamine reads the whole workbook's shared strings on opening
+    it, so it is not opened here)."""
+    from lxml import etree
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            book = etree.fromstring(archive.read("xl/workbook.xml"))
+            names = [s.get("name") for s in book.iter(f"{_NS}sheet")]
+            name = wanted if wanted is not None else MAIN_SHEET
+            if names.count(name) != 1:
+                return None  # every sheet, or a message naming them: the usual way
+            part = sheet_part(archive, name)
+            if part is None or archive.getinfo(part).file_size < SLICED_FROM:
+                return None
+    except (KeyError, ValueError, zipfile.BadZipFile, etree.XMLSyntaxError):
+        return None
+    check_extent(path, [name])
+    from .slices import sliced_rows
+
+    def whole() -> Iterator[list[Any]]:
+        import python_calamine
+
+        try:
+            book = python_calamine.CalamineWorkbook.from_path(str(path))
+            sheet = book.get_sheet_by_name(name)
+        except Exception as exc:
+            raise _unreadable(path) from exc
+        return _calamine_rows(sheet, path)
+
+    rows = sliced_rows(path, name, whole)
+    try:
+        head = list(itertools.islice(rows, HEAD_ROWS))
+    except InputError:
+        raise
+    except Exception as exc:
+        raise _unreadable(path) from exc
+    return SheetRows(name, head, _unreadable_on_error(rows, path))
+
+
+def _unreadable_on_error(rows: Iterator[list[Any]], path: Path) -> Iterator[list[Any]]:
+    try:
+        yield from rows
+    except InputError:
+        raise
     except Exception as exc:
         raise _unreadable(path) from exc
 

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from typing import Any
 
 from ..format.model import FIELDS, Kind
+from .spill import Spilled
 
 KEYS: tuple[str, ...] = tuple(f.key for f in FIELDS)
 INDEX: dict[str, int] = {key: i for i, key in enumerate(KEYS)}
@@ -67,14 +68,16 @@ class RowValues(MutableMapping[str, Any]):
         value = self.cells[index]
         if value is ABSENT:
             raise KeyError(key)
-        return value
+        return value.text() if type(value) is Spilled else value
 
     def get(self, key: str, default: Any = None) -> Any:
         index = INDEX.get(key)
         if index is None:
             return self._other.get(key, default) if self._other is not None else default
         value = self.cells[index]
-        return default if value is ABSENT else value
+        if value is ABSENT:
+            return default
+        return value.text() if type(value) is Spilled else value
 
     def __contains__(self, key: object) -> bool:
         index = INDEX.get(key) if isinstance(key, str) else None
@@ -114,7 +117,8 @@ class RowValues(MutableMapping[str, Any]):
 
     def items(self) -> list[tuple[str, Any]]:  # type: ignore[override]
         """(key, value) pairs, as a list (the fingerprint sorts them; a view is not needed)."""
-        pairs = [(k, v) for k, v in zip(KEYS, self.cells, strict=True) if v is not ABSENT]
+        pairs = [(k, v.text() if type(v) is Spilled else v)
+                 for k, v in zip(KEYS, self.cells, strict=True) if v is not ABSENT]
         if self._other:
             pairs.extend(self._other.items())
         return pairs
@@ -145,7 +149,7 @@ def items_repr(values: Mapping[str, Any]) -> str:
     if type(values) is RowValues and not values._other:
         cells = values.cells
         return "[" + ", ".join([f"({key}, {cells[i]!r})" for key, i in _SORTED_REPR
-                                if cells[i] is not ABSENT]) + "]"
+                                if cells[i] is not ABSENT]) + "]"  # Spilled: repr of its text
     return repr(sorted(values.items()))
 
 
@@ -170,7 +174,9 @@ class CellPlan:
     def split(self, cells: list[Any]) -> tuple[RowValues, dict[str, Any]]:
         """The row's plain counts in a value store, and its other cells (key -> raw value) in
         column order, the order in which the reader parses them."""
-        if self.count_cells is not None and len(cells) >= self.width:
+        if len(cells) < self.width:  # a row read in a slice ends at its own last cell
+            cells = [*cells, *[""] * (self.width - len(cells))]
+        if self.count_cells is not None:
             found = self.count_cells(cells)  # every count plain (the usual row): no loop per cell
             if (set(map(type, found)) == {float} and min(found) >= 0 and max(found) < 1e12
                     and all(map(float.is_integer, found))):
@@ -179,10 +185,9 @@ class CellPlan:
                         {key: cells[c] for key, c in self.others})
         values = RowValues()
         store = values.cells
-        width = len(cells)
         rest: dict[str, Any] = {}
         for key, c, index, count in self.cells:  # cell by cell
-            value = cells[c] if c < width else ""
+            value = cells[c]
             if count and type(value) is float and 0 <= value < 1e12 and value.is_integer():
                 store[index] = int(value)
             else:

@@ -1,0 +1,284 @@
+"""A large ``.xlsx`` sheet read a slice of rows at a time, so that memory stays bounded.
+
+python-calamine holds a sheet it reads as one dense grid of every cell, each with its own copy
+of its text: a master of 10,000 agencies with real narratives takes over 200 MiB that way
+before one row is parsed. Here the sheet's XML is read from the zip as a stream and cut at row
+boundaries into slices of about :data:`SLICE_BYTES`; each slice goes, with the shared strings
+it uses (renumbered) and every other part of the file but the other sheets, into a small
+``.xlsx`` in memory that calamine reads as it reads any file, so every cell reads exactly as
+in the whole sheet. The shared strings are first copied to a temporary file with each item's
+place noted, so they are never all in memory either.
+
+Whatever this module cannot take apart with certainty (no ``<sheetData>``, namespace prefixes,
+a row without its number or out of order, comments or CDATA among the rows, a shared-string
+cell written another way, several shared-string parts) is read whole by calamine instead, from
+the first row or, found in a later slice, from the row reached on.
+"""
+
+from __future__ import annotations
+
+import io
+import operator
+import re
+import tempfile
+import zipfile
+from array import array
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import IO, Any
+
+SLICE_BYTES = 1 << 20  # sheet XML a slice (~150 rows of a master with real narratives)
+_READ = 1 << 20
+_HEAD_LIMIT = 1 << 22  # <sheetData> further into the sheet than this: not a sheet for slices
+_ITEM = re.compile(rb"<si\b")
+# every t="s", split at its index where written as every writer writes it (t last); the
+# other ways split with None
+_SHARED_OPENING = b't="s"><v>'
+_SHARED_CELL = re.compile(rb't="s"(?:><v>([0-9]+)(?=</v>))?')
+_ROW_OPENING = re.compile(rb'<row(?: r="([0-9]+)")?')
+_ROOT = re.compile(rb"<([A-Za-z_][\w.:-]*)")
+_DIMENSION = re.compile(rb"<dimension\b[^>]*/>")
+_COUNTS = re.compile(rb'\s(?:count|uniqueCount)="[0-9]*"')
+_RELS_NS = b"http://schemas.openxmlformats.org/package/2006/relationships"
+
+Rows = Iterator[list[Any]]
+
+
+class _NotForSlices(Exception):
+    """The sheet (from here on) is to be read whole."""
+
+
+class _Strings:
+    """The shared strings, copied to a temporary file: item ``i`` is the bytes from
+    ``starts[i]`` to ``starts[i + 1]`` (the last to the end of its ``</si>``)."""
+
+    def __init__(self, stream: IO[bytes] | None) -> None:
+        self.file = tempfile.TemporaryFile()
+        self.starts = array("q")
+        self.opening = b"<sst>"
+        self.end = 0
+        if stream is None:
+            return
+        offset, carry, last_close, opened = 0, b"", -1, False
+        while True:
+            chunk = stream.read(_READ)
+            data = carry + chunk
+            complete = len(data) if not chunk else max(len(data) - 4, 0)
+            if not opened:
+                root = data.find(b"<sst")
+                close = data.find(b">", root) if root >= 0 else -1
+                if close < 0 and chunk:
+                    carry = data
+                    continue
+                if close < 0:
+                    raise _NotForSlices
+                self.opening = _COUNTS.sub(b"", data[root:close + 1])
+                opened = True
+            for match in _ITEM.finditer(data, 0, complete):
+                self.starts.append(offset + match.start())
+            end = data.rfind(b"</si>", 0, complete + 1)
+            if end >= 0:
+                last_close = offset + end + len(b"</si>")
+            self.file.write(data[:complete])
+            offset += complete
+            carry = data[complete:]
+            if not chunk:
+                break
+        if self.starts and last_close < self.starts[-1]:
+            raise _NotForSlices
+        self.end = last_close
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def items(self, wanted: list[int]) -> list[bytes]:
+        """The items at ``wanted`` (ascending, below ``len(self)``); consecutive ones are read in
+        one go (Excel and WPS number the strings in the order rows use them)."""
+        pieces: list[bytes] = []
+        starts, count = self.starts, len(self.starts)
+        run = 0
+        while run < len(wanted):
+            first = last = wanted[run]
+            run += 1
+            while run < len(wanted) and wanted[run] == last + 1:
+                last = wanted[run]
+                run += 1
+            begin = starts[first]
+            self.file.seek(begin)
+            pieces.append(self.file.read(
+                (starts[last + 1] if last + 1 < count else self.end) - begin))
+        return pieces
+
+    def close(self) -> None:
+        self.file.close()
+
+
+class _Book:
+    """What every slice's small workbook holds besides its sheet and shared strings."""
+
+    def __init__(self, archive: zipfile.ZipFile, part: str, strings: str | None) -> None:
+        sheets = _sheet_parts(archive)
+        self.part, self.strings = part, strings or "xl/sharedStrings.xml"
+        self.others = [(info.filename, archive.read(info)) for info in archive.infolist()
+                       if info.filename not in (part, strings) and info.filename not in sheets
+                       and not info.filename.endswith("/")]
+        self.has_strings = strings is not None
+
+
+def _sheet_parts(archive: zipfile.ZipFile) -> set[str]:
+    """Every worksheet part the workbook's relationships name."""
+    from lxml import etree
+
+    rels = etree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    parts = set()
+    for rel in rels.iter(f"{{{_RELS_NS.decode()}}}Relationship"):
+        if rel.get("Type", "").endswith("/worksheet"):
+            target = rel.get("Target", "")
+            parts.add(target.lstrip("/") if target.startswith("/") else "xl/" + target)
+    return parts
+
+
+def sliced_rows(path: Path, sheet: str, whole: Callable[[], Rows]) -> Rows:
+    """The rows of ``sheet`` from A1, each a list of its cells as calamine reads them (rows not
+    in the file as empty lists), read slice by slice; ``whole()`` gives every row read whole
+    (the way for what cannot be sliced)."""
+    given = 0
+    try:
+        for row in _slices(path, sheet):
+            given += 1
+            yield row
+        return
+    except _NotForSlices:
+        pass
+    rows = whole()
+    for _skipped in zip(range(given), rows, strict=False):
+        pass
+    yield from rows
+
+
+def _slices(path: Path, sheet: str) -> Rows:
+    from .rawrows import strings_part
+    from .sheets import sheet_part
+
+    try:
+        archive = zipfile.ZipFile(path)
+    except (OSError, zipfile.BadZipFile) as exc:
+        raise _NotForSlices from exc
+    strings: _Strings | None = None
+    try:
+        try:
+            part = sheet_part(archive, sheet)
+            shared = strings_part(archive)
+            if part is None or shared == "?":
+                raise _NotForSlices
+            book = _Book(archive, part, shared)
+            with archive.open(shared) if shared else io.BytesIO() as stream:
+                strings = _Strings(stream if shared else None)
+            stream_of_sheet = archive.open(part)
+        except (KeyError, ValueError, zipfile.BadZipFile, OSError) as exc:
+            raise _NotForSlices from exc
+        except Exception as exc:  # lxml's syntax errors and the like
+            raise _NotForSlices from exc
+        with stream_of_sheet:
+            yield from _read_slices(book, strings, stream_of_sheet, sheet)
+    finally:
+        if strings is not None:
+            strings.close()
+        archive.close()
+
+
+def _read_slices(book: _Book, strings: _Strings, stream: IO[bytes], sheet: str) -> Rows:
+    data = b""
+    while (at := data.find(b"<sheetData>")) < 0:
+        chunk = stream.read(_READ)
+        if not chunk or len(data) > _HEAD_LIMIT:
+            raise _NotForSlices
+        data += chunk
+    head = _DIMENSION.sub(b"", data[:at + len(b"<sheetData>")], count=1)
+    root = next((m.group(1) for m in _ROOT.finditer(head)), None)
+    if root is None or head.count(b"<sheetData") != 1:
+        raise _NotForSlices
+    tail = b"</sheetData></" + root + b">"
+    data = data[at + len(b"<sheetData>"):]
+    given, last_number = 0, 0  # rows yielded; the last row number seen
+    done = False
+    while not done:
+        end = data.find(b"</sheetData>")
+        while end < 0 and (len(data) < SLICE_BYTES or data.rfind(b"<row ", 1) <= 0):
+            chunk = stream.read(_READ)
+            if not chunk:
+                raise _NotForSlices  # the sheet's XML ends before its rows do
+            searched = max(len(data) - len(b"</sheetData>"), 0)
+            data += chunk
+            end = data.find(b"</sheetData>", searched)
+        if end >= 0:  # the last slice
+            body, data, done = data[:end], b"", True
+        else:
+            cut = data.rfind(b"<row ", 1)
+            body, data = data[:cut], data[cut:]
+        last_number = _check_rows(body, last_number)
+        if not body.strip():
+            continue
+        for row_number, row in _read_slice(book, strings, head, body, tail, sheet):
+            if row_number < given:
+                raise _NotForSlices  # calamine placed a row before what it already gave
+            while given < row_number:
+                given += 1
+                yield []
+            given += 1
+            yield row
+
+
+def _check_rows(body: bytes, last: int) -> int:
+    """The number of the last row of ``body``; raises unless ``body`` is whole rows, each with
+    its number first (as every writer puts it), in order, after row ``last``."""
+    if (body.find(b"!") >= 0 and body.find(b"<!") >= 0) or (  # memchr first: fast
+            body.find(b"?") >= 0 and body.find(b"<?") >= 0):
+        raise _NotForSlices  # a comment, CDATA or instruction could hide or cut a row
+    found = _ROW_OPENING.findall(body)  # every <row, its number where written first
+    if b"" in found or (found and not body.lstrip().startswith(b"<row ")) or (
+            not found and body.strip()):
+        raise _NotForSlices
+    numbers = list(map(int, found))
+    if numbers and (numbers[0] <= last or not all(map(operator.lt, numbers, numbers[1:]))):
+        raise _NotForSlices
+    return numbers[-1] if numbers else last
+
+
+def _read_slice(book: _Book, strings: _Strings, head: bytes, body: bytes, tail: bytes,
+                sheet: str) -> Iterator[tuple[int, list[Any]]]:
+    """(0-based sheet row, cells from column A) of the rows in ``body``, read by calamine."""
+    import python_calamine
+
+    pieces = _SHARED_CELL.split(body)  # text, index, text, index, ..., text
+    used = pieces[1::2]
+    if None in used or (body.find(b"'") >= 0 and b"t='s'" in body):
+        raise _NotForSlices  # a shared-string cell written another way
+    spelled = sorted((int(index), index) for index in set(used))
+    wanted = sorted({number for number, _index in spelled})
+    if wanted and wanted[-1] >= len(strings):
+        raise _NotForSlices
+    position = {number: b"%d" % new for new, number in enumerate(wanted)}
+    renumbered = {index: _SHARED_OPENING + position[number] for number, index in spelled}
+    pieces[1::2] = [renumbered[index] for index in used]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as copy:
+        copy.writestr(book.part, b"".join([head, *pieces, tail]))
+        if book.has_strings:  # the items it uses, in their order, numbered from 0
+            copy.writestr(book.strings, b"".join([strings.opening, *strings.items(wanted),
+                                                  b"</sst>"]))
+        for name, content in book.others:
+            copy.writestr(name, content)
+    buffer.seek(0)
+    try:
+        workbook = python_calamine.CalamineWorkbook.from_filelike(buffer)
+        read = workbook.get_sheet_by_name(sheet)
+    except Exception as exc:  # not what the whole file reads as: let calamine read that
+        raise _NotForSlices from exc
+    start = read.start
+    if read.height == 0 or start is None:
+        return
+    first, pad = start
+    padding = [""] * pad
+    for offset, row in enumerate(read.to_python(skip_empty_area=True)):
+        yield first + offset, [*padding, *row] if pad else row
