@@ -30,8 +30,8 @@ class TextSpill:
 
     __slots__ = ("_budget", "_file", "_buffer", "_flushed", "_lock", "_recent")
 
-    def __init__(self, kept_chars: int = KEPT_CHARS) -> None:
-        self._budget = kept_chars
+    def __init__(self, kept_chars: int | None = None) -> None:
+        self._budget = KEPT_CHARS if kept_chars is None else kept_chars
         self._file: IO[bytes] | None = None
         self._buffer = bytearray()
         self._flushed = 0  # bytes in the file
@@ -61,13 +61,14 @@ class TextSpill:
         self._flushed += len(self._buffer)
         self._buffer = bytearray()
 
-    def read(self, offset: int, size: int) -> str:
-        text = self._recent.get(offset)
+    def read(self, where: int) -> str:
+        """The text at ``where`` (offset << 32 | size, as a :class:`Spilled` holds it)."""
+        text = self._recent.get(where)
         if text is None:
-            text = self._read(offset, size)
+            text = self._read(where >> 32, where & 0xFFFFFFFF)
             if len(self._recent) >= _RECENT:
                 self._recent.clear()
-            self._recent[offset] = text
+            self._recent[where] = text
         return text
 
     def _read(self, offset: int, size: int) -> str:
@@ -113,7 +114,7 @@ class Spilled:
         self._spill, self._where = spill, where
 
     def text(self) -> str:
-        return self._spill.read(self._where >> 32, self._where & 0xFFFFFFFF)
+        return self._spill.read(self._where)
 
     def __reduce__(self) -> tuple[type[str], tuple[str]]:
         return str, (self.text(),)  # unpickled (by a spawned worker) as the text itself
