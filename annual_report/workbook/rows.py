@@ -314,7 +314,7 @@ def read_rows(path: Path, options: ReadOptions) -> ReadRows:
     rows: list[AgencyRow] = []
     chosen = next(s for s in sheets if s.name == sheet)
     del sheets
-    texts = TextSpill()
+    texts = TextSpill(0 if chosen.sliced else None)  # a sheet that large keeps none in memory
     for number, cells in enumerate(itertools.chain(head[layout.header_row:], chosen.rest),
                                    start=layout.header_row + 1):
         if _row_is_blank(cells):
