@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import io
 import operator
+import queue
 import re
 import tempfile
+import threading
 import zipfile
 from array import array
 from collections.abc import Callable, Iterator
@@ -144,9 +146,9 @@ def sliced_rows(path: Path, sheet: str, whole: Callable[[], Rows]) -> Rows:
     (the way for what cannot be sliced)."""
     given = 0
     try:
-        for row in _slices(path, sheet):
-            given += 1
-            yield row
+        for batch in _ahead(lambda: _slices(path, sheet)):
+            yield from batch
+            given += len(batch)
         return
     except _NotForSlices:
         pass
@@ -156,7 +158,52 @@ def sliced_rows(path: Path, sheet: str, whole: Callable[[], Rows]) -> Rows:
     yield from rows
 
 
-def _slices(path: Path, sheet: str) -> Rows:
+_END = object()
+
+
+def _ahead(batches: Callable[[], Iterator[list[list[Any]]]]) -> Iterator[list[list[Any]]]:
+    """The batches, made one ahead in a thread of their own: calamine parses the next slice
+    (without the GIL) while the rows of this one are parsed. Whatever the thread raises is
+    raised here; closing this iterator stops it."""
+    handed: queue.Queue[Any] = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def put(item: Any) -> bool:
+        while not stop.is_set():
+            try:
+                handed.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        made = batches()
+        try:
+            for batch in made:
+                if not put(batch):
+                    return
+            put(_END)
+        except BaseException as exc:  # raised in the reading thread
+            put(exc)
+        finally:
+            made.close()
+
+    thread = threading.Thread(target=produce, name="read-slices", daemon=True)
+    thread.start()
+    try:
+        while (item := handed.get()) is not _END:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join()
+
+
+def _slices(path: Path, sheet: str) -> Iterator[list[list[Any]]]:
+    """The sheet's rows, a slice at a time (the rows before each slice's first, not in the
+    file, as empty lists)."""
     from .rawrows import strings_part
     from .sheets import sheet_part
 
@@ -187,7 +234,8 @@ def _slices(path: Path, sheet: str) -> Rows:
         archive.close()
 
 
-def _read_slices(book: _Book, strings: _Strings, stream: IO[bytes], sheet: str) -> Rows:
+def _read_slices(book: _Book, strings: _Strings, stream: IO[bytes], sheet: str
+                 ) -> Iterator[list[list[Any]]]:
     data = b""
     while (at := data.find(b"<sheetData>")) < 0:
         chunk = stream.read(_READ)
@@ -219,14 +267,16 @@ def _read_slices(book: _Book, strings: _Strings, stream: IO[bytes], sheet: str) 
         last_number = _check_rows(body, last_number)
         if not body.strip():
             continue
+        batch: list[list[Any]] = []
         for row_number, row in _read_slice(book, strings, head, body, tail, sheet):
             if row_number < given:
                 raise _NotForSlices  # calamine placed a row before what it already gave
             while given < row_number:
                 given += 1
-                yield []
+                batch.append([])
             given += 1
-            yield row
+            batch.append(row)
+        yield batch
 
 
 def _check_rows(body: bytes, last: int) -> int:

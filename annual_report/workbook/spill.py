@@ -12,6 +12,7 @@ its texts along as plain strings. The file is deleted when the last row using it
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import ctypes
 import os
@@ -36,8 +37,9 @@ class TextSpill:
         self._buffer = bytearray()
         self._flushed = 0  # bytes in the file
         self._lock = threading.Lock()
-        # the texts last read: the checks ask for a row's sections many times over, in turn
-        self._recent: dict[int, str] = {}
+        # the handles whose texts were read last hold them: the checks ask for a row's sections
+        # many times over, in turn
+        self._recent: collections.deque[Spilled] = collections.deque(maxlen=_RECENT)
 
     def keep(self, text: str) -> str | Spilled:
         """``text`` itself while the budget lasts, else a handle to it in the file."""
@@ -61,14 +63,15 @@ class TextSpill:
         self._flushed += len(self._buffer)
         self._buffer = bytearray()
 
-    def read(self, where: int) -> str:
-        """The text at ``where`` (offset << 32 | size, as a :class:`Spilled` holds it)."""
-        text = self._recent.get(where)
-        if text is None:
-            text = self._read(where >> 32, where & 0xFFFFFFFF)
-            if len(self._recent) >= _RECENT:
-                self._recent.clear()
-            self._recent[where] = text
+    def read(self, spilled: Spilled) -> str:
+        """The text of ``spilled``, held by it until :data:`_RECENT` other texts were read."""
+        where = spilled._where
+        text = self._read(where >> 32, where & 0xFFFFFFFF)
+        spilled._held = text
+        recent = self._recent
+        if len(recent) == recent.maxlen:
+            recent[0]._held = None
+        recent.append(spilled)
         return text
 
     def _read(self, offset: int, size: int) -> str:
@@ -108,13 +111,15 @@ _TRIM: Any = None
 class Spilled:
     """A narrative in a :class:`TextSpill`'s file (where: offset << 32 | size in bytes)."""
 
-    __slots__ = ("_spill", "_where")
+    __slots__ = ("_spill", "_where", "_held")
 
     def __init__(self, spill: TextSpill, where: int) -> None:
         self._spill, self._where = spill, where
+        self._held: str | None = None
 
     def text(self) -> str:
-        return self._spill.read(self._where)
+        text = self._held
+        return self._spill.read(self) if text is None else text
 
     def __reduce__(self) -> tuple[type[str], tuple[str]]:
         return str, (self.text(),)  # unpickled (by a spawned worker) as the text itself
