@@ -25,7 +25,7 @@ import tempfile
 import threading
 import zipfile
 from array import array
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -44,6 +44,7 @@ _COUNTS = re.compile(rb'\s(?:count|uniqueCount)="[0-9]*"')
 _RELS_NS = b"http://schemas.openxmlformats.org/package/2006/relationships"
 
 Rows = Iterator[list[Any]]
+Batches = Generator[list[list[Any]], None, None]
 
 
 class _NotForSlices(Exception):
@@ -161,7 +162,7 @@ def sliced_rows(path: Path, sheet: str, whole: Callable[[], Rows]) -> Rows:
 _END = object()
 
 
-def _ahead(batches: Callable[[], Iterator[list[list[Any]]]]) -> Iterator[list[list[Any]]]:
+def _ahead(batches: Callable[[], Batches]) -> Iterator[list[list[Any]]]:
     """The batches, made one ahead in a thread of their own: calamine parses the next slice
     (without the GIL) while the rows of this one are parsed. Whatever the thread raises is
     raised here; closing this iterator stops it."""
@@ -201,7 +202,7 @@ def _ahead(batches: Callable[[], Iterator[list[list[Any]]]]) -> Iterator[list[li
         thread.join()
 
 
-def _slices(path: Path, sheet: str) -> Iterator[list[list[Any]]]:
+def _slices(path: Path, sheet: str) -> Batches:
     """The sheet's rows, a slice at a time (the rows before each slice's first, not in the
     file, as empty lists)."""
     from .rawrows import strings_part
@@ -234,8 +235,7 @@ def _slices(path: Path, sheet: str) -> Iterator[list[list[Any]]]:
         archive.close()
 
 
-def _read_slices(book: _Book, strings: _Strings, stream: IO[bytes], sheet: str
-                 ) -> Iterator[list[list[Any]]]:
+def _read_slices(book: _Book, strings: _Strings, stream: IO[bytes], sheet: str) -> Batches:
     data = b""
     while (at := data.find(b"<sheetData>")) < 0:
         chunk = stream.read(_READ)
