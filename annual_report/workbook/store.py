@@ -6,7 +6,9 @@ indexed by the field's position ~1.8 KB (the values themselves are mostly small,
 ``del`` and ``.update`` work as on a dict; keys outside the model go to a small dict beside it.
 Iteration follows the model's field order (then other keys as added); nothing depends on the
 order (the row's fingerprint sorts the items), and it pickles for spawn workers.
-:class:`CellPlan` puts a sheet row's plain counts into a store in one gather.
+:class:`CellPlan` puts a sheet row's plain counts into a store in one gather. A narrative the
+read spilled to its temporary file (see :mod:`.spill`) is held as a handle and given back as
+its text by every access (``[]``, ``.get``, ``.items()``, the fingerprint, pickling).
 """
 
 from __future__ import annotations
