@@ -56,7 +56,7 @@ def build_locked(
     out = options.out
     stems = _file_stems(report.rows, manifest)
     for path in (manifest_path(out), out / JOURNAL_DIR,  # no link leads any write out of `out`
-                 *{out / year for year, _agency in stems}):
+                 *(out / year for year in {year for year, _agency in stems})):
         ensure_inside(out, path)
     remove_leftovers(out)  # temporary files of a run that was killed mid-write
     if journal_files(out):  # an interrupted run's reports: into the manifest, once
@@ -241,11 +241,18 @@ def _file_stems(rows: list[AgencyRow], manifest: Manifest) -> dict[tuple[str, st
     for row in rows:
         by_year.setdefault(year_key(row.year), []).append(row.agency)
     for year, names in by_year.items():
-        existing = {agency: Path(e.file).stem for (y, agency), e in manifest.entries.items()
+        existing = {agency: _stem(e.file) for (y, agency), e in manifest.entries.items()
                     if y == year}
         for agency, stem in unique_stems(names, existing).items():
             stems[year, agency] = stem
     return stems
+
+
+def _stem(file: str) -> str:
+    """``PurePosixPath(file).stem`` of a manifest's relative path, without making a path."""
+    name = file.rpartition("/")[2]
+    dot = name.rfind(".")
+    return name[:dot] if 0 < dot < len(name) - 1 else name
 
 
 def _duplicated(report: CheckReport) -> dict[str, str]:
