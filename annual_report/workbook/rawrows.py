@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import os
 import re
+import struct
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -87,7 +89,7 @@ class RawSheet:
             opening, close = self.spans[index]
             first = bisect.bisect_left(starts, opening)
             last = bisect.bisect_left(starts, close, first)
-            digest = hashlib.blake2b(digest_size=_DIGEST_SIZE)
+            digest = hashlib.sha256()  # as a plain digest: a row without strings has the same
             cursor = opening
             for a, b, ref in refs[first:last]:  # an item starts with "<si": unambiguous
                 digest.update(view[cursor:a])
@@ -165,6 +167,7 @@ def read_raw_sheet(path: Path, sheet: str) -> RawSheet | None:
                     frame.update(content)
             data = archive.read(part)
             strings = archive.read(strings_part) if strings_part else b""
+            stored = _stored_digest(path, archive.getinfo(strings_part)) if strings_part else None
     except (OSError, KeyError, zipfile.BadZipFile, ValueError, etree.XMLSyntaxError):
         return None
     body = _body(data)
@@ -176,16 +179,47 @@ def read_raw_sheet(path: Path, sheet: str) -> RawSheet | None:
     if rows is None:
         return None
     numbers, plain, spans = rows
-    strings_digest = hashlib.blake2b(strings, digest_size=_DIGEST_SIZE).digest()
+    strings_digest = stored or hashlib.sha256(b"content\0" + strings).digest()
     return RawSheet(path, part, strings_part, frame.digest(), strings_digest, numbers, plain,
                     spans, data, strings, body, others)
 
 
+_LOCAL_HEADER = struct.Struct("<4s22xHH")  # signature, then the name's and the extra's lengths
+
+
+def _stored_digest(path: Path, info: zipfile.ZipInfo) -> bytes | None:
+    """A digest of a member's bytes as stored (compressed), read straight from the file: the
+    same stored bytes inflate to the same content, and they are a small part of it (the
+    strings of a master compress well). None when the member is not laid out as expected (the
+    content is hashed then); digests of the two kinds never agree."""
+    if info.flag_bits & 0x1:  # encrypted
+        return None
+    with path.open("rb") as stream:
+        stream.seek(info.header_offset)
+        head = stream.read(_LOCAL_HEADER.size)
+        if len(head) != _LOCAL_HEADER.size:
+            return None
+        signature, name_size, extra_size = _LOCAL_HEADER.unpack(head)
+        if signature != b"PK\x03\x04":
+            return None
+        stream.seek(name_size + extra_size, os.SEEK_CUR)
+        stored = stream.read(info.compress_size)
+    if len(stored) != info.compress_size:
+        return None
+    digest = hashlib.sha256(b"stored\0%d\0%d\0%d\0" % (info.compress_type, info.CRC,
+                                                         info.file_size))
+    digest.update(stored)
+    return digest.digest()
+
+
 def _body(data: bytes) -> tuple[int, int] | None:
-    """The span of ``<sheetData>``'s content."""
-    open_tag = data.find(b"<sheetData>")
+    """The span of ``<sheetData>``'s content. A second ``<sheetData`` tag before it or after its
+    end is refused here; one inside it is not whitespace between rows, which :func:`_rows`
+    refuses (so the sheet is not searched for it twice)."""
+    open_tag = data.find(b"<sheetData")
     close_tag = data.rfind(b"</sheetData>")
-    if open_tag < 0 or close_tag < open_tag or data.count(b"<sheetData") != 1:
+    if (open_tag < 0 or data[open_tag:open_tag + 11] != b"<sheetData>" or close_tag < open_tag
+            or data.find(b"<sheetData", close_tag) >= 0):
         return None
     return open_tag + len(b"<sheetData>"), close_tag
 
@@ -205,7 +239,7 @@ def _rows(data: bytes, start: int, end: int
     starts = [m.start() for m in _ROW_START.finditer(data, start, end)]
     if not starts or data[start:starts[0]].strip():
         return None  # something else before the rows (or a prefixed tag)
-    view, blake2b, last = memoryview(data), hashlib.blake2b, 0
+    view, sha256, last = memoryview(data), hashlib.sha256, 0
     for opening, following in zip(starts, [*starts[1:], end], strict=True):
         head_end = data.find(b">", opening, following)
         if head_end < 0:
@@ -223,7 +257,7 @@ def _rows(data: bytes, start: int, end: int
             return None  # rows without numbers, or out of order: not for us
         last = int(number.group(1))
         numbers.append(last)
-        digests.append(blake2b(view[opening:close], digest_size=_DIGEST_SIZE).digest())
+        digests.append(sha256(view[opening:close]).digest())
         spans.append((opening, close))
     return numbers, digests, spans
 
