@@ -83,10 +83,11 @@ def build_locked(
             result.invalid.append(Outcome(row.agency, None, (
                 f"{first.cell} {first.message}{more}")))
             continue
-        rel = f"{year_key(row.year)}/{stems[year_key(row.year), row.agency]}.docx"
+        year = year_key(row.year)
+        rel = f"{year}/{stems[year, row.agency]}.docx"
         target = out / rel
         row_hash = row.fingerprint()
-        entry = manifest.get(row.agency, row.year)
+        entry = manifest.entries.get((year, row.agency))
         same_file = entry is not None and entry.file == rel
         current = seen.sha256(rel, target) if same_file and not options.force else None
         unchanged = (entry is not None and same_file and entry.row_sha256 == row_hash
