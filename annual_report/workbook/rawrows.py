@@ -167,7 +167,8 @@ def read_raw_sheet(path: Path, sheet: str) -> RawSheet | None:
                     frame.update(content)
             data = archive.read(part)
             strings = archive.read(strings_part) if strings_part else b""
-            stored = _stored_digest(path, archive.getinfo(strings_part)) if strings_part else None
+            stored = _stored_digest(archive, archive.getinfo(strings_part)) if strings_part \
+                else None
     except (OSError, KeyError, zipfile.BadZipFile, ValueError, etree.XMLSyntaxError):
         return None
     body = _body(data)
@@ -187,23 +188,24 @@ def read_raw_sheet(path: Path, sheet: str) -> RawSheet | None:
 _LOCAL_HEADER = struct.Struct("<4s22xHH")  # signature, then the name's and the extra's lengths
 
 
-def _stored_digest(path: Path, info: zipfile.ZipInfo) -> bytes | None:
-    """A digest of a member's bytes as stored (compressed), read straight from the file: the
+def _stored_digest(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes | None:
+    """A digest of a member's bytes as stored (compressed), read from the archive's own open
+    file (the very file its members were read from, even if another took its name since): the
     same stored bytes inflate to the same content, and they are a small part of it (the
     strings of a master compress well). None when the member is not laid out as expected (the
     content is hashed then); digests of the two kinds never agree."""
-    if info.flag_bits & 0x1:  # encrypted
+    stream = archive.fp
+    if stream is None or info.flag_bits & 0x1:  # closed, or encrypted
         return None
-    with path.open("rb") as stream:
-        stream.seek(info.header_offset)
-        head = stream.read(_LOCAL_HEADER.size)
-        if len(head) != _LOCAL_HEADER.size:
-            return None
-        signature, name_size, extra_size = _LOCAL_HEADER.unpack(head)
-        if signature != b"PK\x03\x04":
-            return None
-        stream.seek(name_size + extra_size, os.SEEK_CUR)
-        stored = stream.read(info.compress_size)
+    stream.seek(info.header_offset)  # zipfile seeks before each read of its own
+    head = stream.read(_LOCAL_HEADER.size)
+    if len(head) != _LOCAL_HEADER.size:
+        return None
+    signature, name_size, extra_size = _LOCAL_HEADER.unpack(head)
+    if signature != b"PK\x03\x04":
+        return None
+    stream.seek(name_size + extra_size, os.SEEK_CUR)
+    stored = stream.read(info.compress_size)
     if len(stored) != info.compress_size:
         return None
     digest = hashlib.sha256(b"stored\0%d\0%d\0%d\0" % (info.compress_type, info.CRC,
