@@ -86,9 +86,11 @@ def build_locked(
         year = year_key(row.year)
         rel = f"{year}/{stems[year, row.agency]}.docx"
         target = out / rel
-        row_hash = row.fingerprint()
         entry = manifest.entries.get((year, row.agency))
         same_file = entry is not None and entry.file == rel
+        # Only a row compared with its last build needs its fingerprint now; the others' (a new
+        # agency, --force) is taken in the worker that renders it ("" until then).
+        row_hash = row.fingerprint() if same_file and not options.force else ""
         current = seen.sha256(rel, target) if same_file and not options.force else None
         unchanged = (entry is not None and same_file and entry.row_sha256 == row_hash
                      and entry.template_sha256 == template_hash and entry.valid == valid)
@@ -212,7 +214,8 @@ def _take_results(
             (result.conflicts if done.kind == REFUSED else result.failed).append(outcome)
             continue
         old = manifest.get(row.agency, row.year)
-        entry = finished(dataclasses.replace(jobs[done.index].entry, sha256=done.digest), old)
+        entry = finished(dataclasses.replace(jobs[done.index].entry, sha256=done.digest,
+                                             row_sha256=done.row_sha256), old)
         consumed.add((year_key(row.year), row.agency, done.digest))
         old_pdf = old.pdf_path(out) if old is not None else None
         if not entry.pdf and not options.pdf and old_pdf is not None and old_pdf.exists():
