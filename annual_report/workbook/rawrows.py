@@ -17,9 +17,7 @@ from __future__ import annotations
 
 import bisect
 import hashlib
-import os
 import re
-import struct
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -28,6 +26,7 @@ from pathlib import Path
 from lxml import etree
 
 from .sheets import sheet_part
+from .zipread import read_member, stored_digest
 
 _DIGEST_SIZE = 20
 _ROW_NUMBER = re.compile(rb'[^>]*?\sr="([0-9]+)"')
@@ -165,10 +164,14 @@ def read_raw_sheet(path: Path, sheet: str) -> RawSheet | None:
                 if not name.startswith("docProps/"):
                     frame.update(name.encode("utf-8") + b"\0%d\0" % info.file_size)
                     frame.update(content)
-            data = archive.read(part)
-            strings = archive.read(strings_part) if strings_part else b""
-            stored = _stored_digest(archive, archive.getinfo(strings_part)) if strings_part \
-                else None
+            data, _stored = read_member(archive, archive.getinfo(part))
+            stored: bytes | None = None
+            if strings_part:
+                info = archive.getinfo(strings_part)
+                strings, as_stored = read_member(archive, info)
+                stored = stored_digest(info, as_stored) if as_stored is not None else None
+            else:
+                strings = b""
     except (OSError, KeyError, zipfile.BadZipFile, ValueError, etree.XMLSyntaxError):
         return None
     body = _body(data)
@@ -183,35 +186,6 @@ def read_raw_sheet(path: Path, sheet: str) -> RawSheet | None:
     strings_digest = stored or hashlib.sha256(b"content\0" + strings).digest()
     return RawSheet(path, part, strings_part, frame.digest(), strings_digest, numbers, plain,
                     spans, data, strings, body, others)
-
-
-_LOCAL_HEADER = struct.Struct("<4s22xHH")  # signature, then the name's and the extra's lengths
-
-
-def _stored_digest(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes | None:
-    """A digest of a member's bytes as stored (compressed), read from the archive's own open
-    file (the very file its members were read from, even if another took its name since): the
-    same stored bytes inflate to the same content, and they are a small part of it (the
-    strings of a master compress well). None when the member is not laid out as expected (the
-    content is hashed then); digests of the two kinds never agree."""
-    stream = archive.fp
-    if stream is None or info.flag_bits & 0x1:  # closed, or encrypted
-        return None
-    stream.seek(info.header_offset)  # zipfile seeks before each read of its own
-    head = stream.read(_LOCAL_HEADER.size)
-    if len(head) != _LOCAL_HEADER.size:
-        return None
-    signature, name_size, extra_size = _LOCAL_HEADER.unpack(head)
-    if signature != b"PK\x03\x04":
-        return None
-    stream.seek(name_size + extra_size, os.SEEK_CUR)
-    stored = stream.read(info.compress_size)
-    if len(stored) != info.compress_size:
-        return None
-    digest = hashlib.sha256(b"stored\0%d\0%d\0%d\0" % (info.compress_type, info.CRC,
-                                                         info.file_size))
-    digest.update(stored)
-    return digest.digest()
 
 
 def _body(data: bytes) -> tuple[int, int] | None:
