@@ -1,5 +1,6 @@
 """Big members of an ``.xlsx`` read fast: their stored bytes straight from the archive's own open
-file, inflated with ISA-L (``isal``) where it is installed, checked as :mod:`zipfile` checks them.
+file, inflated with ISA-L where it is installed (:mod:`annual_report.fastzlib`), checked as
+:mod:`zipfile` checks them.
 
 At 10,000 agencies a master's sheet and shared strings inflate to ~70 MB each. ``zipfile`` inflates
 them with zlib and computes their CRC-32 with zlib too; ISA-L does both several times faster, with
@@ -18,16 +19,9 @@ import zipfile
 import zlib
 from types import ModuleType
 
+from ..fastzlib import FAST
 
-def _fastest() -> ModuleType:
-    try:  # a wheel for the usual platforms; zlib otherwise
-        from isal import isal_zlib
-    except ImportError:  # pragma: no cover - the tests force zlib instead
-        return zlib
-    return isal_zlib
-
-
-INFLATE: ModuleType = _fastest()  # what inflates and checks (the tests swap in zlib too)
+INFLATE: ModuleType = FAST  # what inflates and checks (the tests swap in zlib too)
 _LOCAL_HEADER = struct.Struct("<4s22xHH")  # signature, then the name's and the extra's lengths
 
 
