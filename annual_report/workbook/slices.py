@@ -205,7 +205,7 @@ def _ahead(batches: Callable[[], Batches]) -> Iterator[list[list[Any]]]:
 def _slices(path: Path, sheet: str) -> Batches:
     """The sheet's rows, a slice at a time (the rows before each slice's first, not in the
     file, as empty lists)."""
-    from .rawrows import strings_part
+    from .rawrows import _strings_part as strings_part
     from .sheets import sheet_part
 
     try:
