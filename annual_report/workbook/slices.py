@@ -21,13 +21,17 @@ import io
 import operator
 import queue
 import re
+import struct
 import tempfile
 import threading
 import zipfile
+import zlib
 from array import array
 from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
+
+from . import zipread
 
 SLICE_BYTES = 1 << 20  # sheet XML a slice (~150 rows of a master with real narratives)
 _READ = 1 << 20
@@ -42,6 +46,7 @@ _ROOT = re.compile(rb"<([A-Za-z_][\w.:-]*)")
 _DIMENSION = re.compile(rb"<dimension\b[^>]*/>")
 _COUNTS = re.compile(rb'\s(?:count|uniqueCount)="[0-9]*"')
 _RELS_NS = b"http://schemas.openxmlformats.org/package/2006/relationships"
+_LOCAL_HEADER = struct.Struct("<4s22xHH")  # signature, then the name's and the extra's lengths
 
 Rows = Iterator[list[Any]]
 Batches = Generator[list[list[Any]], None, None]
@@ -55,16 +60,14 @@ class _Strings:
     """The shared strings, copied to a temporary file: item ``i`` is the bytes from
     ``starts[i]`` to ``starts[i + 1]`` (the last to the end of its ``</si>``)."""
 
-    def __init__(self, stream: IO[bytes] | None) -> None:
+    def __init__(self, chunks: Iterator[bytes]) -> None:
         self.file = tempfile.TemporaryFile()
         self.starts = array("q")
         self.opening = b"<sst>"
         self.end = 0
-        if stream is None:
-            return
         offset, carry, last_close, opened = 0, b"", -1, False
         while True:
-            chunk = stream.read(_READ)
+            chunk = next(chunks, b"")
             data = carry + chunk
             complete = len(data) if not chunk else max(len(data) - 4, 0)
             if not opened:
@@ -74,6 +77,8 @@ class _Strings:
                     carry = data
                     continue
                 if close < 0:
+                    if not data.strip():
+                        break  # no shared strings part
                     raise _NotForSlices
                 self.opening = _COUNTS.sub(b"", data[root:close + 1])
                 opened = True
@@ -122,10 +127,40 @@ class _Book:
     def __init__(self, archive: zipfile.ZipFile, part: str, strings: str | None) -> None:
         sheets = _sheet_parts(archive)
         self.part, self.strings = part, strings or "xl/sharedStrings.xml"
-        self.others = [(info.filename, archive.read(info)) for info in archive.infolist()
-                       if info.filename not in (part, strings) and info.filename not in sheets
-                       and not info.filename.endswith("/")]
+        others = [(info.filename, archive.read(info)) for info in archive.infolist()
+                  if info.filename not in (part, strings) and info.filename not in sheets
+                  and not info.filename.endswith("/")]
+        self.others = [(name.encode("utf-8"), content, zipread.INFLATE.crc32(content))
+                       for name, content in others]
         self.has_strings = strings is not None
+
+    def archive(self, sheet: bytes, strings: bytes | None) -> io.BytesIO:
+        """A small .xlsx of this sheet and these shared strings, stored (not deflated), its
+        CRC-32s by ISA-L where installed (``zipfile`` would compute them with zlib)."""
+        members = [(self.part.encode("utf-8"), sheet, zipread.INFLATE.crc32(sheet))]
+        if strings is not None:
+            members.append((self.strings.encode("utf-8"), strings, zipread.INFLATE.crc32(strings)))
+        members.extend(self.others)
+        out: list[bytes] = []
+        directory: list[bytes] = []
+        offset = 0
+        for name, content, crc in members:
+            fields = (20, 0x800, 0, 0, 0x21, crc, len(content), len(content), len(name))
+            local = _LOCAL.pack(b"PK\x03\x04", *fields, 0)
+            directory.append(_CENTRAL.pack(b"PK\x01\x02", 20, *fields, 0, 0, 0, 0, 0, offset)
+                             + name)
+            out.extend((local, name, content))
+            offset += len(local) + len(name) + len(content)
+        size = sum(map(len, directory))
+        end = _END_OF_DIRECTORY.pack(b"PK\x05\x06", 0, 0, len(members), len(members), size,
+                                     offset, 0)
+        return io.BytesIO(b"".join([*out, *directory, end]))
+
+
+# the ZIP records of a stored member (version, UTF-8 names, no compression, 1980-01-01 00:00)
+_LOCAL = struct.Struct("<4sHHHHHIIIHH")
+_CENTRAL = struct.Struct("<4sHHHHHHIIIHHHHHII")
+_END_OF_DIRECTORY = struct.Struct("<4sHHHHIIH")
 
 
 def _sheet_parts(archive: zipfile.ZipFile) -> set[str]:
@@ -220,25 +255,68 @@ def _slices(path: Path, sheet: str) -> Batches:
             if part is None or shared == "?":
                 raise _NotForSlices
             book = _Book(archive, part, shared)
-            with archive.open(shared) if shared else io.BytesIO() as stream:
-                strings = _Strings(stream if shared else None)
-            stream_of_sheet = archive.open(part)
+            strings = _Strings(_inflated(archive, archive.getinfo(shared)) if shared
+                               else iter(()))
+            chunks = _inflated(archive, archive.getinfo(part))
         except (KeyError, ValueError, zipfile.BadZipFile, OSError) as exc:
             raise _NotForSlices from exc
         except Exception as exc:  # lxml's syntax errors and the like
             raise _NotForSlices from exc
-        with stream_of_sheet:
-            yield from _read_slices(book, strings, stream_of_sheet, sheet)
+        yield from _read_slices(book, strings, chunks, sheet)
     finally:
         if strings is not None:
             strings.close()
         archive.close()
 
 
-def _read_slices(book: _Book, strings: _Strings, stream: IO[bytes], sheet: str) -> Batches:
+def _inflated(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[bytes]:
+    """A member's content in pieces of at most :data:`_READ` bytes, inflated with ISA-L where it
+    is installed (see :mod:`.zipread`) from the archive's own open file, its length and CRC-32
+    checked as :mod:`zipfile` checks them; a member laid out otherwise is read by ``zipfile``."""
+    stream = archive.fp
+    head = b""
+    if stream is not None and not info.flag_bits & 0x1 and info.compress_type in (
+            zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        stream.seek(info.header_offset)
+        head = stream.read(_LOCAL_HEADER.size)
+    if len(head) != _LOCAL_HEADER.size or head[:4] != b"PK\x03\x04" or stream is None:
+        with archive.open(info) as member:
+            while chunk := member.read(_READ):
+                yield chunk
+        return
+    _signature, name_size, extra_size = _LOCAL_HEADER.unpack(head)
+    position = info.header_offset + _LOCAL_HEADER.size + name_size + extra_size
+    left = info.compress_size
+    inflater = zipread.INFLATE.decompressobj(-zlib.MAX_WBITS) if info.compress_type else None
+    crc = size = 0
+    while left or (inflater is not None and inflater.unconsumed_tail):
+        if inflater is not None and inflater.unconsumed_tail:
+            block = inflater.unconsumed_tail
+        else:
+            stream.seek(position)  # nothing else reads the archive meanwhile, but be sure
+            block = stream.read(min(1 << 16, left))
+            if not block:
+                raise zipfile.BadZipFile(f"{info.filename}: the archive ends too soon")
+            position += len(block)
+            left -= len(block)
+        try:
+            out = inflater.decompress(block, _READ) if inflater is not None else block
+        except zipread.INFLATE.error as exc:
+            raise zipfile.BadZipFile(f"{info.filename}: {exc}") from exc
+        crc, size = zipread.INFLATE.crc32(out, crc), size + len(out)
+        if out:
+            yield out
+    if inflater is not None and not inflater.eof:
+        raise zipfile.BadZipFile(f"{info.filename}: the compressed data ends too soon")
+    if size != info.file_size or crc != info.CRC:
+        raise zipfile.BadZipFile(f"{info.filename}: bad CRC-32 or size")
+
+
+def _read_slices(book: _Book, strings: _Strings, chunks: Iterator[bytes], sheet: str
+                 ) -> Batches:
     data = b""
     while (at := data.find(b"<sheetData>")) < 0:
-        chunk = stream.read(_READ)
+        chunk = next(chunks, b"")
         if not chunk or len(data) > _HEAD_LIMIT:
             raise _NotForSlices
         data += chunk
@@ -253,7 +331,7 @@ def _read_slices(book: _Book, strings: _Strings, stream: IO[bytes], sheet: str) 
     while not done:
         end = data.find(b"</sheetData>")
         while end < 0 and (len(data) < SLICE_BYTES or data.rfind(b"<row ", 1) <= 0):
-            chunk = stream.read(_READ)
+            chunk = next(chunks, b"")
             if not chunk:
                 raise _NotForSlices  # the sheet's XML ends before its rows do
             searched = max(len(data) - len(b"</sheetData>"), 0)
@@ -311,15 +389,8 @@ def _read_slice(book: _Book, strings: _Strings, head: bytes, body: bytes, tail: 
     position = {number: b"%d" % new for new, number in enumerate(wanted)}
     renumbered = {index: _SHARED_OPENING + position[number] for number, index in spelled}
     pieces[1::2] = [renumbered[index] for index in used]
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as copy:
-        copy.writestr(book.part, b"".join([head, *pieces, tail]))
-        if book.has_strings:  # the items it uses, in their order, numbered from 0
-            copy.writestr(book.strings, b"".join([strings.opening, *strings.items(wanted),
-                                                  b"</sst>"]))
-        for name, content in book.others:
-            copy.writestr(name, content)
-    buffer.seek(0)
+    buffer = book.archive(b"".join([head, *pieces, tail]), b"".join(  # strings numbered from 0
+        [strings.opening, *strings.items(wanted), b"</sst>"]) if book.has_strings else None)
     try:
         workbook = python_calamine.CalamineWorkbook.from_filelike(buffer)
         read = workbook.get_sheet_by_name(sheet)
