@@ -25,6 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from annual_report.checks.run import check_workbook
+from annual_report.errors import InputError
 from annual_report.format.synthetic import district_records
 from annual_report.workbook import sheets, slices, spill
 from annual_report.workbook.blank import write_workbook
@@ -340,3 +341,25 @@ def test_any_sheet_reads_the_same_in_slices(tmp_path_factory: pytest.TempPathFac
         slices.SLICE_BYTES = old
     xml = zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml")
     assert not handed or b"<sheetData>" not in xml  # sliced unless there are no rows at all
+
+
+def test_a_damaged_sheet_is_refused_alike(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A byte changed in the compressed sheet: both reads refuse the file with the same message
+    (the sliced one checks the length and CRC-32 the archive records, as zipfile does)."""
+    path = _share_strings(_master(tmp_path / "总表.xlsx"))
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo("xl/worksheets/sheet1.xml")
+        start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    data = bytearray(path.read_bytes())
+    data[start + info.compress_size // 2] ^= 0x5A
+    path.write_bytes(bytes(data))
+    messages = []
+    for sliced in (False, True):
+        with monkeypatch.context() as patch:
+            if sliced:
+                patch.setattr(sheets, "SLICED_FROM", 0)
+                patch.setattr(slices, "SLICE_BYTES", 3000)
+            with pytest.raises(InputError) as raised:
+                read_workbook(path)
+            messages.append(str(raised.value))
+    assert messages[0] == messages[1]
