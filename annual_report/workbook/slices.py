@@ -82,9 +82,11 @@ class _Strings:
                     raise _NotForSlices
                 self.opening = _COUNTS.sub(b"", data[root:close + 1])
                 opened = True
-            for match in _ITEM.finditer(data, 0, complete):
+            for match in _ITEM.finditer(data):  # those starting in the carry: next time
+                if match.start() >= complete:
+                    break
                 self.starts.append(offset + match.start())
-            end = data.rfind(b"</si>", 0, complete + 1)
+            end = data.rfind(b"</si>")  # again next time if it lies partly in the carry
             if end >= 0:
                 last_close = offset + end + len(b"</si>")
             self.file.write(data[:complete])
@@ -289,23 +291,28 @@ def _inflated(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[bytes
     left = info.compress_size
     inflater = zipread.INFLATE.decompressobj(-zlib.MAX_WBITS) if info.compress_type else None
     crc = size = 0
-    while left or (inflater is not None and inflater.unconsumed_tail):
+    while True:
+        block = b""
         if inflater is not None and inflater.unconsumed_tail:
             block = inflater.unconsumed_tail
-        else:
+        elif left:
             stream.seek(position)  # nothing else reads the archive meanwhile, but be sure
             block = stream.read(min(1 << 16, left))
             if not block:
                 raise zipfile.BadZipFile(f"{info.filename}: the archive ends too soon")
             position += len(block)
             left -= len(block)
-        try:
+        try:  # at most _READ bytes out: the rest waits in the inflater (or its input)
             out = inflater.decompress(block, _READ) if inflater is not None else block
         except zipread.INFLATE.error as exc:
             raise zipfile.BadZipFile(f"{info.filename}: {exc}") from exc
         crc, size = zipread.INFLATE.crc32(out, crc), size + len(out)
         if out:
             yield out
+        if inflater is None and not left:
+            break
+        if inflater is not None and (inflater.eof or not (out or block or left)):
+            break
     if inflater is not None and not inflater.eof:
         raise zipfile.BadZipFile(f"{info.filename}: the compressed data ends too soon")
     if size != info.file_size or crc != info.CRC:

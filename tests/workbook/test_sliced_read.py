@@ -332,13 +332,13 @@ def test_any_sheet_reads_the_same_in_slices(tmp_path_factory: pytest.TempPathFac
         handed.append(1)
         return iter(_whole(path))
 
-    old = slices.SLICE_BYTES
-    slices.SLICE_BYTES = size
+    old = slices.SLICE_BYTES, slices._READ
+    slices.SLICE_BYTES, slices._READ = size, size // 3 + 1  # inflated in small pieces too
     try:
         rows = _whole(path)
         assert _trimmed(_sliced(path, whole=whole)) == _trimmed(rows)
     finally:
-        slices.SLICE_BYTES = old
+        slices.SLICE_BYTES, slices._READ = old
     xml = zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml")
     assert not handed or b"<sheetData>" not in xml  # sliced unless there are no rows at all
 
@@ -363,3 +363,29 @@ def test_a_damaged_sheet_is_refused_alike(tmp_path: Path, monkeypatch: pytest.Mo
                 read_workbook(path)
             messages.append(str(raised.value))
     assert messages[0] == messages[1]
+
+
+@settings(max_examples=60, deadline=None)
+@given(texts=st.lists(st.text(max_size=12), min_size=1, max_size=12),
+       cuts=st.lists(st.integers(1, 40), min_size=1, max_size=30), spaced=st.booleans())
+def test_shared_strings_taken_apart_in_any_pieces(texts: list[str], cuts: list[int],
+                                                  spaced: bool) -> None:
+    """The shared strings arrive inflated in pieces of any size: every item is found whole."""
+    gap = "\n " if spaced else ""
+    items = [f'<si><t xml:space="preserve">{html.escape(t, quote=False)}</t></si>{gap}'
+             for t in texts]
+    data = ('<?xml version="1.0"?>\n<sst xmlns="x" count="9" uniqueCount="9">' + gap
+            + "".join(items) + "</sst>").encode()
+    pieces, at = [], 0
+    for n in cuts * (len(data) // max(sum(cuts), 1) + 1):
+        pieces.append(data[at:at + n])
+        at += n
+    pieces.append(data[at:])
+    strings = slices._Strings(iter([p for p in pieces if p]))
+    try:
+        assert len(strings) == len(items)
+        assert strings.opening == b'<sst xmlns="x">'
+        found = strings.items(list(range(len(items))))
+        assert b"".join(found) == "".join(items).rstrip().encode()
+    finally:
+        strings.close()
