@@ -97,9 +97,6 @@ def check(
 
     示例：python3 generate.py check input/master.xlsx --annotate 总表-批注.xlsx
     """
-    from ..checks.run import check_workbook
-    from ..workbook.rows import ReadOptions
-
     inputs = [p.resolve() for p in (workbook, previous, against) if p is not None]
     outputs = [p for p in (json_path, annotate) if p is not None and p != Path("-")]
     for target in outputs:
@@ -112,6 +109,12 @@ def check(
     if annotate is not None and annotate.suffix.lower() != ".xlsx":
         raise typer.BadParameter("批注副本是 Excel 工作簿，文件名请以 .xlsx 结尾，如 总表-批注.xlsx。",
                                  param_hint="--annotate")
+    from ..workbook.sheets import prefetch
+
+    prefetch(workbook, sheet)  # read while the rules' modules load (calamine lets go of the GIL)
+    from ..checks.run import check_workbook
+    from ..workbook.rows import ReadOptions
+
     try:
         report = check_workbook(workbook, ReadOptions(blank_as_zero, sheet), previous,
                                 sum_in_force=sum_in_force, against=against)

@@ -20,6 +20,7 @@ from typing import Any
 
 from ..format.model import FIELDS, SECTIONS, Field, Kind, default_title
 from ..workbook.rows import AgencyRow
+from ..workbook.store import ABSENT, INDEX, RowValues
 from ..workbook.values import clean_line, clean_text, format_money, is_blank, paragraphs
 from .other_matters import other_matters
 from .paragraphs import HEAD_MAX, HEAD_MAX_PLAIN, Paragraph, Paragraphs, split_head
@@ -79,6 +80,21 @@ def _make_tree() -> Tree:
 
 
 _TREE = _make_tree()
+# Kinds whose parsed value goes into the context as it is.
+_AS_IS = frozenset(k for k in Kind if k not in (Kind.TEXT, Kind.MONEY_WAN, Kind.MONEY_YUAN,
+                                                Kind.EMAIL, Kind.DATE))
+# The tree as a plan over a row's value store: (name, sub-plan) for a group, (name, position in
+# the store, key, kind, whether as it is) for a field.
+_Plan = list[tuple[Any, ...]]
+
+
+def _make_plan(tree: Tree) -> _Plan:
+    return [(name, _make_plan(node)) if not isinstance(node, Field)
+            else (name, INDEX[node.key], node.key, node.kind, node.kind in _AS_IS)
+            for name, node in tree.items()]
+
+
+_PLAN = _make_plan(_TREE)
 
 
 def _fill(tree: Tree, row: AgencyRow) -> dict[str, Any]:
@@ -86,6 +102,22 @@ def _fill(tree: Tree, row: AgencyRow) -> dict[str, Any]:
         name: _value(row, node.key, node.kind) if isinstance(node, Field) else _fill(node, row)
         for name, node in tree.items()
     }
+
+
+def _fill_cells(plan: _Plan, cells: list[Any], row: AgencyRow) -> dict[str, Any]:
+    """:func:`_fill` for a row whose values are a :class:`RowValues` (``cells``): each value
+    taken from its position, and passed on as it is where :func:`_value` would (most are
+    counts); the same context, without a mapping lookup per field."""
+    filled: dict[str, Any] = {}
+    for step in plan:
+        if len(step) == 2:
+            filled[step[0]] = _fill_cells(step[1], cells, row)
+            continue
+        name, index, key, kind, as_is = step
+        value = cells[index]
+        filled[name] = value if as_is and value is not ABSENT and value is not None \
+            else _value(row, key, kind)
+    return filled
 
 
 def _value(row: AgencyRow, key: str, kind: Kind) -> Any:
@@ -146,7 +178,9 @@ def processing_fee_sentence(row: AgencyRow, year: Any) -> str:
 
 def build_context(row: AgencyRow) -> dict[str, Any]:
     """The template context of one agency."""
-    ctx = _fill(_TREE, row)
+    values = row.values
+    ctx = _fill_cells(_PLAN, values.cells, row) if type(values) is RowValues \
+        else _fill(_TREE, row)
     year = ctx["year"]
     title = ctx["title"] or default_title(ctx["agency"], year)  # may hold a typed line break
     ctx["title"] = join_lines(title.split("\n"))

@@ -170,3 +170,43 @@ def test_longer_heading_without_a_comma() -> None:
 
     text = "（一）人大代表建议和政协委员提案办理结果公开情况。全年公开答复12件。"
     assert split_head(text) == ("（一）人大代表建议和政协委员提案办理结果公开情况。", "全年公开答复12件。", "一")
+
+
+def _as_dict_row(row: AgencyRow) -> AgencyRow:
+    """The same row with its values in a plain dict (the general path of build_context)."""
+    return AgencyRow(row.sheet, row.row, row.agency, dict(row.values.items()), dict(row.raw),
+                     dict(row.extras), row.columns)
+
+
+def _typed(value: Any) -> Any:
+    """A context with each value's type spelled out (Money and 12.5 compare equal otherwise)."""
+    if isinstance(value, dict):
+        return {k: _typed(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return (type(value).__name__, [_typed(v) for v in value])
+    return (type(value).__name__, repr(value))
+
+
+def test_the_context_of_a_value_store_is_the_general_one(tmp_path: Any) -> None:
+    """build_context reads a RowValues by position; a plain mapping of the same values gives
+    the same context, value for value and type for type — valid rows, rows with invalid or
+    blank cells (shown as the cell says), narratives, money, dates and e-mail lists."""
+    from pathlib import Path
+
+    import openpyxl
+
+    from annual_report.workbook.rows import ReadOptions, read_workbook
+    from annual_report.workbook.store import RowValues
+
+    sample = Path(__file__).resolve().parents[2] / "input" / "master.xlsx"
+    book = openpyxl.load_workbook(sample)
+    sheet = book["总表"]
+    for row in sheet.iter_rows(min_row=5, max_row=9):  # invalid and blank cells in some rows
+        row[12].value, row[20].value, row[40].value = "十二", None, "=1/0"
+    edited = tmp_path / "edited.xlsx"
+    book.save(edited)
+    rows = [*read_workbook(sample).rows, *read_workbook(edited).rows,
+            *read_workbook(edited, ReadOptions(blank_as_zero=True)).rows]
+    assert all(type(r.values) is RowValues for r in rows)
+    for row in rows:
+        assert _typed(build_context(row)) == _typed(build_context(_as_dict_row(row))), row.row

@@ -113,3 +113,25 @@ def test_a_changed_manifest_or_journal_takes_the_full_path(setup: tuple[Path, Bu
     shutil.rmtree(options.out / "2024")
     again = build_reports(workbook, options)
     assert not again.replayed and len(again.built) == 5
+
+
+@pytest.mark.parametrize("damage", [b"", b"\x00garbage", b'{"version": 2}', None])
+def test_a_record_that_cannot_be_read_takes_the_full_path(setup: tuple[Path, BuildOptions],
+                                                          damage: bytes | None) -> None:
+    """A record cut short, of another Python version's marshal format, of another shape, or
+    the JSON of earlier versions (left beside it) is no record: the full path, the same outcome."""
+    workbook, options = setup
+    first = build_reports(workbook, options)
+    path = state_path(options.out)
+    if damage is None:  # as earlier versions wrote it, and no current record
+        legacy = path.with_suffix(".json")
+        legacy.write_text('{"version": 2, "key": "x"}', encoding="utf-8")
+        path.unlink()
+    else:
+        valid = path.read_bytes()
+        path.write_bytes(damage if damage else valid[: len(valid) // 2])
+    again = build_reports(workbook, options)
+    assert not again.replayed
+    assert outcome(again)["invalid"] == outcome(first)["invalid"]
+    assert build_reports(workbook, options).replayed  # recorded afresh
+    assert not path.with_suffix(".json").exists()
