@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import collections
 import contextlib
-import ctypes
 import os
 import sys
 import tempfile
@@ -99,6 +98,8 @@ def give_back_memory() -> None:
     if _TRIM is None:
         _TRIM = False
         if sys.platform.startswith("linux"):
+            import ctypes  # only here: a read that asks for it has taken ~100 ms already
+
             with contextlib.suppress(OSError, AttributeError):
                 _TRIM = ctypes.CDLL(None).malloc_trim
     if _TRIM:
