@@ -38,6 +38,10 @@ def _q(name: str) -> str:
     return f"{{{W}}}{name}"
 
 
+TC, TC_PR, GRID_SPAN, V_MERGE = _q("tc"), _q("tcPr"), _q("gridSpan"), _q("vMerge")
+VAL = _q("val")
+
+
 def _keeps_with_next(tr: etree._Element) -> bool:
     """LibreOffice keeps a row with the next when its first cell's first paragraph keeps."""
     tc = tr.find(_q("tc"))
@@ -50,19 +54,21 @@ def _grid_cells(tr: etree._Element) -> dict[int, etree._Element]:
     before = tr.find(f"{_q('trPr')}/{_q('gridBefore')}")
     column = int(before.get(_q("val"), "0")) if before is not None else 0
     cells: dict[int, etree._Element] = {}
-    for tc in tr.findall(_q("tc")):
+    for tc in tr.iterchildren(TC):
         cells[column] = tc
-        span = tc.find(f"{_q('tcPr')}/{_q('gridSpan')}")
-        column += int(span.get(_q("val"), "1")) if span is not None else 1
+        props = tc.find(TC_PR)
+        span = props.find(GRID_SPAN) if props is not None else None
+        column += int(span.get(VAL, "1")) if span is not None else 1
     return cells
 
 
 def _merge_state(tc: etree._Element) -> str | None:
     """"restart", "continue" or None (not part of a vertical merge)."""
-    merge = tc.find(f"{_q('tcPr')}/{_q('vMerge')}")
+    props = tc.find(TC_PR)
+    merge = props.find(V_MERGE) if props is not None else None
     if merge is None:
         return None
-    return "restart" if merge.get(_q("val")) == "restart" else "continue"
+    return "restart" if merge.get(VAL) == "restart" else "continue"
 
 
 def _set_border(tc: etree._Element, side: str) -> None:
@@ -96,24 +102,30 @@ def _top_aligned(tc: etree._Element) -> bool:
 def cut_merges(table: etree._Element) -> int:
     """Cut the top-aligned vertical merges of ``table`` where it may break; returns the cuts."""
     rows = table.findall(_q("tr"))
-    grids = [_grid_cells(tr) for tr in rows]
+    grids: dict[int, dict[int, etree._Element]] = {}
+
+    def grid(r: int) -> dict[int, etree._Element]:
+        if r not in grids:
+            grids[r] = _grid_cells(rows[r])
+        return grids[r]
+
     cuts = 0
     for r in range(1, len(rows)):
         if _keeps_with_next(rows[r - 1]):
             continue  # the table does not break between r - 1 and r
-        for column, tc in grids[r].items():
+        for column, tc in grid(r).items():
             if _merge_state(tc) != "continue":
                 continue
             above = r - 1
-            while above > 0 and _merge_state(grids[above].get(column, tc)) == "continue":
+            while above > 0 and _merge_state(grid(above).get(column, tc)) == "continue":
                 above -= 1
-            start = grids[above].get(column)
+            start = grid(above).get(column)
             if start is None or _merge_state(start) != "restart" or not _top_aligned(start):
                 continue
             merge = tc.find(f"{_q('tcPr')}/{_q('vMerge')}")
             assert merge is not None
             merge.set(_q("val"), "restart")
-            _set_border(grids[r - 1][column], "bottom")
+            _set_border(grid(r - 1)[column], "bottom")
             _set_border(tc, "top")
             cuts += 1
     return cuts
@@ -135,11 +147,11 @@ def _write_copy(source: Path, dest: Path) -> bool:
         cuts = sum(cut_merges(table) for table in root.iter(_q("tbl")))
         if not cuts:
             return False
-        with zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as copy:
+        with zipfile.ZipFile(dest, "w", zipfile.ZIP_STORED) as copy:  # read once, then deleted
             for info in archive.infolist():
                 data = archive.read(info)
                 if info.filename == DOCUMENT:
                     data = etree.tostring(root, xml_declaration=True, encoding="UTF-8",
                                           standalone=True)
-                copy.writestr(info, data)
+                copy.writestr(info.filename, data)
     return True
