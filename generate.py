@@ -7,10 +7,13 @@ The command line lives in :mod:`annual_report.cli`; this script at the repositor
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 
-from annual_report.cli.reenter import require
+gc.set_threshold(100_000, 20, 20)  # from the start, imports included: see cli.app.main
+
+from annual_report.cli.reenter import require  # noqa: E402
 
 if __name__ == "__main__":
     require([os.path.abspath(__file__), *sys.argv[1:]])

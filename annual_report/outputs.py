@@ -229,9 +229,10 @@ def remove_leftovers(folder: Path) -> int:
     for here, dirs, files in os.walk(folder):  # does not follow links to folders
         base = Path(here)
         for name in files:
+            if not (name.startswith(TEMP_PREFIX) and name.endswith(TEMP_SUFFIX)):
+                continue
             leftover = base / name
-            if (name.startswith(TEMP_PREFIX) and name.endswith(TEMP_SUFFIX)
-                    and not leftover.is_symlink()):
+            if not leftover.is_symlink():
                 leftover.unlink(missing_ok=True)
                 count += 1
         if base != folder:  # a year folder: a killed PDF conversion's staging folder

@@ -25,6 +25,9 @@ SKIPPED = {
     "bash setup.sh && python3 generate.py build": "installs packages from the network",
     "bash setup.sh --test && python3 -m pytest": "installs packages, then runs this suite",
     "bash setup.sh --pdf": "installs LibreOffice from the network",
+    "bash setup.sh --test": "installs into the Python running these tests: where pip may install "
+                            "into it, the project's editable install would then point at this "
+                            "test's copy (tests/install/test_setup_managed.py runs it apart)",
     "python3 -m pytest": "runs this very test suite",
     'python3 -m pytest -m "not install"': "runs this very test suite",
     "python3 generate.py sample": "copies the sample into a folder where it is not yet (the "

@@ -36,9 +36,14 @@ def _plain_path(value: Any, descriptor: TypeDescriptor, param: Any, ctx: Any) ->
 
 def _plain_int(value: Any, descriptor: TypeDescriptor) -> Any:
     info = descriptor.parameter_info
-    if type(value) is not str or not (value.isascii() and value.isdigit()) or info.clamp:
+    if info.clamp:
         return _NOT_PLAIN
-    number = int(value)
+    if type(value) is int:  # a default (``--jobs`` left out is 0): an int already, not a bool
+        number = value
+    elif type(value) is str and value.isascii() and value.isdigit():
+        number = int(value)
+    else:
+        return _NOT_PLAIN
     if (info.min is not None and number < info.min) or (info.max is not None and number > info.max):
         return _NOT_PLAIN  # out of range: typer's adapter words the error
     return number

@@ -56,7 +56,7 @@ def build_locked(
     out = options.out
     stems = _file_stems(report.rows, manifest)
     for path in (manifest_path(out), out / JOURNAL_DIR,  # no link leads any write out of `out`
-                 *{out / year for year, _agency in stems}):
+                 *(out / year for year in {year for year, _agency in stems})):
         ensure_inside(out, path)
     remove_leftovers(out)  # temporary files of a run that was killed mid-write
     if journal_files(out):  # an interrupted run's reports: into the manifest, once
@@ -83,11 +83,14 @@ def build_locked(
             result.invalid.append(Outcome(row.agency, None, (
                 f"{first.cell} {first.message}{more}")))
             continue
-        rel = f"{year_key(row.year)}/{stems[year_key(row.year), row.agency]}.docx"
+        year = year_key(row.year)
+        rel = f"{year}/{stems[year, row.agency]}.docx"
         target = out / rel
-        row_hash = row.fingerprint()
-        entry = manifest.get(row.agency, row.year)
+        entry = manifest.entries.get((year, row.agency))
         same_file = entry is not None and entry.file == rel
+        # Only a row compared with its last build needs its fingerprint now; the others' (a new
+        # agency, --force) is taken in the worker that renders it ("" until then).
+        row_hash = row.fingerprint() if same_file and not options.force else ""
         current = seen.sha256(rel, target) if same_file and not options.force else None
         unchanged = (entry is not None and same_file and entry.row_sha256 == row_hash
                      and entry.template_sha256 == template_hash and entry.valid == valid)
@@ -211,7 +214,8 @@ def _take_results(
             (result.conflicts if done.kind == REFUSED else result.failed).append(outcome)
             continue
         old = manifest.get(row.agency, row.year)
-        entry = finished(dataclasses.replace(jobs[done.index].entry, sha256=done.digest), old)
+        entry = finished(dataclasses.replace(jobs[done.index].entry, sha256=done.digest,
+                                             row_sha256=done.row_sha256), old)
         consumed.add((year_key(row.year), row.agency, done.digest))
         old_pdf = old.pdf_path(out) if old is not None else None
         if not entry.pdf and not options.pdf and old_pdf is not None and old_pdf.exists():
@@ -241,11 +245,18 @@ def _file_stems(rows: list[AgencyRow], manifest: Manifest) -> dict[tuple[str, st
     for row in rows:
         by_year.setdefault(year_key(row.year), []).append(row.agency)
     for year, names in by_year.items():
-        existing = {agency: Path(e.file).stem for (y, agency), e in manifest.entries.items()
+        existing = {agency: _stem(e.file) for (y, agency), e in manifest.entries.items()
                     if y == year}
         for agency, stem in unique_stems(names, existing).items():
             stems[year, agency] = stem
     return stems
+
+
+def _stem(file: str) -> str:
+    """``PurePosixPath(file).stem`` of a manifest's relative path, without making a path."""
+    name = file.rpartition("/")[2]
+    dot = name.rfind(".")
+    return name[:dot] if 0 < dot < len(name) - 1 else name
 
 
 def _duplicated(report: CheckReport) -> dict[str, str]:

@@ -7,7 +7,8 @@ members and writes the central directory (see PKWARE's APPNOTE.TXT, sections 4.3
 
 Output is deterministic: every member carries the DOS timestamp 1980-01-01 00:00, no extra fields,
 no comments, and the member order is fixed (the unchanged members in the order given, then the
-changed ones). The same inputs give the same bytes, so builds can be compared by hash.
+changed ones). The same inputs give the same bytes (with the same deflate module, see
+:mod:`annual_report.fastzlib`), so builds can be compared by hash.
 
 Only classic (non-ZIP64) archives are written; a DOCX never comes near the 4 GiB limits.
 """
@@ -21,13 +22,15 @@ import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from ..fastzlib import crc32, fast_deflate
+
 STORED = 0
 DEFLATED = 8
-# Deflate level for the members rendered per report. Measured on an 80 KiB rendered
-# word/document.xml (bench/bench_render.py): level 3 takes 0.06 ms for 5.1 KiB, level 6 (zlib's
-# default) 0.23 ms for 4.4 KiB, level 1 is no faster than 3 and larger. A report is a few KiB
-# either way, so the fast level wins: it is about a fifth of a render at level 6.
-DYNAMIC_LEVEL = 3
+# The members rendered per report are deflated at the fast level of the fastest module
+# (fastzlib: ISA-L's level 1, else zlib's 3). Measured on a 95 KiB rendered word/document.xml
+# (bench/bench_render.py): zlib level 3 0.29 ms for 7.3 KiB, ISA-L level 1 0.05 ms for 7.9 KiB,
+# zlib's default level 6 more again. A report is a few KiB either way, so the fast level wins.
+DYNAMIC_LEVEL = None  # None: fastzlib's fast level; a number: zlib at that level
 # Unchanged members are compressed once per template, so the best level costs nothing per report.
 STATIC_LEVEL = 9
 
@@ -45,8 +48,11 @@ _CENTRAL_SIG = 0x02014B50
 _END_SIG = 0x06054B50
 
 
-def deflate(data: bytes, level: int) -> bytes:
-    """Raw deflate (no zlib header), as a ZIP member stores it."""
+def deflate(data: bytes, level: int | None) -> bytes:
+    """Raw deflate (no zlib header), as a ZIP member stores it: zlib at ``level``, or the fast
+    level of the fastest module (None)."""
+    if level is None:
+        return fast_deflate(data)
     return zlib.compress(data, level, wbits=-zlib.MAX_WBITS)
 
 
@@ -88,7 +94,7 @@ def _entry(name: str, data: bytes, payload: bytes, method: int, offset: int) -> 
     encoded, flags = _encode_name(name)
     if len(data) >= _LIMIT or len(payload) >= _LIMIT or offset >= _LIMIT:
         raise ValueError(f"ZIP member {name!r} is too large for a classic (non-ZIP64) archive")
-    return _Entry(encoded, flags, method, zlib.crc32(data), len(payload), len(data), offset)
+    return _Entry(encoded, flags, method, crc32(data), len(payload), len(data), offset)
 
 
 class PreparedZip:
@@ -105,8 +111,8 @@ class PreparedZip:
         static: Iterable[tuple[str, bytes]],
         dynamic: Sequence[str],
         *,
-        static_level: int = STATIC_LEVEL,
-        dynamic_level: int = DYNAMIC_LEVEL,
+        static_level: int | None = STATIC_LEVEL,
+        dynamic_level: int | None = DYNAMIC_LEVEL,
     ) -> None:
         blocks: list[bytes] = []
         central: list[bytes] = []
@@ -183,6 +189,6 @@ def read_members(data: bytes) -> list[tuple[str, bytes]]:
         ]
 
 
-def write_zip(members: Iterable[tuple[str, bytes]], level: int = DYNAMIC_LEVEL) -> bytes:
+def write_zip(members: Iterable[tuple[str, bytes]], level: int | None = DYNAMIC_LEVEL) -> bytes:
     """A deterministic archive of ``members`` in the given order (all prepared at once)."""
     return PreparedZip(members, (), static_level=level).build({})

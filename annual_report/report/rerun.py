@@ -119,10 +119,11 @@ def forget(out: Path) -> None:
 def record(out: Path, key: str, files: dict[str, str | None], recorded: Recorded) -> None:
     """Record a finished build: its key, the state of ``files`` (relative to ``out``: name ->
     the SHA-256 it should have, if known) and of the manifest, and its outcome."""
-    manifest = manifest_path(out)
+    manifest, folder = manifest_path(out), os.fspath(out)
     names = {**files, MANIFEST_KEY: sha256_file(manifest)}
     data = {"version": STATE_VERSION, "key": key, "at": time.time_ns(),
-            "files": {name: [file_state(manifest if name == MANIFEST_KEY else out / name), sha]
+            "files": {name: [file_state(manifest if name == MANIFEST_KEY
+                                        else os.path.join(folder, name)), sha]
                       for name, sha in names.items()},
             "outcomes": recorded.outcomes, "notes": recorded.notes}
     path = state_path(out)

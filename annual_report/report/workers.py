@@ -62,6 +62,7 @@ class Done:
     digest: str | None
     message: str
     kind: str  # BUILT, ADOPTED, REFUSED (not ours, kept), FAILED (this one), STOP (the folder)
+    row_sha256: str = ""  # the row's fingerprint, as the entry the journal holds records it
 
 
 def _core_properties(row: AgencyRow, context: dict[str, Any]) -> CoreProperties:
@@ -131,7 +132,9 @@ def _render_one(job: Job) -> Done:
         context = build_context(row)
         data = _TEMPLATE.render(context, _core_properties(row, context))
         digest = sha256_bytes(data)
-        entry = dataclasses.replace(job.entry, sha256=digest)
+        # a row the batch did not compare with an earlier build: fingerprinted here, in parallel
+        row_sha256 = job.entry.row_sha256 or row.fingerprint()
+        entry = dataclasses.replace(job.entry, sha256=digest, row_sha256=row_sha256)
         if job.refuse:
             try:
                 identical = sha256_file(job.target) == digest
@@ -140,9 +143,9 @@ def _render_one(job: Job) -> Done:
             if not identical:
                 return Done(job.index, None, job.refuse, REFUSED)
             journal.record(entry)
-            return Done(job.index, digest, "adopted", ADOPTED)
+            return Done(job.index, digest, "adopted", ADOPTED, row_sha256)
         atomic_write_bytes(job.target, data, root=_OUT, before_replace=lambda: journal.record(entry))
-        return Done(job.index, digest, "", BUILT)
+        return Done(job.index, digest, "", BUILT, row_sha256)
     except FolderUnwritable as error:  # disk full, read-only, a link leading out: stop the batch
         return Done(job.index, None, str(error), STOP)
     except ReportError as error:

@@ -26,6 +26,7 @@ from pathlib import Path
 from lxml import etree
 
 from .sheets import sheet_part
+from .zipread import read_member, stored_digest
 
 _DIGEST_SIZE = 20
 _ROW_NUMBER = re.compile(rb'[^>]*?\sr="([0-9]+)"')
@@ -87,7 +88,7 @@ class RawSheet:
             opening, close = self.spans[index]
             first = bisect.bisect_left(starts, opening)
             last = bisect.bisect_left(starts, close, first)
-            digest = hashlib.blake2b(digest_size=_DIGEST_SIZE)
+            digest = hashlib.sha256()  # as a plain digest: a row without strings has the same
             cursor = opening
             for a, b, ref in refs[first:last]:  # an item starts with "<si": unambiguous
                 digest.update(view[cursor:a])
@@ -163,8 +164,14 @@ def read_raw_sheet(path: Path, sheet: str) -> RawSheet | None:
                 if not name.startswith("docProps/"):
                     frame.update(name.encode("utf-8") + b"\0%d\0" % info.file_size)
                     frame.update(content)
-            data = archive.read(part)
-            strings = archive.read(strings_part) if strings_part else b""
+            data, _stored = read_member(archive, archive.getinfo(part))
+            stored: bytes | None = None
+            if strings_part:
+                info = archive.getinfo(strings_part)
+                strings, as_stored = read_member(archive, info)
+                stored = stored_digest(info, as_stored) if as_stored is not None else None
+            else:
+                strings = b""
     except (OSError, KeyError, zipfile.BadZipFile, ValueError, etree.XMLSyntaxError):
         return None
     body = _body(data)
@@ -176,16 +183,19 @@ def read_raw_sheet(path: Path, sheet: str) -> RawSheet | None:
     if rows is None:
         return None
     numbers, plain, spans = rows
-    strings_digest = hashlib.blake2b(strings, digest_size=_DIGEST_SIZE).digest()
+    strings_digest = stored or hashlib.sha256(b"content\0" + strings).digest()
     return RawSheet(path, part, strings_part, frame.digest(), strings_digest, numbers, plain,
                     spans, data, strings, body, others)
 
 
 def _body(data: bytes) -> tuple[int, int] | None:
-    """The span of ``<sheetData>``'s content."""
-    open_tag = data.find(b"<sheetData>")
+    """The span of ``<sheetData>``'s content. A second ``<sheetData`` tag before it or after its
+    end is refused here; one inside it is not whitespace between rows, which :func:`_rows`
+    refuses (so the sheet is not searched for it twice)."""
+    open_tag = data.find(b"<sheetData")
     close_tag = data.rfind(b"</sheetData>")
-    if open_tag < 0 or close_tag < open_tag or data.count(b"<sheetData") != 1:
+    if (open_tag < 0 or data[open_tag:open_tag + 11] != b"<sheetData>" or close_tag < open_tag
+            or data.find(b"<sheetData", close_tag) >= 0):
         return None
     return open_tag + len(b"<sheetData>"), close_tag
 
@@ -205,7 +215,7 @@ def _rows(data: bytes, start: int, end: int
     starts = [m.start() for m in _ROW_START.finditer(data, start, end)]
     if not starts or data[start:starts[0]].strip():
         return None  # something else before the rows (or a prefixed tag)
-    view, blake2b, last = memoryview(data), hashlib.blake2b, 0
+    view, sha256, last = memoryview(data), hashlib.sha256, 0
     for opening, following in zip(starts, [*starts[1:], end], strict=True):
         head_end = data.find(b">", opening, following)
         if head_end < 0:
@@ -223,7 +233,7 @@ def _rows(data: bytes, start: int, end: int
             return None  # rows without numbers, or out of order: not for us
         last = int(number.group(1))
         numbers.append(last)
-        digests.append(blake2b(view[opening:close], digest_size=_DIGEST_SIZE).digest())
+        digests.append(sha256(view[opening:close]).digest())
         spans.append((opening, close))
     return numbers, digests, spans
 

@@ -150,6 +150,7 @@ for key, parameter in PARAMETERS.items():  # one of each kind of parameter
 GIVEN = ["input/master.xlsx", "input", "input/", "templates/annual_report.docx", "README.md",
          "./input", "input//master.xlsx", ".", "", "-", "没有.docx", "a\x00b", "0", "7", "007", "-1",
          "1999", "2000", "2024", "2100", "2101", " 5", "5_0", "1e3", "٣", "+3", "x", " "]
+DEFAULTS = [0, 1, 7, -1, 2000, 2101, True, False, 0.5, Path("input")]  # as typer passes defaults
 WORDS = st.one_of(st.sampled_from(GIVEN), st.text(alphabet="0123456789 ./-_x\x00年报", max_size=12))
 
 
@@ -183,14 +184,15 @@ def same_both_ways(kind: str, value: Any) -> None:
 @pytest.mark.usefixtures("in_project")
 @pytest.mark.parametrize("kind", sorted(KINDS.values()))
 def test_quick_values_are_typers_own(kind: str) -> None:
-    for value in [None, *GIVEN, tuple(GIVEN[:3]), tuple(GIVEN[-4:]), ()]:
+    for value in [None, *GIVEN, *DEFAULTS, tuple(GIVEN[:3]), tuple(GIVEN[-4:]), ()]:
         same_both_ways(kind, value)
 
 
 @pytest.mark.usefixtures("in_project")
 @settings(max_examples=200, deadline=None)
 @given(kind=st.sampled_from(sorted(KINDS.values())),
-       value=st.one_of(st.none(), WORDS, st.lists(WORDS, max_size=3).map(tuple)))
+       value=st.one_of(st.none(), WORDS, st.integers(), st.booleans(),
+                       st.lists(WORDS, max_size=3).map(tuple)))
 def test_quick_values_are_typers_own_for_any_text(kind: str, value: Any) -> None:
     same_both_ways(kind, value)
 

@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -131,3 +132,14 @@ print("REAL")
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
                           timeout=120, check=False, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert done.stdout.strip() == "REAL", done.stderr[-3000:]
+
+
+def test_build_with_defaults_does_not_import_pydantic(tmp_path: Path) -> None:
+    """Options left out reach the coercion as their defaults (``--jobs`` as the int 0)."""
+    report, stdout, _ = probe("build", "input/master.xlsx", "--out", str(tmp_path / "out"),
+                              "--only", "西安市樊川区教育局")
+    assert report["code"] == 0, stdout
+    assert (tmp_path / "out" / "2024" / "西安市樊川区教育局.docx").is_file()
+    loaded = report["loaded"]
+    assert isinstance(loaded, list) and "pydantic" not in loaded
+

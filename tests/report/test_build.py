@@ -1009,3 +1009,22 @@ def test_spawned_workers_give_the_same_reports(tmp_path: Path, monkeypatch: pyte
     result = build(workbook, tmp_path / "spawned", jobs=2)
     assert len(result.built) == 20 and result.exit_code == 0
     assert docx_files(tmp_path / "serial") == docx_files(tmp_path / "spawned")
+
+
+@pytest.mark.parametrize("force", [False, True])
+def test_rows_fingerprinted_by_the_workers_are_recorded_as_a_fresh_read_has_them(
+        tmp_path: Path, force: bool) -> None:
+    """New agencies (and every one with --force) are fingerprinted by the worker rendering
+    them: the manifest holds the fingerprint a fresh read gives, so the next build skips all."""
+    agencies = [f"测试区第{i:02d}局" for i in range(24)]
+    workbook = write_workbook(tmp_path / "总表.xlsx", [record(name, i) for i, name in
+                                                     enumerate(agencies)])
+    out = tmp_path / "out"
+    first = build(workbook, out, jobs=2, force=force)
+    assert names(first.built) == sorted(agencies)
+    rows = read_workbook(workbook).by_agency()
+    entries = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["reports"]["2024"]
+    assert {name: e["row_sha256"] for name, e in entries.items()} == {
+        name: rows[name].fingerprint() for name in agencies}
+    again = build(workbook, out, jobs=2)
+    assert again.built == [] and names(again.skipped) == sorted(agencies)

@@ -343,3 +343,54 @@ def test_values_read_later_come_from_the_file_as_it_was_read(tmp_path: Path, fir
     again.load(again.rows)
     second.unlink()
     _same(again, plain)
+
+
+@needs_libreoffice
+def test_shared_strings_stored_otherwise_are_compared_by_their_text(tmp_path: Path,
+                                                                    first: Path) -> None:
+    """The shared strings are known again by their stored bytes; the same text stored another
+    way (another compression level, or not compressed) is compared text by text instead."""
+    memo = tmp_path / "memo.rows"
+    first = _libreoffice(first, tmp_path / "lo")  # openpyxl writes no shared strings
+    read_with_memo(first, ReadOptions(), memo)
+    sheet_part, strings_part = _sheet_member(first)
+    same = tmp_path / "same.xlsx"
+    shutil.copy(first, same)
+    _rewrite(same, sheet_part, lambda d: d)  # every member rewritten, the same bytes stored
+    before, after = read_raw_sheet(first, "总表"), read_raw_sheet(same, "总表")
+    assert before is not None and after is not None and before.strings
+    assert before.strings_digest == after.strings_digest
+    for how in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        other = tmp_path / f"other-{how}.xlsx"
+        with zipfile.ZipFile(first) as source:
+            parts = [(info.filename, source.read(info)) for info in source.infolist()]
+        with zipfile.ZipFile(other, "w", how, compresslevel=None if how == 0 else 1) as out:
+            out.writestr("docProps/padding.xml", b"<x/>")  # the members start elsewhere
+            for name, data in parts:
+                out.writestr(name, data)
+        raw = read_raw_sheet(other, "总表")
+        assert raw is not None and raw.strings == before.strings
+        assert raw.strings_digest != before.strings_digest
+        again = read_with_memo(other, ReadOptions(), memo)
+        plain = read_workbook(other)
+        assert _waiting(again) == len(plain.rows)  # every row known by its text
+        _same(again, plain)
+        read_with_memo(first, ReadOptions(), memo)  # the memo of the first file again
+
+
+@pytest.mark.parametrize("change", [
+    lambda d: d.replace(b"<sheetData>", b'<sheetData x="1">', 1),  # the tag not as Excel writes
+    lambda d: d.replace(b"<sheetData>", b"<sheetData/><sheetData>", 1),  # two of them
+    lambda d: d.replace(b"</sheetData>", b"</sheetData><sheetData/>", 1),
+    lambda d: d.replace(b"</row><row ", b"</row></sheetData><sheetData><row ", 1),
+    lambda d: d.replace(b"</row><row ", b"</row>x<row ", 1),  # something between two rows
+])
+def test_a_sheet_body_laid_out_otherwise_is_read_in_full(tmp_path: Path, first: Path,
+                                                         change: Any) -> None:
+    second = tmp_path / "two.xlsx"
+    shutil.copy(first, second)
+    sheet_part, _strings = _sheet_member(second)
+    with zipfile.ZipFile(second) as archive:
+        assert change(archive.read(sheet_part)) != archive.read(sheet_part)
+    _rewrite(second, sheet_part, change)
+    assert read_raw_sheet(second, "总表") is None

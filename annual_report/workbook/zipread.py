@@ -1,0 +1,74 @@
+"""Big members of an ``.xlsx`` read fast: their stored bytes straight from the archive's own open
+file, inflated with ISA-L where it is installed (:mod:`annual_report.fastzlib`), checked as
+:mod:`zipfile` checks them.
+
+At 10,000 agencies a master's sheet and shared strings inflate to ~70 MB each. ``zipfile`` inflates
+them with zlib and computes their CRC-32 with zlib too; ISA-L does both several times faster, with
+the same result (deflate is a format: any correct inflater gives the same bytes, and the length
+and CRC-32 the archive records are checked). Without ``isal`` (a platform it has no wheel for),
+zlib does it. A member stored in any other way, or laid out otherwise than expected, is read by
+``zipfile`` itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import struct
+import zipfile
+import zlib
+from types import ModuleType
+
+from ..fastzlib import FAST
+
+INFLATE: ModuleType = FAST  # what inflates and checks (the tests swap in zlib too)
+_LOCAL_HEADER = struct.Struct("<4s22xHH")  # signature, then the name's and the extra's lengths
+
+
+def stored_bytes(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes | None:
+    """A member's bytes as stored (compressed), read from the archive's own open file (the very
+    file its other members were read from, even if another took its name since); None when it
+    is not laid out as expected."""
+    stream = archive.fp
+    if stream is None or info.flag_bits & 0x1:  # closed, or encrypted
+        return None
+    stream.seek(info.header_offset)  # zipfile seeks before each read of its own
+    head = stream.read(_LOCAL_HEADER.size)
+    if len(head) != _LOCAL_HEADER.size:
+        return None
+    signature, name_size, extra_size = _LOCAL_HEADER.unpack(head)
+    if signature != b"PK\x03\x04":
+        return None
+    stream.seek(name_size + extra_size, os.SEEK_CUR)
+    stored = stream.read(info.compress_size)
+    return stored if len(stored) == info.compress_size else None
+
+
+def stored_digest(info: zipfile.ZipInfo, stored: bytes) -> bytes:
+    """A digest of a member as stored: equal digests, equal contents (the converse need not
+    hold: the same content compressed otherwise has another)."""
+    digest = hashlib.sha256(b"stored\0%d\0%d\0%d\0" % (info.compress_type, info.CRC,
+                                                     info.file_size))
+    digest.update(stored)
+    return digest.digest()
+
+
+def read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[bytes, bytes | None]:
+    """The member's content, and its bytes as stored when they were read (None when ``zipfile``
+    read it). :class:`zipfile.BadZipFile` when the content is not what the archive records."""
+    stored = stored_bytes(archive, info)
+    if stored is None or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        return archive.read(info), None
+    if info.compress_type == zipfile.ZIP_STORED:
+        content = stored
+    else:
+        inflater = INFLATE.decompressobj(-zlib.MAX_WBITS)
+        try:
+            content = inflater.decompress(stored)
+        except INFLATE.error as exc:
+            raise zipfile.BadZipFile(f"{info.filename}: {exc}") from exc
+        if not inflater.eof:
+            raise zipfile.BadZipFile(f"{info.filename}: the compressed data ends too soon")
+    if len(content) != info.file_size or INFLATE.crc32(content) != info.CRC:
+        raise zipfile.BadZipFile(f"{info.filename}: bad CRC-32 or size")
+    return content, stored
