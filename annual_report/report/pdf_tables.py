@@ -143,7 +143,8 @@ def write_libreoffice_copy(source: Path, dest: Path) -> bool:
 
 def _write_copy(source: Path, dest: Path) -> bool:
     with zipfile.ZipFile(source) as archive:
-        root = etree.fromstring(archive.read(DOCUMENT), etree.XMLParser(huge_tree=True))
+        parser = etree.XMLParser(huge_tree=True, resolve_entities=False, no_network=True)
+        root = etree.fromstring(archive.read(DOCUMENT), parser)
         cuts = sum(cut_merges(table) for table in root.iter(_q("tbl")))
         if not cuts:
             return False
