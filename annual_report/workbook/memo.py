@@ -36,7 +36,7 @@ from ..outputs import atomic_write_bytes, sources_sha256
 from .rawrows import RawSheet, read_raw_sheet, write_subset
 from .rows import AgencyRow, ReadOptions, ReadRows, Workbook, assemble, read_rows
 
-MEMO_VERSION = 1
+MEMO_VERSION = 2  # 2: the shared strings' digests and each row's string indices
 # The values a row's brief holds: what is asked of every row of a build (its name and year,
 # the checks of its date, the roll-up's tree) without reading the rest.
 BRIEF_VALUES = ("agency", "year", "report_date", "parent")
@@ -83,6 +83,8 @@ class Memo:
     header: list[tuple[int, bytes]]  # (row number, digest) of the rows down to the header
     rows: dict[bytes, Brief | None]  # digest -> the row's brief (None: a blank row)
     plain: dict[bytes, bytes]  # a row's plain digest -> its digest (with these shared strings)
+    items: list[bytes]  # each shared string's digest, by index
+    refs: dict[bytes, tuple[int, ...]]  # a row's plain digest -> the string indices it uses
 
 
 def _key(options: ReadOptions) -> tuple[Any, ...]:
@@ -98,17 +100,36 @@ def _load(path: Path, options: ReadOptions) -> Memo | None:
 
 
 def _digests(raw: RawSheet, memo: Memo | None) -> list[bytes] | None:
-    """Every row's digest (see :mod:`.rawrows`). With the shared strings as they were, a row
-    with known bytes has the digest it had: only the other rows are hashed with their strings."""
-    if memo is not None and raw.strings_digest == memo.strings_digest:
-        known = [memo.plain.get(digest) for digest in raw.plain]
-        unknown = [i for i, digest in enumerate(known) if digest is None]
-        found = raw.resolved(unknown) if unknown else {}
-        if found is None:
-            return None
-        return [digest if digest is not None else found[i] for i, digest in enumerate(known)]
-    resolved = raw.resolved()
-    return None if resolved is None else [resolved[i] for i in range(len(raw.plain))]
+    """Every row's digest (see :mod:`.rawrows`), each row's string indices left in
+    ``raw.row_refs``. A row whose bytes are known has the digest it had when every shared
+    string it uses is the same as then (all are, when the strings are stored byte for byte as
+    they were); only the other rows are hashed with the digests of their strings."""
+    if memo is None:
+        resolved = raw.resolved()
+        return None if resolved is None else [resolved[i] for i in range(len(raw.plain))]
+    same = raw.strings_digest == memo.strings_digest
+    if same:
+        raw.item_digests = memo.items  # the same strings: the same digests, not computed again
+    items, old = raw.digests_of_items(), memo.items
+    if items is None:
+        return None
+    known: list[bytes | None] = []
+    refs: dict[int, tuple[int, ...]] = {}
+    for position, plain in enumerate(raw.plain):
+        digest = memo.plain.get(plain)
+        used = memo.refs.get(plain) if digest is not None else None
+        if used is not None and (same or all(k < len(items) and items[k] == old[k]
+                                             for k in used)):
+            known.append(digest)
+            refs[position] = used
+        else:
+            known.append(None)
+    unknown = [i for i, digest in enumerate(known) if digest is None]
+    found = raw.resolved(unknown) if unknown else {}
+    if found is None:
+        return None
+    raw.row_refs = {**refs, **(raw.row_refs or {})}
+    return [digest if digest is not None else found[i] for i, digest in enumerate(known)]
 
 
 def read_with_memo(path: Path, options: ReadOptions, memo_path: Path) -> Workbook:
@@ -182,8 +203,12 @@ def _save(memo_path: Path, options: ReadOptions, raw: RawSheet, digests: list[by
             and old.strings_digest == raw.strings_digest):
         return  # nothing new to remember
     plain = dict(zip(raw.plain, digests, strict=True))
+    items, row_refs = raw.digests_of_items(), raw.row_refs or {}
+    if items is None or len(row_refs) != len(raw.plain):
+        return  # not every row's strings known: no memo to vouch for them
+    refs = {digest: row_refs[i] for i, digest in enumerate(raw.plain)}
     memo = Memo(_key(options), read.sheet, raw.frame, raw.strings_digest, read.columns,
-                read.extra_columns, read.header_row, header, rows, plain)
+                read.extra_columns, read.header_row, header, rows, plain, items, refs)
     with contextlib.suppress(OSError, OutputError):  # no cache folder: no shortcut, that is all
         memo_path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_bytes(memo_path, pickle.dumps(memo, protocol=pickle.HIGHEST_PROTOCOL))

@@ -1,9 +1,9 @@
 """The rows of an ``.xlsx`` sheet as XML, each with a digest of everything its cells read as.
 
 A row's digest covers the bytes of its ``<row>`` element (its number, every cell, style and
-formula) and the bytes of every shared string its cells use, so a row reads the same as last
-time exactly when its digest is the same, wherever Excel or WPS moved its strings in
-``sharedStrings.xml``. The *frame* digest covers everything else that could change how a cell
+formula) and, in place of each shared-string index, the digest of the string it names, so a row
+reads the same as last time exactly when its digest is the same, wherever Excel or WPS moved
+its strings in ``sharedStrings.xml``. The *frame* digest covers everything else that could change how a cell
 reads: every other part of the file (styles, the workbook's date system, the other sheets) and
 the sheet's XML outside its rows; only ``docProps/`` (who saved it, when) is left out.
 
@@ -29,6 +29,7 @@ from .sheets import sheet_part
 from .zipread import read_member, stored_digest
 
 _DIGEST_SIZE = 20
+_ITEM_DIGEST = 16  # bytes of a shared string's SHA-256 that stand for it in a row's digest
 _ROW_NUMBER = re.compile(rb'[^>]*?\sr="([0-9]+)"')
 _SHARED_CELL = re.compile(rb't="s"[^>]*>\s*<v>([0-9]+)</v>')  # t="s" first: searched fast
 _ITEM = re.compile(rb"<si\b")
@@ -61,6 +62,8 @@ class RawSheet:
     others: list[tuple[str, bytes]]  # every other part of the file, as read with these
     _items: list[tuple[int, int]] | None = None
     _refs: list[tuple[int, int, int]] | None = None
+    item_digests: list[bytes] | None = None  # each shared string's (see :meth:`digests_of_items`)
+    row_refs: dict[int, tuple[int, ...]] | None = None  # row position -> its string indices
 
     def row_xml(self, index: int) -> bytes:
         start, end = self.spans[index]
@@ -72,40 +75,61 @@ class RawSheet:
             self._items = _items(self.strings)
         return self._items
 
+    def digests_of_items(self) -> list[bytes] | None:
+        """Each shared string's digest (16 bytes of its SHA-256), computed once; None when the
+        strings cannot be taken apart."""
+        if self.item_digests is None:
+            items = self.items()
+            if items is None:
+                return None
+            texts, sha256 = memoryview(self.strings), hashlib.sha256
+            self.item_digests = [sha256(texts[a:b]).digest()[:_ITEM_DIGEST] for a, b in items]
+        return self.item_digests
+
     def resolved(self, indices: Iterable[int] | None = None) -> dict[int, bytes] | None:
-        """Row position -> its digest with the shared strings it uses hashed in place, for
-        ``indices`` (every row when None); None when a shared-string cell cannot be read here."""
-        items = self.items()
-        wanted = list(range(len(self.spans)) if indices is None else indices)
-        # a few rows: their own cells searched; many: the whole sheet once
-        refs = self.shared_refs(None if len(wanted) > 64 else wanted)
+        """Row position -> its digest with the digests of the shared strings it uses in place
+        of their indices, for ``indices`` (every row when None); None when a shared-string cell
+        cannot be read here. Each row's string indices are kept in :attr:`row_refs`."""
+        items = self.digests_of_items()
+        wanted = sorted(set(range(len(self.spans)) if indices is None else indices))
+        refs = self.shared_refs(wanted)
         if items is None or refs is None:
             return None
-        view, texts = memoryview(self.data), memoryview(self.strings)
+        view = memoryview(self.data)
         starts = [a for a, _b, _ref in refs]
         found: dict[int, bytes] = {}
+        row_refs = self.row_refs if self.row_refs is not None else {}
         for index in wanted:
             opening, close = self.spans[index]
             first = bisect.bisect_left(starts, opening)
             last = bisect.bisect_left(starts, close, first)
             digest = hashlib.sha256()  # as a plain digest: a row without strings has the same
             cursor = opening
-            for a, b, ref in refs[first:last]:  # an item starts with "<si": unambiguous
+            used = refs[first:last]
+            for a, b, ref in used:  # each index's digits give way to 16 bytes: unambiguous
                 digest.update(view[cursor:a])
-                item_start, item_end = items[ref]
-                digest.update(texts[item_start:item_end])
+                digest.update(items[ref])
                 cursor = b
             digest.update(view[cursor:close])
             found[index] = digest.digest()
+            row_refs[index] = tuple(ref for _a, _b, ref in used)
+        self.row_refs = row_refs
         return found
 
     def shared_refs(self, rows: list[int] | None = None) -> list[tuple[int, int, int]] | None:
         """(start, end, index) of every shared-string index in the rows at ``rows`` (every row
         when None), in file order. Each match holds exactly one t="s": when the counts agree,
-        every such cell was understood."""
+        every such cell was understood. A few rows are searched each on its own, many in one
+        stretch from the first to the last of them."""
         if rows is None and self._refs is not None:
             return self._refs
-        spans = [self.body] if rows is None else [self.spans[i] for i in sorted(set(rows))]
+        if rows is None:
+            spans = [self.body]
+        else:
+            chosen = sorted(set(rows))
+            spans = [self.spans[i] for i in chosen]
+            if len(chosen) > 64:
+                spans = [(spans[0][0], spans[-1][1])]
         data, items = self.data, self.items() or []
         refs: list[tuple[int, int, int]] = []
         for start, end in spans:

@@ -394,3 +394,62 @@ def test_a_sheet_body_laid_out_otherwise_is_read_in_full(tmp_path: Path, first: 
         assert change(archive.read(sheet_part)) != archive.read(sheet_part)
     _rewrite(second, sheet_part, change)
     assert read_raw_sheet(second, "总表") is None
+
+
+@needs_libreoffice
+def test_a_text_appended_as_excel_saves_it_parses_that_row_only(tmp_path: Path,
+                                                                 first: Path) -> None:
+    """Excel gives a cell's new text the next free index and may keep the old, now unused,
+    string: one row's bytes change (its index), every other row and string stays."""
+    memo = tmp_path / "memo.rows"
+    shared = _libreoffice(first, tmp_path / "lo")
+    before = read_with_memo(shared, ReadOptions(), memo)
+    second = tmp_path / "two.xlsx"
+    shutil.copy(shared, second)
+    sheet_part, strings_part = _sheet_member(second)
+    column = _column("text.overview")
+    row_number = before.rows[3].row
+    with zipfile.ZipFile(second) as archive:
+        count = len(re.findall(rb"<si>", archive.read(strings_part)))
+    _rewrite(second, strings_part, lambda d: d.replace(
+        b"</sst>", "<si><t>新写的一段概述。</t></si></sst>".encode()))
+
+    def point(data: bytes) -> bytes:
+        return re.sub(rb'(<c r="' + column.encode() + str(row_number).encode()
+                      + rb'"[^>]*t="s"[^>]*><v>)[0-9]+(</v>)',
+                      lambda m: m.group(1) + str(count).encode() + m.group(2), data, count=1)
+
+    _rewrite(second, sheet_part, point)
+    again = read_with_memo(second, ReadOptions(), memo)
+    plain = read_workbook(second)
+    assert "新写的一段概述。" in str(plain.rows[3].values["text.overview"])
+    assert _waiting(again) == len(plain.rows) - 1
+    _same(again, plain)
+
+
+@needs_libreoffice
+def test_a_string_several_rows_use_changed_in_place_reparses_them_all(tmp_path: Path,
+                                                                      first: Path) -> None:
+    memo = tmp_path / "memo.rows"
+    shared = _libreoffice(first, tmp_path / "lo")
+    read_with_memo(shared, ReadOptions(), memo)
+    sheet_part, strings_part = _sheet_member(shared)
+    with zipfile.ZipFile(shared) as archive:
+        sheet, strings = archive.read(sheet_part), archive.read(strings_part)
+    uses: dict[int, set[bytes]] = {}
+    for row in re.finditer(rb'<row r="([0-9]+)".*?</row>', sheet, re.S):
+        for index in re.findall(rb't="s"[^>]*><v>([0-9]+)</v>', row.group(0)):
+            uses.setdefault(int(index), set()).add(row.group(1))
+    index = max((i for i in uses if len(uses[i]) > 2), key=lambda i: len(uses[i]))
+    items = re.findall(rb"<si>.*?</si>", strings, re.S)
+    second = tmp_path / "two.xlsx"
+    shutil.copy(shared, second)
+    _rewrite(second, strings_part, lambda d: d.replace(
+        items[index], "<si><t>改过的共用文字</t></si>".encode(), 1))
+    again = read_with_memo(second, ReadOptions(), memo)
+    plain = read_workbook(second)
+    was = {r.row: r.fingerprint() for r in read_workbook(shared).rows}
+    changed = [r for r in plain.rows if r.fingerprint() != was[r.row]]
+    assert len(changed) == len([n for n in uses[index] if int(n) in was]) > 2
+    assert _waiting(again) == len(plain.rows) - len(changed)
+    _same(again, plain)
