@@ -20,7 +20,7 @@ from typing import Any
 
 from ..format.model import FIELDS, SECTIONS, Field, Kind, default_title
 from ..workbook.rows import AgencyRow
-from ..workbook.store import ABSENT, INDEX, RowValues
+from ..workbook.store import INDEX, RowValues
 from ..workbook.values import clean_line, clean_text, format_money, is_blank, paragraphs
 from .other_matters import other_matters
 from .paragraphs import HEAD_MAX, HEAD_MAX_PLAIN, Paragraph, Paragraphs, split_head
@@ -115,9 +115,13 @@ def _fill_cells(plan: _Plan, cells: list[Any], row: AgencyRow) -> dict[str, Any]
             continue
         name, index, key, kind, as_is = step
         value = cells[index]
-        filled[name] = value if as_is and value is not ABSENT and value is not None \
-            else _value(row, key, kind)
+        # a count, year, name or line as it is; anything else (a text the read keeps in a file,
+        # see workbook/spill.py, or no value) the way the mapping gives it
+        filled[name] = value if as_is and type(value) in _PLAIN else _value(row, key, kind)
     return filled
+
+
+_PLAIN = (int, str)
 
 
 def _value(row: AgencyRow, key: str, kind: Kind) -> Any:

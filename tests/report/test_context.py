@@ -210,3 +210,22 @@ def test_the_context_of_a_value_store_is_the_general_one(tmp_path: Any) -> None:
     assert all(type(r.values) is RowValues for r in rows)
     for row in rows:
         assert _typed(build_context(row)) == _typed(build_context(_as_dict_row(row))), row.row
+
+
+def test_the_context_of_texts_kept_in_a_file_is_the_general_one(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Narratives the read keeps in its temporary file (workbook/spill.py) come into the
+    context as the texts themselves."""
+    from pathlib import Path
+
+    from annual_report.workbook import spill
+    from annual_report.workbook.rows import read_workbook
+    from annual_report.workbook.spill import Spilled
+
+    monkeypatch.setattr(spill, "KEPT_CHARS", 0)  # every narrative to the file
+    sample = Path(__file__).resolve().parents[2] / "input" / "master.xlsx"
+    rows = read_workbook(sample).rows
+    assert any(type(v) is Spilled for r in rows for v in r.values.cells)  # type: ignore[attr-defined]
+    for row in rows:
+        assert _typed(build_context(row)) == _typed(build_context(_as_dict_row(row))), row.row
+        assert "Spilled" not in repr(_typed(build_context(row)))
