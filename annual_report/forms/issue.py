@@ -9,6 +9,8 @@ program did not write, or one changed since, is never overwritten silently.
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -18,6 +20,7 @@ from ..checks.run import usual_year
 from ..errors import InputError, OutputError
 from ..outputs import atomic_write_bytes, exclusive_folder, sha256_bytes, sha256_file, unique_stems
 from ..workbook.rows import AgencyRow, ReadOptions, read_workbook
+from .identity import now, parse_time
 from .write import form_bytes, prefill
 
 FORMS_RECORD = "forms.json"
@@ -140,6 +143,18 @@ def issue_forms(master_path: Path, folder: Path | None, *, out: Path = Path("out
     return result
 
 
+def _later_than(earlier: IssuedForm | None) -> str:
+    """Now, as a form's issue time; at least a second after the form it replaces (times are
+    kept to the second, and a form issued later must always count as the newer one)."""
+    issued = now()
+    if earlier is not None:
+        with contextlib.suppress(ValueError):
+            before = parse_time(earlier.issued_at)
+            if parse_time(issued) <= before:
+                issued = (before + dt.timedelta(seconds=1)).isoformat(timespec="seconds")
+    return issued
+
+
 def _issue_one(row: AgencyRow, year: int, folder: Path, record: FormsRecord, stem: str,
                result: IssueResult, previous: AgencyRow | None, *, reissue: bool,
                due: str | None) -> None:
@@ -158,7 +173,7 @@ def _issue_one(row: AgencyRow, year: int, folder: Path, record: FormsRecord, ste
                                 "移走后重新运行"))
         return
     content = prefill(row.agency, year, row, previous)
-    data, identity = form_bytes(content, due=due)
+    data, identity = form_bytes(content, due=due, issued_at=_later_than(earlier))
     atomic_write_bytes(path, data)
     record.forms[(year, row.agency)] = IssuedForm(
         row.agency, year, path.relative_to(folder).as_posix(), sha256_bytes(data),

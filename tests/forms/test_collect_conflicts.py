@@ -211,3 +211,19 @@ def test_collect_prints_every_overwritten_figure_and_the_check(cycle) -> None:  
     cell = read_workbook(master).by_agency()[A].cell("review.upheld")
     assert f"{cell} 行政复议 结果维持：{records[A]['review.upheld']} → 40" in done.output
     assert "R4" in done.output and "请把表退回该单位更正" in done.output
+
+
+def test_a_form_issued_again_at_once_is_still_the_newer(tmp_path: Path) -> None:
+    """Issue times are kept to the second: a form issued again within the same second as the
+    one it replaces is stamped a second later, so it always counts as the newer."""
+    from annual_report.forms.identity import agree, from_openpyxl
+
+    master = bare_master(tmp_path / "总表.xlsx", 2)
+    agency = names(2)[0]
+    times = []
+    for _ in range(3):  # well within a second of each other
+        result = issue(master, tmp_path / "表单", only=[agency])
+        identity = agree(from_openpyxl(openpyxl.load_workbook(form_of(result, agency))))
+        assert identity is not None
+        times.append(dt.datetime.fromisoformat(identity.issued_at))
+    assert times[0] < times[1] < times[2]
