@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from annual_report.format.model import FIELDS
@@ -10,7 +11,7 @@ from annual_report.workbook.rows import AgencyRow, ReadOptions, parse_row
 
 COLUMNS = {f.key: i for i, f in enumerate(FIELDS)}
 
-__all__ = ["COLUMNS", "fill_consistent", "make_row", "zero_record"]
+__all__ = ["COLUMNS", "fill_consistent", "libreoffice_xlsx", "make_row", "zero_record"]
 
 
 def make_row(record: dict[str, Any], number: int = 5, blank_as_zero: bool = False) -> AgencyRow:
@@ -20,3 +21,15 @@ def make_row(record: dict[str, Any], number: int = 5, blank_as_zero: bool = Fals
         raw.setdefault(key, "")
     extras = {k: v for k, v in record.items() if k not in COLUMNS}
     return parse_row("总表", number, raw, extras, COLUMNS, ReadOptions(blank_as_zero=blank_as_zero))
+
+
+def libreoffice_xlsx(source: Path, folder: Path, timeout: int = 180) -> Path:
+    """``source`` as LibreOffice saves it (its own styles, texts in sharedStrings.xml), in the
+    new ``folder``."""
+    import subprocess
+
+    folder.mkdir()
+    subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{folder}/lo",
+                    "--convert-to", "xlsx", "--outdir", str(folder), str(source)],
+                   check=True, capture_output=True, timeout=timeout)
+    return folder / source.name

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from hypothesis import strategies as st
 from annual_report.workbook.memo import read_with_memo
 from annual_report.workbook.rawrows import read_raw_sheet
 from annual_report.workbook.rows import ReadOptions, Workbook, read_workbook
+from factories import libreoffice_xlsx
 
 SAMPLE = Path(__file__).resolve().parents[2] / "input" / "master.xlsx"
 
@@ -66,13 +66,7 @@ def _column(key: str) -> str:
     raise AssertionError(key)
 
 
-def _libreoffice(source: Path, folder: Path) -> Path:
-    """``source`` as LibreOffice saves it (its own styles, texts in sharedStrings.xml)."""
-    folder.mkdir()
-    subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{folder}/lo",
-                    "--convert-to", "xlsx", "--outdir", str(folder), str(source)],
-                   check=True, capture_output=True, timeout=120)
-    return folder / source.name
+_libreoffice = libreoffice_xlsx
 
 
 needs_libreoffice = pytest.mark.skipif(shutil.which("soffice") is None,

@@ -13,7 +13,6 @@ import pickle
 import random
 import re
 import shutil
-import subprocess
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -31,6 +30,7 @@ from annual_report.workbook import sheets, slices, spill
 from annual_report.workbook.blank import write_workbook
 from annual_report.workbook.rows import Workbook, read_workbook
 from annual_report.workbook.slices import sliced_rows
+from factories import libreoffice_xlsx
 
 SHEET = "总表"
 
@@ -151,12 +151,7 @@ def _edit_sheet(path: Path, edit: Any) -> Path:
     return path
 
 
-def _libreoffice(source: Path, folder: Path) -> Path:
-    folder.mkdir()
-    subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{folder}/lo",
-                    "--convert-to", "xlsx", "--outdir", str(folder), str(source)],
-                   check=True, capture_output=True, timeout=180)
-    return folder / source.name
+_libreoffice = libreoffice_xlsx
 
 
 def _both_ways(path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Workbook, Workbook]:
