@@ -3,8 +3,9 @@
 ISA-L inflates several times faster than zlib, deflates at its level 1 about six times faster
 than zlib's level 3 (a report's ``word/document.xml``: 0.05 ms instead of 0.29 ms, 8 % larger),
 and computes the same CRC-32 in a tenth of the time. Deflate is a format: whichever module
-compressed a member, every reader inflates the same bytes. ``isal`` has wheels for Windows,
-macOS and Linux; without it zlib does the work.
+compressed a member, every reader inflates the same bytes. ``isal`` comes with the tool on
+Linux and macOS and is installed apart on Windows (it has no wheel for a 32-bit Python); without
+it zlib does the work.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from pathlib import Path
 # The import names of the [project] dependencies and of the [test] extra in pyproject.toml
 # (tests/install/test_environment.py keeps them in step).
 RUNTIME_MODULES = ("openpyxl", "python_calamine", "docx", "docxtpl", "jinja2", "lxml", "pdfplumber",
-                   "isal", "typer", "rich")
+                   "typer", "rich")  # not isal: without it zlib does its work (fastzlib.py)
 TEST_MODULES = ("pytest", "hypothesis", "aiosmtpd")
 VENV = Path(__file__).resolve().parents[2] / ".venv"
 REENTERED = "ANNUAL_REPORT_REENTERED"  # set for the re-entered process: never loop
