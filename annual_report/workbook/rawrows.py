@@ -25,7 +25,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from .sheets import sheet_part
+from .sheets import related_parts, sheet_part
 from .zipread import read_member, stored_digest
 
 _DIGEST_SIZE = 20
@@ -34,7 +34,6 @@ _ROW_NUMBER = re.compile(rb'[^>]*?\sr="([0-9]+)"')
 _SHARED_CELL = re.compile(rb't="s"[^>]*>\s*<v>([0-9]+)</v>')  # t="s" first: searched fast
 _ITEM = re.compile(rb"<si\b")
 _DIMENSION = re.compile(rb"<dimension\b[^>]*/>")
-_RELS_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _SST_TYPE = "/sharedStrings"
 _MAX_ROW_XML = 1 << 26  # a row of over 64 MiB is no master's: read it the usual way
 
@@ -146,13 +145,11 @@ class RawSheet:
 
 
 def _strings_part(archive: zipfile.ZipFile) -> str | None:
-    rels = etree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
-    targets = [rel.get("Target", "") for rel in rels.iter(f"{_RELS_NS}Relationship")
-               if rel.get("Type", "").endswith(_SST_TYPE)]
-    if len(targets) != 1:
-        return None if not targets else "?"  # several: not a file to take apart
-    target = targets[0]
-    return target.lstrip("/") if target.startswith("/") else "xl/" + target
+    """The shared-strings part (None: none; ``"?"``: several, not a file to take apart)."""
+    parts = related_parts(archive, _SST_TYPE)
+    if len(parts) != 1:
+        return None if not parts else "?"
+    return parts[0]
 
 
 def _items(strings: bytes) -> list[tuple[int, int]] | None:

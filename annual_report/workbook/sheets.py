@@ -282,9 +282,27 @@ def sheet_part(archive: zipfile.ZipFile, sheet: str) -> str | None:
             rid = s.get(f"{_REL_NS}id")
             for rel in rels:
                 if rel.get("Id") == rid:
-                    target = rel.get("Target", "")
-                    return target.lstrip("/") if target.startswith("/") else "xl/" + target
+                    return part_name(rel.get("Target", ""))
     return None
+
+
+_PACKAGE_RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+
+
+def part_name(target: str) -> str:
+    """The zip member a relationship of ``xl/workbook.xml`` names (its target is relative to
+    ``xl/`` unless it starts with ``/``)."""
+    return target.lstrip("/") if target.startswith("/") else "xl/" + target
+
+
+def related_parts(archive: zipfile.ZipFile, type_suffix: str) -> list[str]:
+    """The parts that the workbook's relationships of a type ending in ``type_suffix`` name
+    (``"/worksheet"``, ``"/sharedStrings"``), in their order."""
+    from lxml import etree
+
+    rels = etree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    return [part_name(rel.get("Target", "")) for rel in rels.iter(f"{_PACKAGE_RELS}Relationship")
+            if rel.get("Type", "").endswith(type_suffix)]
 
 
 def _column_number(letters: str) -> int:

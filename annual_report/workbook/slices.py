@@ -45,7 +45,6 @@ _ROW_OPENING = re.compile(rb'<row(?: r="([0-9]+)")?')
 _ROOT = re.compile(rb"<([A-Za-z_][\w.:-]*)")
 _DIMENSION = re.compile(rb"<dimension\b[^>]*/>")
 _COUNTS = re.compile(rb'\s(?:count|uniqueCount)="[0-9]*"')
-_RELS_NS = b"http://schemas.openxmlformats.org/package/2006/relationships"
 _LOCAL_HEADER = struct.Struct("<4s22xHH")  # signature, then the name's and the extra's lengths
 
 Rows = Iterator[list[Any]]
@@ -167,15 +166,9 @@ _END_OF_DIRECTORY = struct.Struct("<4sHHHHIIH")
 
 def _sheet_parts(archive: zipfile.ZipFile) -> set[str]:
     """Every worksheet part the workbook's relationships name."""
-    from lxml import etree
+    from .sheets import related_parts
 
-    rels = etree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
-    parts = set()
-    for rel in rels.iter(f"{{{_RELS_NS.decode()}}}Relationship"):
-        if rel.get("Type", "").endswith("/worksheet"):
-            target = rel.get("Target", "")
-            parts.add(target.lstrip("/") if target.startswith("/") else "xl/" + target)
-    return parts
+    return set(related_parts(archive, "/worksheet"))
 
 
 def sliced_rows(path: Path, sheet: str, whole: Callable[[], Rows]) -> Rows:
