@@ -31,6 +31,7 @@ from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import Any
 
+from .. import fastzlib
 from . import zipread
 
 SLICE_BYTES = 1 << 20  # sheet XML a slice (~150 rows of a master with real narratives)
@@ -45,7 +46,6 @@ _ROW_OPENING = re.compile(rb'<row(?: r="([0-9]+)")?')
 _ROOT = re.compile(rb"<([A-Za-z_][\w.:-]*)")
 _DIMENSION = re.compile(rb"<dimension\b[^>]*/>")
 _COUNTS = re.compile(rb'\s(?:count|uniqueCount)="[0-9]*"')
-_LOCAL_HEADER = struct.Struct("<4s22xHH")  # signature, then the name's and the extra's lengths
 
 Rows = Iterator[list[Any]]
 Batches = Generator[list[list[Any]], None, None]
@@ -131,16 +131,16 @@ class _Book:
         others = [(info.filename, archive.read(info)) for info in archive.infolist()
                   if info.filename not in (part, strings) and info.filename not in sheets
                   and not info.filename.endswith("/")]
-        self.others = [(name.encode("utf-8"), content, zipread.INFLATE.crc32(content))
+        self.others = [(name.encode("utf-8"), content, fastzlib.crc32(content))
                        for name, content in others]
         self.has_strings = strings is not None
 
     def archive(self, sheet: bytes, strings: bytes | None) -> io.BytesIO:
         """A small .xlsx of this sheet and these shared strings, stored (not deflated), its
         CRC-32s by ISA-L where installed (``zipfile`` would compute them with zlib)."""
-        members = [(self.part.encode("utf-8"), sheet, zipread.INFLATE.crc32(sheet))]
+        members = [(self.part.encode("utf-8"), sheet, fastzlib.crc32(sheet))]
         if strings is not None:
-            members.append((self.strings.encode("utf-8"), strings, zipread.INFLATE.crc32(strings)))
+            members.append((self.strings.encode("utf-8"), strings, fastzlib.crc32(strings)))
         members.extend(self.others)
         out: list[bytes] = []
         directory: list[bytes] = []
@@ -269,20 +269,16 @@ def _inflated(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[bytes
     is installed (see :mod:`.zipread`) from the archive's own open file, its length and CRC-32
     checked as :mod:`zipfile` checks them; a member laid out otherwise is read by ``zipfile``."""
     stream = archive.fp
-    head = b""
-    if stream is not None and not info.flag_bits & 0x1 and info.compress_type in (
-            zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-        stream.seek(info.header_offset)
-        head = stream.read(_LOCAL_HEADER.size)
-    if len(head) != _LOCAL_HEADER.size or head[:4] != b"PK\x03\x04" or stream is None:
+    position = zipread.data_offset(archive, info) if info.compress_type in (
+        zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) else None
+    if position is None or stream is None:
         with archive.open(info) as member:
             while chunk := member.read(_READ):
                 yield chunk
         return
-    _signature, name_size, extra_size = _LOCAL_HEADER.unpack(head)
-    position = info.header_offset + _LOCAL_HEADER.size + name_size + extra_size
     left = info.compress_size
-    inflater = zipread.INFLATE.decompressobj(-zlib.MAX_WBITS) if info.compress_type else None
+    inflate = fastzlib.FAST
+    inflater = inflate.decompressobj(-zlib.MAX_WBITS) if info.compress_type else None
     crc = size = 0
     while True:
         block = b""
@@ -297,9 +293,9 @@ def _inflated(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[bytes
             left -= len(block)
         try:  # at most _READ bytes out: the rest waits in the inflater (or its input)
             out = inflater.decompress(block, _READ) if inflater is not None else block
-        except zipread.INFLATE.error as exc:
+        except inflate.error as exc:
             raise zipfile.BadZipFile(f"{info.filename}: {exc}") from exc
-        crc, size = zipread.INFLATE.crc32(out, crc), size + len(out)
+        crc, size = inflate.crc32(out, crc), size + len(out)
         if out:
             yield out
         if inflater is None and not left:

@@ -13,24 +13,21 @@ zlib does it. A member stored in any other way, or laid out otherwise than expec
 from __future__ import annotations
 
 import hashlib
-import os
 import struct
 import zipfile
 import zlib
-from types import ModuleType
 
-from ..fastzlib import FAST
+from .. import fastzlib
 
-INFLATE: ModuleType = FAST  # what inflates and checks (the tests swap in zlib too)
 _LOCAL_HEADER = struct.Struct("<4s22xHH")  # signature, then the name's and the extra's lengths
 
 
-def stored_bytes(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes | None:
-    """A member's bytes as stored (compressed), read from the archive's own open file (the very
-    file its other members were read from, even if another took its name since); None when it
-    is not laid out as expected."""
+def data_offset(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> int | None:
+    """Where a member's stored bytes start in the archive's own open file (the very file its
+    other members were read from, even if another took its name since); None when it is not
+    laid out as expected (closed, encrypted, no local header there)."""
     stream = archive.fp
-    if stream is None or info.flag_bits & 0x1:  # closed, or encrypted
+    if stream is None or info.flag_bits & 0x1:
         return None
     stream.seek(info.header_offset)  # zipfile seeks before each read of its own
     head = stream.read(_LOCAL_HEADER.size)
@@ -39,8 +36,18 @@ def stored_bytes(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes | Non
     signature, name_size, extra_size = _LOCAL_HEADER.unpack(head)
     if signature != b"PK\x03\x04":
         return None
-    stream.seek(name_size + extra_size, os.SEEK_CUR)
-    stored = stream.read(info.compress_size)
+    offset: int = info.header_offset + _LOCAL_HEADER.size + name_size + extra_size
+    return offset
+
+
+def stored_bytes(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes | None:
+    """A member's bytes as stored (compressed), read from the archive's own open file; None
+    when it is not laid out as expected."""
+    offset = data_offset(archive, info)
+    if offset is None or archive.fp is None:
+        return None
+    archive.fp.seek(offset)
+    stored = archive.fp.read(info.compress_size)
     return stored if len(stored) == info.compress_size else None
 
 
@@ -62,13 +69,13 @@ def read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[bytes,
     if info.compress_type == zipfile.ZIP_STORED:
         content = stored
     else:
-        inflater = INFLATE.decompressobj(-zlib.MAX_WBITS)
+        inflater = fastzlib.FAST.decompressobj(-zlib.MAX_WBITS)
         try:
             content = inflater.decompress(stored)
-        except INFLATE.error as exc:
+        except fastzlib.FAST.error as exc:
             raise zipfile.BadZipFile(f"{info.filename}: {exc}") from exc
         if not inflater.eof:
             raise zipfile.BadZipFile(f"{info.filename}: the compressed data ends too soon")
-    if len(content) != info.file_size or INFLATE.crc32(content) != info.CRC:
+    if len(content) != info.file_size or fastzlib.crc32(content) != info.CRC:
         raise zipfile.BadZipFile(f"{info.filename}: bad CRC-32 or size")
     return content, stored

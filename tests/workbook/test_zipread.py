@@ -17,6 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from annual_report import fastzlib
 from annual_report.workbook import zipread
 
 SAMPLE = Path(__file__).resolve().parents[2] / "input" / "master.xlsx"
@@ -30,7 +31,7 @@ def inflater(request: pytest.FixtureRequest) -> Iterator[str]:
     else:
         module = zlib
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(zipread, "INFLATE", module)
+        patch.setattr(fastzlib, "FAST", module)
         yield request.param
 
 
