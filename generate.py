@@ -7,13 +7,12 @@ The command line lives in :mod:`annual_report.cli`; this script at the repositor
 
 from __future__ import annotations
 
-import gc
 import os
 import sys
 
-gc.set_threshold(100_000, 20, 20)  # from the start, imports included: see cli.app.main
+from annual_report.cli.reenter import collect_less_often, require
 
-from annual_report.cli.reenter import require  # noqa: E402
+collect_less_often()  # before the imports below (see its docstring)
 
 if __name__ == "__main__":
     require([os.path.abspath(__file__), *sys.argv[1:]])

@@ -64,13 +64,10 @@ def main() -> int:
     import gc
     import sys
 
-    # A command keeps many objects alive at once (rows, findings, manifest entries: ~100,000 at
-    # 10,000 agencies). At the default threshold (700 new objects) the cycle collector walks them
-    # again and again, ~0.4 s of a re-run at 10,000 agencies. Reference counting frees nearly
-    # everything anyway; the collector still runs, a hundred times less often, and never walks
-    # what was imported before (frozen).
-    gc.freeze()
-    gc.set_threshold(100_000, 20, 20)
+    from .reenter import collect_less_often
+
+    collect_less_often()
+    gc.freeze()  # what was imported is never walked again
     if len(sys.argv) == 1:  # the bare command shows its help: a success, not a usage error
         sys.argv.append("--help")
     try:

@@ -23,6 +23,20 @@ VENV = Path(__file__).resolve().parents[2] / ".venv"
 REENTERED = "ANNUAL_REPORT_REENTERED"  # set for the re-entered process: never loop
 
 
+def collect_less_often() -> None:
+    """Run the cycle collector a hundred times less often than Python's default.
+
+    A command keeps many objects alive at once (rows, findings, manifest entries: ~100,000 at
+    10,000 agencies). At the default threshold (700 new objects) the collector walks them again
+    and again, ~0.4 s of a re-run at 10,000 agencies. Reference counting frees nearly everything
+    anyway; cycles are still collected. Called first thing (imports included) and by
+    :func:`~.app.main` for the other entry points.
+    """
+    import gc
+
+    gc.set_threshold(100_000, 20, 20)
+
+
 def missing_modules(names: Sequence[str]) -> list[str]:
     """The modules of ``names`` that this interpreter cannot import."""
     return [name for name in names if importlib.util.find_spec(name) is None]
