@@ -97,21 +97,14 @@ def _make_plan(tree: Tree) -> _Plan:
 _PLAN = _make_plan(_TREE)
 
 
-def _fill(tree: Tree, row: AgencyRow) -> dict[str, Any]:
-    return {
-        name: _value(row, node.key, node.kind) if isinstance(node, Field) else _fill(node, row)
-        for name, node in tree.items()
-    }
-
-
-def _fill_cells(plan: _Plan, cells: list[Any], row: AgencyRow) -> dict[str, Any]:
-    """:func:`_fill` for a row whose values are a :class:`RowValues` (``cells``): each value
-    taken from its position, and passed on as it is where :func:`_value` would (most are
-    counts); the same context, without a mapping lookup per field."""
+def _fill(plan: _Plan, cells: list[Any], row: AgencyRow) -> dict[str, Any]:
+    """The context's nested values from a row's value store (``cells``): each value taken from
+    its position and passed on as it is where :func:`_value` would (most are counts), the
+    others made by :func:`_value`; no mapping lookup per field."""
     filled: dict[str, Any] = {}
     for step in plan:
         if len(step) == 2:
-            filled[step[0]] = _fill_cells(step[1], cells, row)
+            filled[step[0]] = _fill(step[1], cells, row)
             continue
         name, index, key, kind, as_is = step
         value = cells[index]
@@ -182,9 +175,8 @@ def processing_fee_sentence(row: AgencyRow, year: Any) -> str:
 
 def build_context(row: AgencyRow) -> dict[str, Any]:
     """The template context of one agency."""
-    values = row.values
-    ctx = _fill_cells(_PLAN, values.cells, row) if type(values) is RowValues \
-        else _fill(_TREE, row)
+    values = row.values  # any other mapping (a row made by hand) is put in a store first
+    ctx = _fill(_PLAN, (values if type(values) is RowValues else RowValues(values)).cells, row)
     year = ctx["year"]
     title = ctx["title"] or default_title(ctx["agency"], year)  # may hold a typed line break
     ctx["title"] = join_lines(title.split("\n"))
