@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import io
 import os
 import random
@@ -64,7 +63,7 @@ def workbook(count: int, narrative: int = NARRATIVE_CHARS, changed: bool = False
     characters a row (made once, kept in bench/out/). ``changed``: the same but for one
     sentence more in one agency's section 六."""
     from annual_report.format.synthetic import district_records
-    from annual_report.workbook.blank import write_workbook
+    from annual_report.workbook.blank import share_strings, write_workbook
 
     path = OUT / f"bench-{count}-{narrative}{'-changed' if changed else ''}.xlsx"
     if not path.exists():
@@ -77,49 +76,9 @@ def workbook(count: int, narrative: int = NARRATIVE_CHARS, changed: bool = False
             records[count // 2]["text.other"] += "\n本年度另有一项补充说明。"
         partial = path.with_suffix(".partial")
         write_workbook(partial, records)
-        _share_strings(partial)
+        share_strings(partial)  # as Excel and WPS store texts
         partial.replace(path)
     return path
-
-
-_INLINE = re.compile(rb'<c r="([A-Z]+[0-9]+)"((?: s="[0-9]+")?) t="inlineStr"><is>'
-                     rb'<t(?: xml:space="preserve")?>(.*?)</t></is></c>', re.S)
-_SST_TYPE = ('<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
-             'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>')
-_SST_REL = ('<Relationship Id="rIdSharedStrings" Type="http://schemas.openxmlformats.org/'
-            'officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>')
-
-
-def _share_strings(path: Path) -> None:
-    """Store the texts as Excel and WPS save them: once each in xl/sharedStrings.xml, in UTF-8.
-
-    openpyxl writes every text inline as character references (7 bytes a Chinese character);
-    the workbooks users bring back have been saved by Excel or WPS. The cells read the same.
-    """
-    strings: dict[str, int] = {}
-
-    def shared(match: re.Match[bytes]) -> bytes:
-        index = strings.setdefault(html.unescape(match.group(3).decode()), len(strings))
-        return b'<c r="%s"%s t="s"><v>%d</v></c>' % (match.group(1), match.group(2), index)
-
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(path) as source, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as out:
-        for info in source.infolist():
-            data = source.read(info)
-            if info.filename.startswith("xl/worksheets/sheet"):
-                data = _INLINE.sub(shared, data)
-            elif info.filename == "[Content_Types].xml":
-                data = data.replace(b"</Types>", _SST_TYPE.encode() + b"</Types>")
-            elif info.filename == "xl/_rels/workbook.xml.rels":
-                data = data.replace(b"</Relationships>", _SST_REL.encode() + b"</Relationships>")
-            out.writestr(info.filename, data)
-        items = "".join(f'<si><t xml:space="preserve">{html.escape(text, quote=False)}</t></si>'
-                        for text in strings)
-        out.writestr("xl/sharedStrings.xml", (
-            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<sst xmlns="http://'
-            f'schemas.openxmlformats.org/spreadsheetml/2006/main" count="{len(strings)}" '
-            f'uniqueCount="{len(strings)}">{items}</sst>').encode())
-    path.write_bytes(buffer.getvalue())
 
 
 def changed_workbook(count: int) -> Path:

@@ -12,6 +12,10 @@ Layout of the sheet 总表 (all derived from :mod:`annual_report.format.model`):
 from __future__ import annotations
 
 import datetime as dt
+import html
+import io
+import re
+import zipfile
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from pathlib import Path
@@ -207,5 +211,51 @@ def write_workbook(path: Path | str, records: Iterable[Mapping[str, Any]] = ()) 
     path = Path(path)
     buffer = io.BytesIO()
     new_workbook(records).save(buffer)
+    atomic_write_bytes(path, buffer.getvalue())
+    return path
+
+
+_INLINE = re.compile(rb'<c r="([A-Z]+[0-9]+)"((?: s="[0-9]+")?) t="inlineStr"><is>'
+                     rb'<t(?: xml:space="preserve")?>(.*?)</t></is></c>', re.S)
+_SST_TYPE = (b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+             b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>')
+_SST_REL = (b'<Relationship Id="rIdSharedStrings" Type="http://schemas.openxmlformats.org/'
+            b'officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>')
+
+
+def share_strings(path: Path, reverse: bool = False) -> Path:
+    """The workbook at ``path`` with its texts stored as Excel and WPS save them: once each in
+    ``xl/sharedStrings.xml``, in UTF-8, numbered in the order of first use (``reverse``: the
+    other way round). openpyxl writes every text inline as character references; the cells read
+    the same either way. Used to make workbooks like those users bring back (tests, bench)."""
+    with zipfile.ZipFile(path) as source:
+        parts = [(info, source.read(info)) for info in source.infolist()]
+    texts: dict[str, int] = {}
+    for info, data in parts:
+        if info.filename.startswith("xl/worksheets/sheet"):
+            for match in _INLINE.finditer(data):
+                texts.setdefault(html.unescape(match.group(3).decode()), len(texts))
+    number = {text: len(texts) - 1 - i if reverse else i for text, i in texts.items()}
+
+    def shared(match: re.Match[bytes]) -> bytes:
+        index = number[html.unescape(match.group(3).decode())]
+        return b'<c r="%s"%s t="s"><v>%d</v></c>' % (match.group(1), match.group(2), index)
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as out:
+        for info, data in parts:
+            if info.filename.startswith("xl/worksheets/sheet"):
+                data = _INLINE.sub(shared, data)
+            elif info.filename == "[Content_Types].xml":
+                data = data.replace(b"</Types>", _SST_TYPE + b"</Types>")
+            elif info.filename == "xl/_rels/workbook.xml.rels":
+                data = data.replace(b"</Relationships>", _SST_REL + b"</Relationships>")
+            out.writestr(info.filename, data)
+        items = "".join(f'<si><t xml:space="preserve">{html.escape(text, quote=False)}</t></si>'
+                        for text in sorted(texts, key=number.__getitem__))
+        out.writestr("xl/sharedStrings.xml", (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<sst xmlns="http://'
+            f'schemas.openxmlformats.org/spreadsheetml/2006/main" count="{len(texts)}" '
+            f'uniqueCount="{len(texts)}">{items}</sst>').encode())
     atomic_write_bytes(path, buffer.getvalue())
     return path

@@ -27,7 +27,7 @@ from annual_report.checks.run import check_workbook
 from annual_report.errors import InputError
 from annual_report.format.synthetic import district_records
 from annual_report.workbook import sheets, slices, spill
-from annual_report.workbook.blank import write_workbook
+from annual_report.workbook.blank import share_strings, write_workbook
 from annual_report.workbook.rows import Workbook, read_workbook
 from annual_report.workbook.slices import sliced_rows
 from factories import libreoffice_xlsx
@@ -83,48 +83,9 @@ def small_slices(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _share_strings(path: Path, order: str = "first use") -> Path:
-    """The file with its inline texts moved into sharedStrings.xml as Excel and WPS store them,
-    numbered in the order of first use, or (``"reversed"``) the other way round."""
-    inline = re.compile(rb'<c r="([A-Z]+[0-9]+)"((?: s="[0-9]+")?) t="inlineStr"><is>'
-                        rb'<t(?: xml:space="preserve")?>(.*?)</t></is></c>', re.S)
-    texts: dict[str, int] = {}
-    with zipfile.ZipFile(path) as source:
-        parts = [(info, source.read(info)) for info in source.infolist()]
-    for info, data in parts:
-        if info.filename.startswith("xl/worksheets/sheet"):
-            for match in inline.finditer(data):
-                texts.setdefault(html.unescape(match.group(3).decode()), len(texts))
-    number = {text: (len(texts) - 1 - i if order == "reversed" else i)
-              for text, i in texts.items()}
-
-    def shared(match: re.Match[bytes]) -> bytes:
-        index = number[html.unescape(match.group(3).decode())]
-        return b'<c r="%s"%s t="s"><v>%d</v></c>' % (match.group(1), match.group(2), index)
-
-    items = sorted(texts, key=number.__getitem__)
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as out:
-        for info, data in parts:
-            if info.filename.startswith("xl/worksheets/sheet"):
-                data = inline.sub(shared, data)
-            elif info.filename == "[Content_Types].xml":
-                data = data.replace(b"</Types>", b'<Override PartName="/xl/sharedStrings.xml" '
-                                    b'ContentType="application/vnd.openxmlformats-officedocument.'
-                                    b'spreadsheetml.sharedStrings+xml"/></Types>')
-            elif info.filename == "xl/_rels/workbook.xml.rels":
-                data = data.replace(b"</Relationships>", (
-                    b'<Relationship Id="rIdSst" Type="http://schemas.openxmlformats.org/'
-                    b'officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>'
-                    b"</Relationships>"))
-            out.writestr(info.filename, data)
-        body = "".join(f'<si><t xml:space="preserve">{html.escape(t, quote=False)}</t></si>'
-                       for t in items)
-        out.writestr("xl/sharedStrings.xml", (
-            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<sst xmlns="http://schemas.'
-            f'openxmlformats.org/spreadsheetml/2006/main" count="{len(items)}" uniqueCount='
-            f'"{len(items)}">{body}</sst>').encode())
-    path.write_bytes(buffer.getvalue())
-    return path
+    """The file with its inline texts in sharedStrings.xml, numbered in the order of first use
+    or (``"reversed"``) the other way round."""
+    return share_strings(path, reverse=order == "reversed")
 
 
 def _master(path: Path, count: int = 12, seed: int = 3) -> Path:
