@@ -48,7 +48,7 @@ def _current_umask() -> int:
 
 
 # mkstemp creates files readable by the owner only; reports are ordinary files (0644 under 022).
-_FILE_MODE = 0o666 & ~_current_umask()
+FILE_MODE = 0o666 & ~_current_umask()
 
 
 class FolderUnwritable(OutputError):
@@ -170,7 +170,7 @@ def atomic_write_bytes(
         fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=path.parent)
         try:
             if hasattr(os, "fchmod"):
-                os.fchmod(fd, _FILE_MODE)
+                os.fchmod(fd, FILE_MODE)
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
             if before_replace is not None:

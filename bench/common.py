@@ -6,6 +6,7 @@ import io
 import os
 import random
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -108,6 +109,27 @@ def figure_changed_workbook(count: int) -> Path:
                 out.writestr(info, data)
         path.write_bytes(buffer.getvalue())
     return path
+
+
+TRASH = OUT / "trash"
+
+
+def set_aside(folder: Path) -> None:
+    """Move ``folder`` (an earlier run's output) out of the way; :func:`empty_trash` deletes it
+    once everything is measured.
+
+    Deleting thousands of files just before a measured build would time the file system rather
+    than the build: ext4 without a journal (as on these machines) skips every inode freed in the
+    last minutes when it allocates one, so each file created after a big delete costs up to a
+    millisecond of kernel time that grows with the number deleted (seen with ``perf``:
+    ``recently_deleted``). Renaming a folder frees nothing."""
+    if folder.exists():
+        TRASH.mkdir(parents=True, exist_ok=True)
+        folder.rename(TRASH / f"{folder.name}-{time.monotonic_ns()}")
+
+
+def empty_trash() -> None:
+    shutil.rmtree(TRASH, ignore_errors=True)
 
 
 @dataclass(frozen=True)

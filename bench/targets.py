@@ -39,8 +39,10 @@ from common import (  # first: sets sys.path
     ROOT,
     Measured,
     changed_workbook,
+    empty_trash,
     figure_changed_workbook,
     run,
+    set_aside,
     workbook,
 )
 
@@ -83,10 +85,10 @@ def bench_build(args: argparse.Namespace) -> None:
     cpu: dict[int, list[float]] = {1000: [], 2000: []}
     for _ in range(args.runs):
         base.append(docxtpl_seconds(args.baseline_count, OUT / "docxtpl"))
-        shutil.rmtree(target, ignore_errors=True)
+        set_aside(target)
         ours.append(run([*GENERATE, "build", str(one), "--out", str(target), "--force"]))
         cpu[1000].append(ours[-1].cpu)
-        shutil.rmtree(OUT / "build-2000", ignore_errors=True)
+        set_aside(OUT / "build-2000")
         cpu[2000].append(run([*GENERATE, "build", str(two), "--out", str(OUT / "build-2000"),
                               "--force"]).cpu)
     wall = _median([m.wall for m in ours])
@@ -105,7 +107,7 @@ def bench_rerun(args: argparse.Namespace) -> None:
     first, second = workbook(count), changed_workbook(count)
     figure = figure_changed_workbook(count)
     target = OUT / f"rerun-{count}"
-    shutil.rmtree(target, ignore_errors=True)
+    set_aside(target)
     run([*GENERATE, "build", str(first), "--out", str(target)])  # the build being re-run
     command = [*GENERATE, "build", "--out", str(target)]
     floor, same, changed, figures = [], [], [], []
@@ -148,10 +150,10 @@ def bench_memory(args: argparse.Namespace) -> None:
         path = workbook(count)
         peaks["check", count] = run([*GENERATE, "check", str(path)]).peak_mib
         out = OUT / f"memory-{count}"
-        shutil.rmtree(out, ignore_errors=True)
+        set_aside(out)
         peaks["build", count] = run([*GENERATE, "build", str(path), "--out", str(out),
                                      "--force"]).peak_mib
-        shutil.rmtree(out, ignore_errors=True)
+        set_aside(out)
     for command in ("check", "build"):
         small, large = peaks[command, 1000], peaks[command, 10000]
         print(f"peak memory, {command:5}: 1000 agencies {small:.1f} MiB, 10000 agencies "
@@ -175,7 +177,7 @@ def bench_pdf(args: argparse.Namespace) -> None:
                     "pdf", "--outdir", scratch, *docs]).wall / len(docs)
 
     for _ in range(args.runs):
-        shutil.rmtree(out, ignore_errors=True)
+        set_aside(out)
         run(command)  # the DOCX, not timed
         plain.append(run(command).wall)  # the same command without --pdf: nothing to do
         ours.append(run([*command, "--pdf"]).wall)
@@ -218,6 +220,7 @@ def main() -> None:
         if args.command in (name, "all"):
             print(f"\n== {name}")
             command(args)
+    empty_trash()  # every measurement is done: deleting no longer weighs on one
     print(f"\n{_load()}")
 
 

@@ -31,7 +31,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import OutputError, ReportError
-from ..outputs import FolderUnwritable, atomic_write_bytes, sha256_bytes, sha256_file
+from ..heldfolder import HeldFolder
+from ..outputs import FolderUnwritable, sha256_bytes, sha256_file
 from ..workbook.rows import AgencyRow
 from .context import build_context
 from .manifest import Entry, Journal
@@ -81,12 +82,28 @@ _TEMPLATE: CompiledTemplate | None = None
 _ROWS: list[AgencyRow] = []
 _OUT = Path()
 _JOURNAL: Journal | None = None
+_FOLDERS: dict[Path, HeldFolder] = {}  # the year folders this process writes into, held open
 
 
 def _init_worker(template: CompiledTemplate, rows: list[AgencyRow], out: Path) -> None:
     """Give a worker the compiled template and the rows (inherited under fork, not re-sent)."""
-    global _TEMPLATE, _ROWS, _OUT, _JOURNAL
-    _TEMPLATE, _ROWS, _OUT, _JOURNAL = template, rows, out, Journal(out)
+    global _TEMPLATE, _ROWS, _OUT, _JOURNAL, _FOLDERS
+    _TEMPLATE, _ROWS, _OUT, _JOURNAL, _FOLDERS = template, rows, out, Journal(out), {}
+
+
+def _close_worker() -> None:
+    if _JOURNAL is not None:
+        _JOURNAL.close()
+    for folder in _FOLDERS.values():
+        folder.close()
+    _FOLDERS.clear()
+
+
+def _folder(path: Path) -> HeldFolder:
+    held = _FOLDERS.get(path)
+    if held is None:
+        held = _FOLDERS[path] = HeldFolder(_OUT, path)
+    return held
 
 
 def _init_process(template: CompiledTemplate, rows: list[AgencyRow], out: Path, parent: int) -> None:
@@ -144,7 +161,8 @@ def _render_one(job: Job) -> Done:
                 return Done(job.index, None, job.refuse, REFUSED)
             journal.record(entry)
             return Done(job.index, digest, "adopted", ADOPTED, row_sha256)
-        atomic_write_bytes(job.target, data, root=_OUT, before_replace=lambda: journal.record(entry))
+        _folder(job.target.parent).write(job.target.name, data,
+                                         before_replace=lambda: journal.record(entry))
         return Done(job.index, digest, "", BUILT, row_sha256)
     except FolderUnwritable as error:  # disk full, read-only, a link leading out: stop the batch
         return Done(job.index, None, str(error), STOP)
@@ -176,8 +194,7 @@ def run_jobs(
                 if progress:
                     progress(done, len(jobs))
         finally:
-            if _JOURNAL is not None:
-                _JOURNAL.close()
+            _close_worker()
         return
     context = multiprocessing.get_context(START_METHOD)
     size = max(1, min(32, len(jobs) // (workers * 8)))
