@@ -12,21 +12,27 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+import markupsafe
 from jinja2 import Environment, StrictUndefined, nodes
 from jinja2.compiler import CodeGenerator, Frame
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup, escape
 
-try:  # markupsafe's C escaping of a str, without making a Markup of it
-    from markupsafe import _escape_inner
-except ImportError:  # pragma: no cover - another markupsafe: the public function, slower
-    def _escape_inner(text: str, /) -> str:
-        return str(escape(text))
-
 from ..workbook.values import XML_ILLEGAL
+
+
+def _escape_public(text: str, /) -> str:
+    return str(escape(text))
+
+
+# markupsafe's own escaping of a str (C), without making a Markup of it; where a markupsafe has
+# no such function, the public one (slower, the same text)
+_escape_inner: Callable[[str], str] = getattr(markupsafe, "_escape_inner", _escape_public)
+
 
 _NEEDS_WORK = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\t\n\r]")
 _BREAK = '</w:t><w:br/><w:t xml:space="preserve">'

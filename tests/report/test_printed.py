@@ -125,3 +125,9 @@ def test_reports_are_byte_for_byte_as_with_jinjas_code_generator(
         context = build_context(row)
         core = _core_properties(row, context)
         assert ours.render(context, core) == theirs.render(context, core), row.agency
+
+
+def test_without_markupsafes_inner_escape_the_same_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(jinja_env, "_escape_inner", jinja_env._escape_public)
+    for value in ("<a & 'b'>\"", "中文", "", "a\tb", 5, Decimal("1.0"), None):
+        assert printed(value) == jinjas_own(value)
