@@ -14,8 +14,9 @@ row, as real reports do; 10,000 agencies take a few minutes to write the first t
   changed (the shared strings after it renumbered) and one with one figure corrected.
 - ``check``:  ``check`` of 1,000 agencies and ``--help``, whole commands, with the interpreter's
   own start-up (``python3 -c pass``) measured alongside as the floor.
-- ``memory``: peak resident memory of ``check`` and ``build --force`` at 1,000 and 10,000 agencies
-  (the largest of the command and its workers) and the growth per 1,000 rows.
+- ``memory``: peak resident memory of ``check``, ``build --force``, ``build`` into a new folder and
+  its re-run with one text changed, at 1,000 and 10,000 agencies (the largest of the command and
+  its workers) and the growth per 1,000 rows.
 - ``pdf``:    seconds per report that ``--pdf`` adds to ``build`` (2 cores; ``build --pdf`` minus
   the same build without it, both with the DOCX already there, / reports) against one ``soffice``
   call converting all the same files (LibreOffice's own floor), and one converting the copies
@@ -151,12 +152,18 @@ def bench_memory(args: argparse.Namespace) -> None:
         peaks["check", count] = run([*GENERATE, "check", str(path)]).peak_mib
         out = OUT / f"memory-{count}"
         set_aside(out)
-        peaks["build", count] = run([*GENERATE, "build", str(path), "--out", str(out),
-                                     "--force"]).peak_mib
+        peaks["build --force", count] = run([*GENERATE, "build", str(path), "--out", str(out),
+                                             "--force"]).peak_mib
         set_aside(out)
-    for command in ("check", "build"):
+        # a build into a new folder, which also remembers every row for the next run
+        peaks["build", count] = run([*GENERATE, "build", str(path), "--out", str(out)]).peak_mib
+        # and that next run, with one agency's text changed (the strings after it renumbered)
+        peaks["re-run", count] = run([*GENERATE, "build", str(changed_workbook(count)),
+                                      "--out", str(out)]).peak_mib
+        set_aside(out)
+    for command in ("check", "build --force", "build", "re-run"):
         small, large = peaks[command, 1000], peaks[command, 10000]
-        print(f"peak memory, {command:5}: 1000 agencies {small:.1f} MiB, 10000 agencies "
+        print(f"peak memory, {command:13}: 1000 agencies {small:.1f} MiB, 10000 agencies "
               f"{large:.1f} MiB (target <= 150), growth {(large - small) / 9:.1f} MiB per 1000")
 
 

@@ -33,7 +33,7 @@ from typing import Any
 from ..errors import InputError, OutputError
 from ..findings import Finding
 from ..outputs import atomic_write_bytes, sources_sha256
-from .rawrows import RawSheet, read_raw_sheet, write_subset
+from .rawrows import Known, RawSheet, read_raw_sheet, write_subset
 from .rows import AgencyRow, ReadOptions, ReadRows, Workbook, assemble, read_rows
 
 MEMO_VERSION = 2  # 2: the shared strings' digests and each row's string indices
@@ -99,64 +99,33 @@ def _load(path: Path, options: ReadOptions) -> Memo | None:
     return memo if isinstance(memo, Memo) and memo.key == _key(options) else None
 
 
-def _digests(raw: RawSheet, memo: Memo | None) -> list[bytes] | None:
-    """Every row's digest (see :mod:`.rawrows`), each row's string indices left in
-    ``raw.row_refs``. A row whose bytes are known has the digest it had when every shared
-    string it uses is the same as then (all are, when the strings are stored byte for byte as
-    they were); only the other rows are hashed with the digests of their strings."""
-    if memo is None:
-        resolved = raw.resolved()
-        return None if resolved is None else [resolved[i] for i in range(len(raw.plain))]
-    same = raw.strings_digest == memo.strings_digest
-    if same:
-        raw.item_digests = memo.items  # the same strings: the same digests, not computed again
-    items, old = raw.digests_of_items(), memo.items
-    if items is None:
-        return None
-    known: list[bytes | None] = []
-    refs: dict[int, tuple[int, ...]] = {}
-    for position, plain in enumerate(raw.plain):
-        digest = memo.plain.get(plain)
-        used = memo.refs.get(plain) if digest is not None else None
-        if used is not None and (same or all(k < len(items) and items[k] == old[k]
-                                             for k in used)):
-            known.append(digest)
-            refs[position] = used
-        else:
-            known.append(None)
-    unknown = [i for i, digest in enumerate(known) if digest is None]
-    found = raw.resolved(unknown) if unknown else {}
-    if found is None:
-        return None
-    raw.row_refs = {**refs, **(raw.row_refs or {})}
-    return [digest if digest is not None else found[i] for i, digest in enumerate(known)]
-
-
 def read_with_memo(path: Path, options: ReadOptions, memo_path: Path) -> Workbook:
     """The workbook at ``path`` read as :func:`~.rows.read_workbook` reads it, taking the rows
     that did not change since the memo at ``memo_path`` from it (and writing it afresh)."""
     if path.suffix.lower() not in _SUFFIXES:
         return assemble(read_rows(path, options))
     memo = _load(memo_path, options)
-    raw = read_raw_sheet(path, memo.sheet) if memo is not None else None
+    raw = None
+    if memo is not None:  # its rows hashed with their strings only where they are not known
+        known = Known(memo.strings_digest, memo.items, memo.plain, memo.refs)
+        raw = read_raw_sheet(path, memo.sheet, known)
     if memo is not None and raw is not None and raw.frame == memo.frame:
-        digests = _digests(raw, memo)
-        taken = _read_changed(path, options, raw, digests, memo, memo_path) if digests else None
-        if taken is not None and digests is not None:
+        taken = _read_changed(path, options, raw, memo, memo_path)
+        if taken is not None:
             read, pending = taken
-            _save(memo_path, options, raw, digests, read, memo)
+            _save(memo_path, options, raw, read, memo)
             return assemble(read, pending.load)
     read = read_rows(path, options)
     if raw is None or memo is None or read.sheet != memo.sheet:
         raw = read_raw_sheet(path, read.sheet)
-    digests = _digests(raw, None) if raw is not None else None
-    if raw is not None and digests is not None:
-        _save(memo_path, options, raw, digests, read, None)
+    if raw is not None:
+        _save(memo_path, options, raw, read, None)
     return assemble(read)
 
 
-def _read_changed(path: Path, options: ReadOptions, raw: RawSheet, digests: list[bytes],
-                  memo: Memo, memo_path: Path) -> tuple[ReadRows, _Pending] | None:
+def _read_changed(path: Path, options: ReadOptions, raw: RawSheet, memo: Memo,
+                  memo_path: Path) -> tuple[ReadRows, _Pending] | None:
+    digests = raw.digests
     header = [(n, d) for n, d in zip(raw.numbers, digests, strict=True) if n <= memo.header_row]
     if header != memo.header:
         return None
@@ -183,9 +152,10 @@ def _read_changed(path: Path, options: ReadOptions, raw: RawSheet, digests: list
                     rows), pending
 
 
-def _save(memo_path: Path, options: ReadOptions, raw: RawSheet, digests: list[bytes],
-          read: ReadRows, old: Memo | None) -> None:
+def _save(memo_path: Path, options: ReadOptions, raw: RawSheet, read: ReadRows,
+          old: Memo | None) -> None:
     """Write the memo of what was just read (before its rows are compared: see assemble)."""
+    digests = raw.digests
     by_number = {r.row: r for r in read.rows}
     rows: dict[bytes, Brief | None] = {}
     header = []
@@ -203,12 +173,10 @@ def _save(memo_path: Path, options: ReadOptions, raw: RawSheet, digests: list[by
             and old.strings_digest == raw.strings_digest):
         return  # nothing new to remember
     plain = dict(zip(raw.plain, digests, strict=True))
-    items, row_refs = raw.digests_of_items(), raw.row_refs or {}
-    if items is None or len(row_refs) != len(raw.plain):
-        return  # not every row's strings known: no memo to vouch for them
-    refs = {digest: row_refs[i] for i, digest in enumerate(raw.plain)}
+    refs = dict(zip(raw.plain, raw.row_refs, strict=True))
     memo = Memo(_key(options), read.sheet, raw.frame, raw.strings_digest, read.columns,
-                read.extra_columns, read.header_row, header, rows, plain, items, refs)
+                read.extra_columns, read.header_row, header, rows, plain, raw.item_digests,
+                refs)
     with contextlib.suppress(OSError, OutputError):  # no cache folder: no shortcut, that is all
         memo_path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_bytes(memo_path, pickle.dumps(memo, protocol=pickle.HIGHEST_PROTOCOL))

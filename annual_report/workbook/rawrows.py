@@ -7,6 +7,11 @@ its strings in ``sharedStrings.xml``. The *frame* digest covers everything else 
 reads: every other part of the file (styles, the workbook's date system, the other sheets) and
 the sheet's XML outside its rows; only ``docProps/`` (who saved it, when) is left out.
 
+The sheet and its shared strings (~70 MB each at 10,000 agencies) are never held inflated: they
+are kept as stored (compressed) and inflated a block at a time (:func:`.zipread.inflated_blocks`),
+once to take their digests and again, up to the last row wanted, by :func:`write_subset`. What
+:class:`Known` says of the rows read last time spares hashing a known row with its strings.
+
 A sheet this module cannot take apart with certainty (a namespace prefix, a row without its
 number, a shared-string cell written in an unexpected way) gives None: its reader then reads
 the whole workbook, as it always does. :func:`write_subset` writes a copy of the file that holds
@@ -15,18 +20,18 @@ only some of the rows (and the shared strings they use), for the reader to parse
 
 from __future__ import annotations
 
-import bisect
 import hashlib
 import re
 import zipfile
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from lxml import etree
 
 from .sheets import related_parts, sheet_part
-from .zipread import read_member, stored_digest
+from .zipread import Member, member_of, stored_digest
 
 _DIGEST_SIZE = 20
 _ITEM_DIGEST = 16  # bytes of a shared string's SHA-256 that stand for it in a row's digest
@@ -36,15 +41,28 @@ _ITEM = re.compile(rb"<si\b")
 _DIMENSION = re.compile(rb"<dimension\b[^>]*/>")
 _SST_TYPE = "/sharedStrings"
 _MAX_ROW_XML = 1 << 26  # a row of over 64 MiB is no master's: read it the usual way
+_MAX_HEAD = 1 << 26  # nor is a sheet with that much XML before its rows
+_OPEN, _CLOSE = b"<sheetData>", b"</sheetData>"
+
+
+@dataclass(frozen=True)
+class Known:
+    """What the last read of this sheet found (see :mod:`.memo`): a row whose bytes it hashed
+    (``plain``) and whose strings are the same has its digest (``digest``) and string indices
+    (``refs``) from here; all strings are, when ``strings_digest`` is the same."""
+
+    strings_digest: bytes
+    items: list[bytes]
+    digest: dict[bytes, bytes]  # a row's plain digest -> its digest
+    refs: dict[bytes, tuple[int, ...]]  # a row's plain digest -> its string indices
 
 
 @dataclass
 class RawSheet:
     """One sheet's rows as XML, in file order: sheet row numbers, spans and digests.
 
-    ``plain`` digests hash a row's bytes alone: two rows with equal ones read the same when the
-    shared strings are byte for byte the same too (``strings_digest``). :meth:`resolved` digests
-    hash the strings each row uses in place of their indices, for when they are not.
+    ``plain`` digests hash a row's bytes alone; ``digests`` hash the strings each row uses in
+    place of their indices (``row_refs``), so rows read the same exactly when these are equal.
     """
 
     path: Path
@@ -54,94 +72,16 @@ class RawSheet:
     strings_digest: bytes
     numbers: list[int]
     plain: list[bytes]
-    spans: list[tuple[int, int]]  # each row's bytes in ``data``
-    data: bytes  # the sheet's XML
-    strings: bytes  # sharedStrings.xml
-    body: tuple[int, int]  # the span of <sheetData>'s content
+    digests: list[bytes]
+    row_refs: list[tuple[int, ...]]  # each row's shared-string indices
+    spans: list[tuple[int, int]]  # each row's bytes in the sheet's XML
+    item_digests: list[bytes]  # each shared string's (16 bytes of its SHA-256)
+    sheet: Member
+    strings: Member | None
+    lead: bytes  # the sheet's XML before its first row, and after its last
+    trail: bytes
     others: list[tuple[str, bytes]]  # every other part of the file, as read with these
-    _items: list[tuple[int, int]] | None = None
-    _refs: list[tuple[int, int, int]] | None = None
-    item_digests: list[bytes] | None = None  # each shared string's (see :meth:`digests_of_items`)
-    row_refs: dict[int, tuple[int, ...]] | None = None  # row position -> its string indices
-
-    def row_xml(self, index: int) -> bytes:
-        start, end = self.spans[index]
-        return self.data[start:end]
-
-    def items(self) -> list[tuple[int, int]] | None:
-        """Each shared string's span in ``strings`` (None: not a file to take apart)."""
-        if self._items is None:
-            self._items = _items(self.strings)
-        return self._items
-
-    def digests_of_items(self) -> list[bytes] | None:
-        """Each shared string's digest (16 bytes of its SHA-256), computed once; None when the
-        strings cannot be taken apart."""
-        if self.item_digests is None:
-            items = self.items()
-            if items is None:
-                return None
-            texts, sha256 = memoryview(self.strings), hashlib.sha256
-            self.item_digests = [sha256(texts[a:b]).digest()[:_ITEM_DIGEST] for a, b in items]
-        return self.item_digests
-
-    def resolved(self, indices: Iterable[int] | None = None) -> dict[int, bytes] | None:
-        """Row position -> its digest with the digests of the shared strings it uses in place
-        of their indices, for ``indices`` (every row when None); None when a shared-string cell
-        cannot be read here. Each row's string indices are kept in :attr:`row_refs`."""
-        items = self.digests_of_items()
-        wanted = sorted(set(range(len(self.spans)) if indices is None else indices))
-        refs = self.shared_refs(wanted)
-        if items is None or refs is None:
-            return None
-        view = memoryview(self.data)
-        starts = [a for a, _b, _ref in refs]
-        found: dict[int, bytes] = {}
-        row_refs = self.row_refs if self.row_refs is not None else {}
-        for index in wanted:
-            opening, close = self.spans[index]
-            first = bisect.bisect_left(starts, opening)
-            last = bisect.bisect_left(starts, close, first)
-            digest = hashlib.sha256()  # as a plain digest: a row without strings has the same
-            cursor = opening
-            used = refs[first:last]
-            for a, b, ref in used:  # each index's digits give way to 16 bytes: unambiguous
-                digest.update(view[cursor:a])
-                digest.update(items[ref])
-                cursor = b
-            digest.update(view[cursor:close])
-            found[index] = digest.digest()
-            row_refs[index] = tuple(ref for _a, _b, ref in used)
-        self.row_refs = row_refs
-        return found
-
-    def shared_refs(self, rows: list[int] | None = None) -> list[tuple[int, int, int]] | None:
-        """(start, end, index) of every shared-string index in the rows at ``rows`` (every row
-        when None), in file order. Each match holds exactly one t="s": when the counts agree,
-        every such cell was understood. A few rows are searched each on its own, many in one
-        stretch from the first to the last of them."""
-        if rows is None and self._refs is not None:
-            return self._refs
-        if rows is None:
-            spans = [self.body]
-        else:
-            chosen = sorted(set(rows))
-            spans = [self.spans[i] for i in chosen]
-            if len(chosen) > 64:
-                spans = [(spans[0][0], spans[-1][1])]
-        data, items = self.data, self.items() or []
-        refs: list[tuple[int, int, int]] = []
-        for start, end in spans:
-            found = [(m.start(1), m.end(1), int(m.group(1)))
-                     for m in _SHARED_CELL.finditer(data, start, end)]
-            if (len(found) != data.count(b't="s"', start, end)
-                    or data.find(b"t='s'", start, end) >= 0
-                    or (found and max(ref for _a, _b, ref in found) >= len(items))):
-                return None  # a shared-string cell written another way
-            refs.extend(found)
-        if rows is None:
-            self._refs = refs
-        return refs
+    hashed: int = field(default=0)  # rows hashed with their strings (not known from before)
 
 
 def _strings_part(archive: zipfile.ZipFile) -> str | None:
@@ -152,22 +92,9 @@ def _strings_part(archive: zipfile.ZipFile) -> str | None:
     return parts[0]
 
 
-def _items(strings: bytes) -> list[tuple[int, int]] | None:
-    """Each ``<si>`` item's span: from its start to the next item's start (the last to the end
-    of its ``</si>``)."""
-    starts = [m.start() for m in _ITEM.finditer(strings)]
-    if not starts:
-        return []
-    last_end = strings.rfind(b"</si>")
-    if last_end < starts[-1]:
-        return None
-    ends = [*starts[1:], last_end + len(b"</si>")]
-    return list(zip(starts, ends, strict=True))
-
-
-def read_raw_sheet(path: Path, sheet: str) -> RawSheet | None:
-    """The rows of ``sheet`` with their plain digests, or None where the file cannot be taken
-    apart with certainty (the caller then reads it whole)."""
+def read_raw_sheet(path: Path, sheet: str, known: Known | None = None) -> RawSheet | None:
+    """The rows of ``sheet`` with their digests, or None where the file cannot be taken apart
+    with certainty (the caller then reads it whole)."""
     try:
         with zipfile.ZipFile(path) as archive:
             part = sheet_part(archive, sheet)
@@ -185,103 +112,260 @@ def read_raw_sheet(path: Path, sheet: str) -> RawSheet | None:
                 if not name.startswith("docProps/"):
                     frame.update(name.encode("utf-8") + b"\0%d\0" % info.file_size)
                     frame.update(content)
-            data, _stored = read_member(archive, archive.getinfo(part))
-            stored: bytes | None = None
-            if strings_part:
-                info = archive.getinfo(strings_part)
-                strings, as_stored = read_member(archive, info)
-                stored = stored_digest(info, as_stored) if as_stored is not None else None
+            rows = member_of(archive, archive.getinfo(part))
+            strings = member_of(archive, archive.getinfo(strings_part)) if strings_part else None
+        if strings is None:
+            strings_digest, items = hashlib.sha256(b"content\0").digest(), []
+        else:
+            strings_digest = (stored_digest(strings.info, strings.stored)
+                              if strings.as_stored else b"")
+            if known is not None and strings_digest == known.strings_digest:
+                items = known.items  # the same strings: the same digests, not computed again
             else:
-                strings = b""
-    except (OSError, KeyError, zipfile.BadZipFile, ValueError, etree.XMLSyntaxError):
+                text = hashlib.sha256(b"content\0")
+                found = _item_digests(_counted(strings.blocks(), text))
+                if found is None:
+                    return None
+                items, strings_digest = found, strings_digest or text.digest()
+        same = known is not None and strings_digest == known.strings_digest
+        scan = _Scan(items, known, same)
+        lead, trail, head, tail = _scan_sheet(rows.blocks(), scan)
+    except (OSError, KeyError, zipfile.BadZipFile, ValueError, etree.XMLSyntaxError, _Refused):
         return None
-    body = _body(data)
-    if body is None:
-        return None
-    start, end = body
-    frame.update(b"\0sheet\0" + data[:start] + b"\0" + data[end:])
-    rows = _rows(data, start, end)
-    if rows is None:
-        return None
-    numbers, plain, spans = rows
-    strings_digest = stored or hashlib.sha256(b"content\0" + strings).digest()
-    return RawSheet(path, part, strings_part, frame.digest(), strings_digest, numbers, plain,
-                    spans, data, strings, body, others)
+    frame.update(b"\0sheet\0" + head + b"\0" + tail)
+    return RawSheet(path, part, strings_part, frame.digest(), strings_digest, scan.numbers,
+                    scan.plain, scan.digests, scan.refs, scan.spans, items, rows, strings,
+                    lead, trail, others, scan.hashed)
 
 
-def _body(data: bytes) -> tuple[int, int] | None:
-    """The span of ``<sheetData>``'s content. A second ``<sheetData`` tag before it or after its
-    end is refused here; one inside it is not whitespace between rows, which :func:`_rows`
-    refuses (so the sheet is not searched for it twice)."""
-    open_tag = data.find(b"<sheetData")
-    close_tag = data.rfind(b"</sheetData>")
-    if (open_tag < 0 or data[open_tag:open_tag + 11] != b"<sheetData>" or close_tag < open_tag
-            or data.find(b"<sheetData", close_tag) >= 0):
-        return None
-    return open_tag + len(b"<sheetData>"), close_tag
+class _Refused(Exception):
+    """The sheet is not laid out as this module can take apart with certainty."""
+
+
+def _counted(blocks: Iterator[bytes], digest: Any) -> Iterator[bytes]:
+    """The blocks, each also fed to ``digest``."""
+    for block in blocks:
+        digest.update(block)
+        yield block
+
+
+def _item_digests(blocks: Iterator[bytes]) -> list[bytes] | None:
+    """Each ``<si>`` item's digest (see :func:`_items`); None when they cannot be told apart."""
+    sha256, digests = hashlib.sha256, []
+    for kind, piece in _items(blocks):
+        if kind == "item":
+            digests.append(sha256(piece).digest()[:_ITEM_DIGEST])
+        elif kind == "refused":
+            return None
+    return digests
+
+
+def _items(blocks: Iterator[bytes]) -> Iterator[tuple[str, bytes]]:
+    """The shared strings' XML as pieces: ``lead`` (before the first ``<si>``), each ``item``
+    (from its start to the next item's start; the last to the end of its ``</si>``), ``trail``;
+    or ``refused`` when the last item has no end."""
+    carry = b""
+    started = False
+    for block in blocks:
+        carry += block
+        starts = [m.start() for m in _ITEM.finditer(carry) if m.end() < len(carry)]
+        if not starts:
+            continue
+        if not started:
+            yield "lead", carry[:starts[0]]
+            started = True
+        elif starts[0] != 0:
+            starts.insert(0, 0)  # the carried item, begun in an earlier block
+        for a, b in zip(starts, starts[1:], strict=False):
+            yield "item", carry[a:b]
+        carry = carry[starts[-1]:]
+    starts = [m.start() for m in _ITEM.finditer(carry)]
+    if not started:
+        if not starts:
+            yield "lead", carry  # no strings at all
+            return
+        yield "lead", carry[:starts[0]]
+    elif not starts or starts[0] != 0:
+        starts.insert(0, 0)
+    last_end = carry.rfind(b"</si>")
+    if last_end < starts[-1]:
+        yield "refused", b""
+        return
+    ends = [*starts[1:], last_end + len(b"</si>")]
+    for a, b in zip(starts, ends, strict=True):
+        yield "item", carry[a:b]
+    yield "trail", carry[ends[-1]:]
+
+
+class _Scan:
+    """What the pass over the sheet's rows finds, row by row."""
+
+    def __init__(self, items: list[bytes], known: Known | None, same: bool) -> None:
+        self.items, self.known, self.same = items, known, same
+        self.numbers: list[int] = []
+        self.plain: list[bytes] = []
+        self.digests: list[bytes] = []
+        self.refs: list[tuple[int, ...]] = []
+        self.spans: list[tuple[int, int]] = []
+        self.hashed = 0
+        self.lead = b""  # the whitespace before the first row
+        self.after = b""  # after the last row so far
+
+    def region(self, data: bytes, base: int) -> None:
+        """Rows one after another, whitespace around them (``data`` at ``base`` in the XML)."""
+        starts = [m.start() for m in _ROW_START.finditer(data)]
+        if not starts:
+            if data.strip():
+                raise _Refused  # something else than rows (or a prefixed tag)
+            if self.numbers:
+                self.after += data
+            else:
+                self.lead += data
+            return
+        if data[:starts[0]].strip():
+            raise _Refused
+        if not self.numbers:
+            self.lead += data[:starts[0]]
+        sha256, view = hashlib.sha256, memoryview(data)
+        last = self.numbers[-1] if self.numbers else 0
+        for opening, following in zip(starts, [*starts[1:], len(data)], strict=True):
+            head_end = data.find(b">", opening, following)
+            if head_end < 0:
+                raise _Refused
+            if data[head_end - 1] == 0x2F:  # <row r="5" .../>: a row without cells
+                close = head_end + 1
+            else:
+                close = data.rfind(b"</row>", head_end, following) + 6
+                if close < 6:
+                    raise _Refused
+            if data[close:following].strip():
+                raise _Refused  # something between this row and the next
+            number = _ROW_NUMBER.match(data, opening + 4, head_end + 1)
+            if number is None or int(number.group(1)) <= last or close - opening > _MAX_ROW_XML:
+                raise _Refused  # rows without numbers, or out of order: not for us
+            last = int(number.group(1))
+            plain = sha256(view[opening:close]).digest()
+            self.numbers.append(last)
+            self.plain.append(plain)
+            self.spans.append((base + opening, base + close))
+            self._resolve(data, view, opening, close, plain)
+            self.after = data[close:following]
+
+    def _resolve(self, data: bytes, view: memoryview, opening: int, close: int,
+                 plain: bytes) -> None:
+        """The row's digest with its strings' digests in place of their indices: known from
+        before when its bytes and every string it uses are the same as then, else hashed."""
+        known = self.known
+        if known is not None:
+            before = known.digest.get(plain)
+            used = known.refs.get(plain) if before is not None else None
+            items, old = self.items, known.items
+            if before is not None and used is not None and (
+                    self.same or all(k < len(items) and items[k] == old[k] for k in used)):
+                self.digests.append(before)
+                self.refs.append(used)
+                return
+        found = [(m.start(1), m.end(1), int(m.group(1)))
+                 for m in _SHARED_CELL.finditer(data, opening, close)]
+        if (len(found) != data.count(b't="s"', opening, close)
+                or data.find(b"t='s'", opening, close) >= 0
+                or (found and max(ref for _a, _b, ref in found) >= len(self.items))):
+            raise _Refused  # a shared-string cell written another way
+        digest = hashlib.sha256()  # as a plain digest: a row without strings has the same
+        cursor = opening
+        for a, b, ref in found:  # each index's digits give way to 16 bytes: unambiguous
+            digest.update(view[cursor:a])
+            digest.update(self.items[ref])
+            cursor = b
+        digest.update(view[cursor:close])
+        self.digests.append(digest.digest())
+        self.refs.append(tuple(ref for _a, _b, ref in found))
+        self.hashed += 1
 
 
 _ROW_START = re.compile(rb"<row ")
 
 
-def _rows(data: bytes, start: int, end: int
-          ) -> tuple[list[int], list[bytes], list[tuple[int, int]]] | None:
-    """Each row's number, plain digest and span; None for rows not laid out one after another
-    with their numbers."""
-    numbers: list[int] = []
-    digests: list[bytes] = []
-    spans: list[tuple[int, int]] = []
-    if not data[start:end].strip():
-        return numbers, digests, spans
-    starts = [m.start() for m in _ROW_START.finditer(data, start, end)]
-    if not starts or data[start:starts[0]].strip():
-        return None  # something else before the rows (or a prefixed tag)
-    view, sha256, last = memoryview(data), hashlib.sha256, 0
-    for opening, following in zip(starts, [*starts[1:], end], strict=True):
-        head_end = data.find(b">", opening, following)
-        if head_end < 0:
-            return None
-        if data[head_end - 1] == 0x2F:  # <row r="5" .../>: a row without cells
-            close = head_end + 1
-        else:
-            close = data.rfind(b"</row>", head_end, following) + 6
-            if close < 6:
-                return None
-        if data[close:following].strip():
-            return None  # something between this row and the next
-        number = _ROW_NUMBER.match(data, opening + 4, head_end + 1)
-        if number is None or int(number.group(1)) <= last or close - opening > _MAX_ROW_XML:
-            return None  # rows without numbers, or out of order: not for us
-        last = int(number.group(1))
-        numbers.append(last)
-        digests.append(sha256(view[opening:close]).digest())
-        spans.append((opening, close))
-    return numbers, digests, spans
+def _scan_sheet(blocks: Iterator[bytes], scan: _Scan) -> tuple[bytes, bytes, bytes, bytes]:
+    """Pass over the sheet's XML, its rows to ``scan`` as whole rows come in; (the XML before
+    the first row, after the last row, up to ``<sheetData>``'s content, from its end)."""
+    data = b""
+    for block in blocks:  # the head: up to <sheetData>
+        data += block
+        if (at := data.find(b"<sheetData")) >= 0 and len(data) >= at + len(_OPEN):
+            break
+        if len(data) > _MAX_HEAD:
+            raise _Refused
+    at = data.find(b"<sheetData")
+    if at < 0 or data[at:at + len(_OPEN)] != _OPEN:
+        raise _Refused  # no <sheetData>, or one written otherwise (<sheetData/>, attributes)
+    head = data[:at + len(_OPEN)]
+    data, base = data[len(head):], len(head)
+    while (closed := data.find(_CLOSE)) < 0:
+        cut = data.rfind(b"<row ")
+        if cut > 0:  # the rows before the last one begun are whole
+            scan.region(data[:cut], base)
+            data, base = data[cut:], base + cut
+        elif len(data) > _MAX_ROW_XML:
+            raise _Refused
+        more = next(blocks, b"")
+        if not more:
+            raise _Refused  # the sheet ends inside its rows
+        data += more
+    scan.region(data[:closed], base)
+    tail = data[closed:] + b"".join(blocks)
+    if b"sheetData" in tail[len(_CLOSE):]:
+        raise _Refused  # a second <sheetData> after the first
+    return head + scan.lead, scan.after + tail, head, tail
 
 
 def write_subset(raw: RawSheet, keep: list[int], target: Path) -> None:
     """Write to ``target`` a copy of the workbook whose sheet holds only the rows at the
     positions ``keep`` (in order), and whose other shared strings are blank (positions kept)."""
-    parts = [raw.row_xml(index) for index in keep]
-    refs = raw.shared_refs(keep)  # None: a shared-string cell not understood, keep every string
-    used = None if refs is None else {ref for _a, _b, ref in refs}
-    first, last = raw.spans[0][0] if raw.spans else 0, raw.spans[-1][1] if raw.spans else 0
-    head = _DIMENSION.sub(b"", raw.data[:first], count=1)  # the old extent is not this one's
-    sheet = b"".join([head, *parts, raw.data[last:]])
+    spans = [raw.spans[index] for index in keep]
+    used = {ref for index in keep for ref in raw.row_refs[index]}
+    head = _DIMENSION.sub(b"", raw.lead, count=1)  # the old extent is not this one's
     with zipfile.ZipFile(target, "w") as copy:  # the parts as read, not the file as it is now
-        copy.writestr(raw.part, sheet)
-        if raw.strings_part:
-            copy.writestr(raw.strings_part, raw.strings if used is None else _blanked(raw, used))
+        with copy.open(raw.part, "w", force_zip64=True) as sheet:
+            sheet.write(head)
+            for piece in _pieces(raw.sheet.blocks(verify=False), spans):
+                sheet.write(piece)
+            sheet.write(raw.trail)
+        if raw.strings_part and raw.strings is not None:
+            with copy.open(raw.strings_part, "w", force_zip64=True) as strings:
+                for piece in _blanked(raw.strings.blocks(verify=False), used):
+                    strings.write(piece)
         for name, content in raw.others:
             copy.writestr(name, content)
 
 
-def _blanked(raw: RawSheet, used: set[int]) -> bytes:
-    items = raw.items() or []
-    if not items:
-        return raw.strings
-    blank = b"<si><t></t></si>"
-    out = [raw.strings[:items[0][0]]]
-    out.extend(raw.strings[a:b] if i in used else blank for i, (a, b) in enumerate(items))
-    out.append(raw.strings[items[-1][1]:])
-    return b"".join(out)
+def _pieces(blocks: Iterator[bytes], spans: Iterable[tuple[int, int]]) -> Iterator[bytes]:
+    """The bytes of ``spans`` (in order, not overlapping) of the blocks' concatenation; the
+    blocks after the last span are not asked for."""
+    wanted = iter(spans)
+    span = next(wanted, None)
+    base = 0
+    for block in blocks:
+        if span is None:
+            return
+        end = base + len(block)
+        while span is not None and span[0] < end:
+            a, b = span
+            yield block[max(a - base, 0):min(b, end) - base]
+            if b > end:
+                break  # the rest of it is in the next block
+            span = next(wanted, None)
+        base = end
+
+
+_BLANK = b"<si><t></t></si>"
+
+
+def _blanked(blocks: Iterator[bytes], used: set[int]) -> Iterator[bytes]:
+    index = 0
+    for kind, piece in _items(blocks):
+        if kind == "item":
+            yield piece if index in used else _BLANK
+            index += 1
+        else:
+            yield piece

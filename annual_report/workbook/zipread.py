@@ -8,6 +8,9 @@ the same result (deflate is a format: any correct inflater gives the same bytes,
 and CRC-32 the archive records are checked). Without ``isal`` (a platform it has no wheel for),
 zlib does it. A member stored in any other way, or laid out otherwise than expected, is read by
 ``zipfile`` itself.
+
+:class:`Member` keeps a member as stored and gives its content a block at a time, so that a
+part of 70 MB costs its compressed size while it is kept (see :mod:`.rawrows`).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import hashlib
 import struct
 import zipfile
 import zlib
+from collections.abc import Iterator
 
 from .. import fastzlib
 
@@ -60,22 +64,58 @@ def stored_digest(info: zipfile.ZipInfo, stored: bytes) -> bytes:
     return digest.digest()
 
 
-def read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[bytes, bytes | None]:
-    """The member's content, and its bytes as stored when they were read (None when ``zipfile``
-    read it). :class:`zipfile.BadZipFile` when the content is not what the archive records."""
+BLOCK = 1 << 20  # bytes of content a block holds
+
+
+class Member:
+    """A member kept as stored (compressed), its content inflated a block at a time on demand:
+    a 70 MB part costs its compressed size while kept. A member stored otherwise than deflated
+    or as is (or laid out unexpectedly) is kept as read by ``zipfile``."""
+
+    __slots__ = ("info", "stored", "as_stored")
+
+    def __init__(self, info: zipfile.ZipInfo, stored: bytes, as_stored: bool) -> None:
+        self.info, self.stored, self.as_stored = info, stored, as_stored
+
+    def blocks(self, verify: bool = True) -> Iterator[bytes]:
+        """The content, :data:`BLOCK` bytes at a time; ``verify``: its length and CRC-32 are
+        checked once the last block is given (:class:`zipfile.BadZipFile`), as zipfile does."""
+        info = self.info
+        if not self.as_stored or info.compress_type == zipfile.ZIP_STORED:
+            view = memoryview(self.stored)
+            for start in range(0, len(view), BLOCK):
+                yield bytes(view[start:start + BLOCK])
+            if verify and self.as_stored:
+                _check(info, len(self.stored), fastzlib.crc32(self.stored))
+            return
+        inflater = fastzlib.FAST.decompressobj(-zlib.MAX_WBITS)
+        pending, crc, size = self.stored, 0, 0
+        while True:
+            try:
+                out = inflater.decompress(pending, BLOCK)
+            except fastzlib.FAST.error as exc:
+                raise zipfile.BadZipFile(f"{info.filename}: {exc}") from exc
+            pending = inflater.unconsumed_tail
+            if verify:
+                crc, size = fastzlib.FAST.crc32(out, crc), size + len(out)
+            if out:
+                yield out
+            if inflater.eof or not (out or pending):
+                break
+        if verify:
+            if not inflater.eof:
+                raise zipfile.BadZipFile(f"{info.filename}: the compressed data ends too soon")
+            _check(info, size, crc)
+
+
+def _check(info: zipfile.ZipInfo, size: int, crc: int) -> None:
+    if size != info.file_size or crc != info.CRC:
+        raise zipfile.BadZipFile(f"{info.filename}: bad CRC-32 or size")
+
+
+def member_of(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Member:
+    """The member as stored, to inflate later (see :class:`Member`)."""
     stored = stored_bytes(archive, info)
     if stored is None or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-        return archive.read(info), None
-    if info.compress_type == zipfile.ZIP_STORED:
-        content = stored
-    else:
-        inflater = fastzlib.FAST.decompressobj(-zlib.MAX_WBITS)
-        try:
-            content = inflater.decompress(stored)
-        except fastzlib.FAST.error as exc:
-            raise zipfile.BadZipFile(f"{info.filename}: {exc}") from exc
-        if not inflater.eof:
-            raise zipfile.BadZipFile(f"{info.filename}: the compressed data ends too soon")
-    if len(content) != info.file_size or fastzlib.crc32(content) != info.CRC:
-        raise zipfile.BadZipFile(f"{info.filename}: bad CRC-32 or size")
-    return content, stored
+        return Member(info, archive.read(info), False)
+    return Member(info, stored, True)

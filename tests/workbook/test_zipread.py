@@ -67,10 +67,12 @@ def _archive(members: list[tuple[str, bytes]], how: int, level: int | None,
 def _every_member_as_zipfile_reads_it(data: bytes) -> None:
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         for info in archive.infolist():
-            content, stored = zipread.read_member(archive, info)
-            assert content == archive.read(info), info.filename
-            if stored is not None:
-                assert len(stored) == info.compress_size
+            member = zipread.member_of(archive, info)
+            blocks = list(member.blocks())
+            assert b"".join(blocks) == archive.read(info), info.filename
+            assert all(0 < len(block) <= zipread.BLOCK for block in blocks)
+            if member.as_stored:
+                assert len(member.stored) == info.compress_size
 
 
 @pytest.mark.usefixtures("inflater")
@@ -125,7 +127,7 @@ def test_a_damaged_member_is_refused_as_zipfile_refuses_it(how: int) -> None:
         with pytest.raises(zipfile.BadZipFile):
             archive.read(info.filename)
         with pytest.raises(zipfile.BadZipFile):
-            zipread.read_member(archive, archive.getinfo(info.filename))
+            b"".join(zipread.member_of(archive, archive.getinfo(info.filename)).blocks())
 
 
 def test_the_stored_digest_tells_stored_bytes_apart() -> None:
@@ -135,7 +137,21 @@ def test_the_stored_digest_tells_stored_bytes_apart() -> None:
     for data in (one, two, one):
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             info = archive.getinfo("s.xml")
-            content, stored = zipread.read_member(archive, info)
-            assert content == text and stored is not None
-            digests.append(zipread.stored_digest(info, stored))
+            member = zipread.member_of(archive, info)
+            assert b"".join(member.blocks()) == text and member.as_stored
+            digests.append(zipread.stored_digest(info, member.stored))
     assert digests[0] == digests[2] != digests[1]
+
+
+@pytest.mark.usefixtures("inflater")
+@pytest.mark.parametrize("how", [zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED])
+def test_a_big_member_comes_a_block_at_a_time_and_may_be_left_early(how: int) -> None:
+    text = bytes(range(256)) * (3 * zipread.BLOCK // 256 + 7)  # a little over three blocks
+    with zipfile.ZipFile(io.BytesIO(_archive([("big.xml", text)], how, 6))) as archive:
+        member = zipread.member_of(archive, archive.getinfo("big.xml"))
+    blocks = list(member.blocks())  # the archive closed: the member holds what it needs
+    assert [len(b) for b in blocks] == [zipread.BLOCK] * 3 + [len(text) - 3 * zipread.BLOCK]
+    assert b"".join(blocks) == text
+    first = member.blocks(verify=False)
+    assert next(first) == text[:zipread.BLOCK]
+    first.close()  # left after one block: nothing to check, nothing raised

@@ -1,0 +1,124 @@
+"""rawrows reads the sheet and its shared strings a block at a time: whatever the block size
+(rows, tags and strings cut anywhere), it finds what one block holding everything finds, and
+writes the same subset copies. Workbooks as openpyxl, Excel (shared strings) and LibreOffice
+save them."""
+
+from __future__ import annotations
+
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from annual_report.workbook import zipread
+from annual_report.workbook.blank import share_strings
+from annual_report.workbook.memo import read_with_memo
+from annual_report.workbook.rawrows import Known, RawSheet, read_raw_sheet, write_subset
+from annual_report.workbook.rows import ReadOptions, read_workbook
+from factories import libreoffice_xlsx
+
+SAMPLE = Path(__file__).resolve().parents[2] / "input" / "master.xlsx"
+BLOCKS = [7, 61, 1000, 4096, 65_536]
+
+
+@pytest.fixture(scope="module")
+def workbooks(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("blocks")
+    plain = shutil.copy(SAMPLE, folder / "openpyxl.xlsx")
+    shared = share_strings(shutil.copy(SAMPLE, folder / "shared.xlsx"))
+    found = {"openpyxl": Path(plain), "shared strings": shared}
+    if shutil.which("soffice"):
+        found["libreoffice"] = libreoffice_xlsx(shared, folder / "lo")
+    return found
+
+
+def _fields(raw: RawSheet) -> tuple[object, ...]:
+    return (raw.part, raw.strings_part, raw.frame, raw.strings_digest, raw.numbers, raw.plain,
+            raw.digests, raw.row_refs, raw.spans, raw.item_digests, raw.lead, raw.trail,
+            raw.others)
+
+
+def _members(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as archive:
+        return {info.filename: archive.read(info) for info in archive.infolist()}
+
+
+@pytest.mark.parametrize("block", BLOCKS)
+@pytest.mark.parametrize("kind", ["openpyxl", "shared strings", "libreoffice"])
+def test_any_block_size_reads_and_writes_the_same(
+        workbooks: dict[str, Path], kind: str, block: int, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    if kind not in workbooks:
+        pytest.skip("no LibreOffice")
+    path = workbooks[kind]
+    whole = read_raw_sheet(path, "总表")
+    assert whole is not None and len(whole.numbers) > 30
+    with zipfile.ZipFile(path) as archive:  # one block holds everything: the reference
+        assert all(info.file_size < zipread.BLOCK for info in archive.infolist())
+    monkeypatch.setattr(zipread, "BLOCK", block)
+    small = read_raw_sheet(path, "总表")
+    assert small is not None
+    assert _fields(small) == _fields(whole)
+    rows = len(whole.numbers)
+    for keep in ([0, 1, 2], [0, 1, 2, rows // 2, rows - 1], list(range(rows))):
+        monkeypatch.setattr(zipread, "BLOCK", 1 << 20)
+        write_subset(whole, keep, tmp_path / "whole.xlsx")
+        monkeypatch.setattr(zipread, "BLOCK", block)
+        write_subset(small, keep, tmp_path / "small.xlsx")
+        assert _members(tmp_path / "small.xlsx") == _members(tmp_path / "whole.xlsx")
+
+
+def test_the_subset_holds_exactly_the_rows_kept(workbooks: dict[str, Path],
+                                                tmp_path: Path) -> None:
+    path = workbooks["shared strings"]
+    raw = read_raw_sheet(path, "总表")
+    assert raw is not None
+    full = read_workbook(path)
+    header = [i for i, n in enumerate(raw.numbers) if n <= full.header_row]
+    chosen = [i for i, n in enumerate(raw.numbers) if n > full.header_row][3:30:7]
+    write_subset(raw, header + chosen, tmp_path / "subset.xlsx")
+    subset = read_workbook(tmp_path / "subset.xlsx")
+    wanted = {raw.numbers[i] for i in chosen}
+    assert [r.row for r in subset.rows] == sorted(wanted)
+    by_row = {r.row: r for r in full.rows}
+    for row in subset.rows:
+        assert row.fingerprint() == by_row[row.row].fingerprint()
+    used = {ref for i in header + chosen for ref in raw.row_refs[i]}
+    assert used and len(used) < len(raw.item_digests)  # the other strings were blanked
+
+
+@pytest.mark.parametrize("block", [61, 4096])
+def test_rows_known_from_before_have_the_digests_hashing_gives(
+        workbooks: dict[str, Path], block: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = workbooks["shared strings"]
+    first = read_raw_sheet(path, "总表")
+    assert first is not None and first.hashed == len(first.numbers)
+    known = Known(first.strings_digest, first.item_digests,
+                  dict(zip(first.plain, first.digests, strict=True)),
+                  dict(zip(first.plain, first.row_refs, strict=True)))
+    monkeypatch.setattr(zipread, "BLOCK", block)
+    again = read_raw_sheet(path, "总表", known)
+    assert again is not None and again.hashed == 0  # every row known: none hashed again
+    assert _fields(again) == _fields(first)
+    # the same rows, known by bytes, but their strings said to differ: each is hashed again
+    other = Known(b"other", [bytes(16)] * len(first.item_digests), known.digest, known.refs)
+    third = read_raw_sheet(path, "总表", other)
+    assert third is not None and third.hashed == sum(1 for refs in first.row_refs if refs)
+    assert _fields(third) == _fields(first)
+
+
+@pytest.mark.parametrize("block", [61, 4096])
+def test_the_memo_reads_as_the_full_read_at_any_block_size(
+        workbooks: dict[str, Path], block: int, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    path = workbooks["shared strings"]
+    memo = tmp_path / "memo.rows"
+    read_with_memo(path, ReadOptions(), memo)
+    monkeypatch.setattr(zipread, "BLOCK", block)
+    again = read_with_memo(path, ReadOptions(), memo)
+    plain = read_workbook(path)
+    again.load(again.rows)
+    assert [r.fingerprint() for r in again.rows] == [r.fingerprint() for r in plain.rows]
+    assert [(r.row, r.values.get("agency")) for r in again.rows] == [
+        (r.row, r.values.get("agency")) for r in plain.rows]
