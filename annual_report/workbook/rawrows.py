@@ -39,6 +39,7 @@ _ROW_NUMBER = re.compile(rb'[^>]*?\sr="([0-9]+)"')
 _SHARED_CELL = re.compile(rb't="s"[^>]*>\s*<v>([0-9]+)</v>')  # t="s" first: searched fast
 _ITEM = re.compile(rb"<si\b")
 _DIMENSION = re.compile(rb"<dimension\b[^>]*/>")
+_RANGE = re.compile(rb'<dimension\s+ref="(\$?[A-Za-z]{1,3}\$?[0-9]+):\$?([A-Za-z]{1,3})\$?[0-9]+"\s*/>')
 _SST_TYPE = "/sharedStrings"
 _MAX_ROW_XML = 1 << 26  # a row of over 64 MiB is no master's: read it the usual way
 _MAX_HEAD = 1 << 26  # nor is a sheet with that much XML before its rows
@@ -324,7 +325,7 @@ def write_subset(raw: RawSheet, keep: list[int], target: Path) -> None:
     positions ``keep`` (in order), and whose other shared strings are blank (positions kept)."""
     spans = [raw.spans[index] for index in keep]
     used = {ref for index in keep for ref in raw.row_refs[index]}
-    head = _DIMENSION.sub(b"", raw.lead, count=1)  # the old extent is not this one's
+    head = _DIMENSION.sub(_extent(raw, keep), raw.lead, count=1)
     with zipfile.ZipFile(target, "w") as copy:  # the parts as read, not the file as it is now
         with copy.open(raw.part, "w", force_zip64=True) as sheet:
             sheet.write(head)
@@ -337,6 +338,17 @@ def write_subset(raw: RawSheet, keep: list[int], target: Path) -> None:
                     strings.write(piece)
         for name, content in raw.others:
             copy.writestr(name, content)
+
+
+def _extent(raw: RawSheet, keep: list[int]) -> bytes:
+    """The copy's ``<dimension>``: the sheet's columns down to the last row kept. The old one
+    would have the reader lay out every row of the sheet; none at all, scan the copy's every
+    cell to learn its extent (:func:`.sheets.check_extent`)."""
+    match = _RANGE.search(raw.lead)
+    if match is None or not keep:
+        return b""
+    last = max(raw.numbers[index] for index in keep)
+    return b'<dimension ref="%s:%s%d"/>' % (match.group(1), match.group(2), last)
 
 
 def _pieces(blocks: Iterator[bytes], spans: Iterable[tuple[int, int]]) -> Iterator[bytes]:

@@ -5,6 +5,7 @@ save them."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import zipfile
 from pathlib import Path
@@ -84,6 +85,12 @@ def test_the_subset_holds_exactly_the_rows_kept(workbooks: dict[str, Path],
     by_row = {r.row: r for r in full.rows}
     for row in subset.rows:
         assert row.fingerprint() == by_row[row.row].fingerprint()
+    with zipfile.ZipFile(tmp_path / "subset.xlsx") as copy:
+        sheet = copy.read(raw.part)
+    # the sheet's columns down to the last row kept: neither the old extent nor a scan of it
+    assert re.findall(rb'<dimension ref="([^"]+)"/>', sheet) == [
+        b"A1:%s%d" % (re.search(rb'<dimension ref="A1:([A-Z]+)', raw.lead).group(1),  # type: ignore[union-attr]
+                      max(wanted))]
     used = {ref for i in header + chosen for ref in raw.row_refs[i]}
     assert used and len(used) < len(raw.item_digests)  # the other strings were blanked
 
