@@ -20,6 +20,7 @@ only some of the rows (and the shared strings they use), for the reader to parse
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import re
 import zipfile
@@ -151,51 +152,43 @@ def _counted(blocks: Iterator[bytes], digest: Any) -> Iterator[bytes]:
 
 
 def _item_digests(blocks: Iterator[bytes]) -> list[bytes] | None:
-    """Each ``<si>`` item's digest (see :func:`_items`); None when they cannot be told apart."""
+    """Each ``<si>`` item's digest (see :func:`_item_runs`); None when they cannot be told
+    apart."""
     sha256, digests = hashlib.sha256, []
-    for kind, piece in _items(blocks):
-        if kind == "item":
-            digests.append(sha256(piece).digest()[:_ITEM_DIGEST])
-        elif kind == "refused":
-            return None
+    try:
+        for data, starts in _item_runs(blocks):
+            if not starts:
+                continue  # the XML after the items (or a part without any)
+            view = memoryview(data)
+            digests.extend([sha256(view[a:b]).digest()[:_ITEM_DIGEST]
+                            for a, b in zip(starts, [*starts[1:], len(data)], strict=True)])
+    except _Refused:
+        return None
     return digests
 
 
-def _items(blocks: Iterator[bytes]) -> Iterator[tuple[str, bytes]]:
-    """The shared strings' XML as pieces: ``lead`` (before the first ``<si>``), each ``item``
-    (from its start to the next item's start; the last to the end of its ``</si>``), ``trail``;
-    or ``refused`` when the last item has no end."""
+def _item_runs(blocks: Iterator[bytes]) -> Iterator[tuple[bytes, list[int]]]:
+    """The shared strings' XML in runs of whole ``<si>`` items, ``(data, starts)``: item ``i``
+    of a run is ``data[starts[i]:starts[i + 1]]`` (its last to the end of ``data``), so each
+    item reaches to the next one's start, and the last item of all to the end of its
+    ``</si>``. ``data[:starts[0]]`` of the first run is the XML before the items; a last run
+    without items, the XML after them. :class:`_Refused` when the last item has no end."""
     carry = b""
-    started = False
     for block in blocks:
         carry += block
         starts = [m.start() for m in _ITEM.finditer(carry) if m.end() < len(carry)]
-        if not starts:
-            continue
-        if not started:
-            yield "lead", carry[:starts[0]]
-            started = True
-        elif starts[0] != 0:
-            starts.insert(0, 0)  # the carried item, begun in an earlier block
-        for a, b in zip(starts, starts[1:], strict=False):
-            yield "item", carry[a:b]
-        carry = carry[starts[-1]:]
+        if len(starts) >= 2:  # the items before the last one begun are whole
+            yield carry[:starts[-1]], starts[:-1]
+            carry = carry[starts[-1]:]
     starts = [m.start() for m in _ITEM.finditer(carry)]
-    if not started:
-        if not starts:
-            yield "lead", carry  # no strings at all
-            return
-        yield "lead", carry[:starts[0]]
-    elif not starts or starts[0] != 0:
-        starts.insert(0, 0)
-    last_end = carry.rfind(b"</si>")
-    if last_end < starts[-1]:
-        yield "refused", b""
+    if not starts:
+        yield carry, []  # no items at all
         return
-    ends = [*starts[1:], last_end + len(b"</si>")]
-    for a, b in zip(starts, ends, strict=True):
-        yield "item", carry[a:b]
-    yield "trail", carry[ends[-1]:]
+    end = carry.rfind(b"</si>") + len(b"</si>")
+    if end < starts[-1] + len(b"</si>"):
+        raise _Refused
+    yield carry[:end], starts
+    yield carry[end:], []
 
 
 class _Scan:
@@ -374,10 +367,25 @@ _BLANK = b"<si><t></t></si>"
 
 
 def _blanked(blocks: Iterator[bytes], used: set[int]) -> Iterator[bytes]:
-    index = 0
-    for kind, piece in _items(blocks):
-        if kind == "item":
-            yield piece if index in used else _BLANK
-            index += 1
-        else:
-            yield piece
+    """The shared strings' XML with every item not in ``used`` blank (the others' positions
+    kept, so every index still names its string)."""
+    wanted = sorted(used)
+    index = 0  # of the run's first item
+    for data, starts in _item_runs(blocks):
+        if not starts:
+            yield data
+            continue
+        yield data[:starts[0]]
+        ends = [*starts[1:], len(data)]
+        count = len(starts)
+        at = bisect.bisect_left(wanted, index)
+        cursor = index  # items before it are written
+        while at < len(wanted) and wanted[at] < index + count:
+            item = wanted[at]
+            if item > cursor:
+                yield _BLANK * (item - cursor)
+            yield data[starts[item - index]:ends[item - index]]
+            cursor, at = item + 1, at + 1
+        if cursor < index + count:
+            yield _BLANK * (index + count - cursor)
+        index += count

@@ -5,14 +5,17 @@ save them."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 import shutil
 import zipfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from annual_report.workbook import zipread
+from annual_report.workbook import rawrows, zipread
 from annual_report.workbook.blank import share_strings
 from annual_report.workbook.memo import read_with_memo
 from annual_report.workbook.rawrows import Known, RawSheet, read_raw_sheet, write_subset
@@ -129,3 +132,50 @@ def test_the_memo_reads_as_the_full_read_at_any_block_size(
     assert [r.fingerprint() for r in again.rows] == [r.fingerprint() for r in plain.rows]
     assert [(r.row, r.values.get("agency")) for r in again.rows] == [
         (r.row, r.values.get("agency")) for r in plain.rows]
+
+
+def _reference(data: bytes, used: set[int]) -> tuple[list[bytes], bytes] | None:
+    """Items as the whole-buffer code took them apart: each from its <si to the next one's,
+    the last to the end of its </si>; and the strings with the unused items blank."""
+    starts = [m.start() for m in re.finditer(rb"<si\b", data)]
+    if not starts:
+        return [], data
+    last = data.rfind(b"</si>")
+    if last < starts[-1]:
+        return None
+    ends = [*starts[1:], last + 5]
+    items = [data[a:b] for a, b in zip(starts, ends, strict=True)]
+    blank = b"".join(item if i in used else b"<si><t></t></si>" for i, item in enumerate(items))
+    return items, data[:starts[0]] + blank + data[ends[-1]:]
+
+
+_TEXTS = st.text(alphabet="ab中<>&", max_size=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(items=st.lists(st.tuples(st.sampled_from(["<si>", "<si >", '<si x="1">']), _TEXTS,
+                                st.sampled_from(["", "\n", "  "])), max_size=12),
+       lead=st.sampled_from([b'<?xml version="1.0"?>\n<sst count="9">', b"<sst>", b""]),
+       trail=st.sampled_from([b"</sst>", b"\n</sst>\n", b""]),
+       block=st.integers(1, 40), used=st.sets(st.integers(0, 12)))
+def test_strings_taken_apart_a_block_at_a_time_as_whole(
+        items: list[tuple[str, str, str]], lead: bytes, trail: bytes, block: int,
+        used: set[int]) -> None:
+    data = lead + b"".join(f"{tag}<t>{text.replace('<', '&lt;')}</t></si>{gap}".encode()
+                           for tag, text, gap in items) + trail
+    blocks = [data[i:i + block] for i in range(0, len(data), block)]
+    expected = _reference(data, used)
+    digests = rawrows._item_digests(iter(blocks))
+    if expected is None:
+        assert digests is None
+        return
+    items_whole, blanked = expected
+    assert digests == [hashlib.sha256(item).digest()[:16] for item in items_whole]
+    assert b"".join(rawrows._blanked(iter(blocks), used)) == blanked
+
+
+@pytest.mark.parametrize("data", [b"<sst><si><t>a</t></si><si><t>b</t>", b"<sst><si><t>a"])
+def test_strings_whose_last_item_has_no_end_are_refused(data: bytes) -> None:
+    for block in (1, 3, len(data)):
+        assert rawrows._item_digests(iter([data[i:i + block]
+                                           for i in range(0, len(data), block)])) is None
