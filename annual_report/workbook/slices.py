@@ -25,7 +25,6 @@ import struct
 import tempfile
 import threading
 import zipfile
-import zlib
 from array import array
 from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
@@ -268,44 +267,13 @@ def _inflated(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[bytes
     """A member's content in pieces of at most :data:`_READ` bytes, inflated with ISA-L where it
     is installed (see :mod:`.zipread`) from the archive's own open file, its length and CRC-32
     checked as :mod:`zipfile` checks them; a member laid out otherwise is read by ``zipfile``."""
-    stream = archive.fp
-    position = zipread.data_offset(archive, info) if info.compress_type in (
-        zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) else None
-    if position is None or stream is None:
+    pieces = zipread.stored_pieces(archive, info)
+    if pieces is None:
         with archive.open(info) as member:
             while chunk := member.read(_READ):
                 yield chunk
         return
-    left = info.compress_size
-    inflate = fastzlib.FAST
-    inflater = inflate.decompressobj(-zlib.MAX_WBITS) if info.compress_type else None
-    crc = size = 0
-    while True:
-        block = b""
-        if inflater is not None and inflater.unconsumed_tail:
-            block = inflater.unconsumed_tail
-        elif left:
-            stream.seek(position)  # nothing else reads the archive meanwhile, but be sure
-            block = stream.read(min(1 << 16, left))
-            if not block:
-                raise zipfile.BadZipFile(f"{info.filename}: the archive ends too soon")
-            position += len(block)
-            left -= len(block)
-        try:  # at most _READ bytes out: the rest waits in the inflater (or its input)
-            out = inflater.decompress(block, _READ) if inflater is not None else block
-        except inflate.error as exc:
-            raise zipfile.BadZipFile(f"{info.filename}: {exc}") from exc
-        crc, size = inflate.crc32(out, crc), size + len(out)
-        if out:
-            yield out
-        if inflater is None and not left:
-            break
-        if inflater is not None and (inflater.eof or not (out or block or left)):
-            break
-    if inflater is not None and not inflater.eof:
-        raise zipfile.BadZipFile(f"{info.filename}: the compressed data ends too soon")
-    if size != info.file_size or crc != info.CRC:
-        raise zipfile.BadZipFile(f"{info.filename}: bad CRC-32 or size")
+    yield from zipread.content_blocks(info, pieces, block=_READ)
 
 
 def _read_slices(book: _Book, strings: _Strings, chunks: Iterator[bytes], sheet: str

@@ -16,6 +16,7 @@ part of 70 MB costs its compressed size while it is kept (see :mod:`.rawrows`).
 from __future__ import annotations
 
 import hashlib
+import itertools
 import struct
 import zipfile
 import zlib
@@ -55,6 +56,32 @@ def stored_bytes(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes | Non
     return stored if len(stored) == info.compress_size else None
 
 
+def stored_pieces(archive: zipfile.ZipFile, info: zipfile.ZipInfo,
+                  size: int = 1 << 16) -> Iterator[bytes] | None:
+    """A member's bytes as stored, read from the archive's own open file ``size`` bytes at a
+    time (for :func:`content_blocks`); None when it is not stored as is or deflated, or not laid
+    out as expected."""
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        return None
+    position = data_offset(archive, info)
+    stream = archive.fp
+    if position is None or stream is None:
+        return None
+
+    def pieces(position: int) -> Iterator[bytes]:
+        left = info.compress_size
+        while left:
+            stream.seek(position)  # nothing else reads the archive meanwhile, but be sure
+            piece = stream.read(min(size, left))
+            if not piece:
+                raise zipfile.BadZipFile(f"{info.filename}: the archive ends too soon")
+            position += len(piece)
+            left -= len(piece)
+            yield piece
+
+    return pieces(position)
+
+
 def stored_digest(info: zipfile.ZipInfo, stored: bytes) -> bytes:
     """A digest of a member as stored: equal digests, equal contents (the converse need not
     hold: the same content compressed otherwise has another)."""
@@ -80,32 +107,52 @@ class Member:
     def blocks(self, verify: bool = True) -> Iterator[bytes]:
         """The content, :data:`BLOCK` bytes at a time; ``verify``: its length and CRC-32 are
         checked once the last block is given (:class:`zipfile.BadZipFile`), as zipfile does."""
-        info = self.info
-        if not self.as_stored or info.compress_type == zipfile.ZIP_STORED:
+        if not self.as_stored:  # read by zipfile, which checked it
             view = memoryview(self.stored)
             for start in range(0, len(view), BLOCK):
                 yield bytes(view[start:start + BLOCK])
-            if verify and self.as_stored:
-                _check(info, len(self.stored), fastzlib.crc32(self.stored))
             return
-        inflater = fastzlib.FAST.decompressobj(-zlib.MAX_WBITS)
-        pending, crc, size = self.stored, 0, 0
+        yield from content_blocks(self.info, iter((self.stored,)), verify)
+
+
+def content_blocks(info: zipfile.ZipInfo, stored: Iterator[bytes], verify: bool = True,
+                   block: int | None = None) -> Iterator[bytes]:
+    """A member's content (stored as is, or deflated) from its stored bytes, given in pieces:
+    at most ``block`` (:data:`BLOCK`) bytes at a time, so that neither whole is ever held.
+    ``verify``: the length and CRC-32 are checked after the last block, as zipfile does."""
+    size_limit = block or BLOCK
+    crc = size = 0
+    if info.compress_type == zipfile.ZIP_STORED:
+        for piece in stored:
+            view = memoryview(piece)
+            for start in range(0, len(view), size_limit):
+                out = bytes(view[start:start + size_limit])
+                if verify:
+                    crc, size = fastzlib.FAST.crc32(out, crc), size + len(out)
+                yield out
+        if verify:
+            _check(info, size, crc)
+        return
+    inflater = fastzlib.FAST.decompressobj(-zlib.MAX_WBITS)
+    for piece in itertools.chain(stored, (b"",)):  # the last, empty, drains the inflater
+        pending = piece
         while True:
-            try:
-                out = inflater.decompress(pending, BLOCK)
+            try:  # at most size_limit bytes out: the rest waits in the inflater (or its input)
+                out = inflater.decompress(pending, size_limit)
             except fastzlib.FAST.error as exc:
                 raise zipfile.BadZipFile(f"{info.filename}: {exc}") from exc
             pending = inflater.unconsumed_tail
+            if not out:
+                break  # this piece is all taken in (or the data has ended)
             if verify:
                 crc, size = fastzlib.FAST.crc32(out, crc), size + len(out)
-            if out:
-                yield out
-            if inflater.eof or not (out or pending):
-                break
-        if verify:
-            if not inflater.eof:
-                raise zipfile.BadZipFile(f"{info.filename}: the compressed data ends too soon")
-            _check(info, size, crc)
+            yield out
+        if inflater.eof:
+            break
+    if verify:
+        if not inflater.eof:
+            raise zipfile.BadZipFile(f"{info.filename}: the compressed data ends too soon")
+        _check(info, size, crc)
 
 
 def _check(info: zipfile.ZipInfo, size: int, crc: int) -> None:

@@ -155,3 +155,27 @@ def test_a_big_member_comes_a_block_at_a_time_and_may_be_left_early(how: int) ->
     first = member.blocks(verify=False)
     assert next(first) == text[:zipread.BLOCK]
     first.close()  # left after one block: nothing to check, nothing raised
+
+
+@pytest.mark.usefixtures("inflater")
+@settings(max_examples=80, deadline=None)
+@given(st.binary(max_size=20_000), st.sampled_from([zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED]),
+       st.integers(1, 5000), st.integers(1, 7000))
+def test_content_comes_whole_from_stored_bytes_in_any_pieces(
+        content: bytes, how: int, piece: int, block: int) -> None:
+    data = _archive([("m.xml", content * 3)], how, 6)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        info = archive.getinfo("m.xml")
+        stored = zipread.stored_bytes(archive, info)
+        from_file = zipread.stored_pieces(archive, info, size=piece)
+        assert stored is not None and from_file is not None
+        assert b"".join(from_file) == stored
+    pieces = [stored[i:i + piece] for i in range(0, len(stored), piece)]
+    blocks = list(zipread.content_blocks(info, iter(pieces), block=block))
+    assert b"".join(blocks) == content * 3
+    assert all(0 < len(b) <= block for b in blocks)
+    if stored:
+        damaged = bytearray(stored)
+        damaged[len(damaged) // 2] ^= 0x55
+        with pytest.raises(zipfile.BadZipFile):
+            b"".join(zipread.content_blocks(info, iter([bytes(damaged)]), block=block))
