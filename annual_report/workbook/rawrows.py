@@ -39,7 +39,7 @@ _ITEM_DIGEST = 16  # bytes of a shared string's SHA-256 that stand for it in a r
 _ROW_NUMBER = re.compile(rb'[^>]*?\sr="([0-9]+)"')
 _SHARED_CELL = re.compile(rb't="s"[^>]*>\s*<v>([0-9]+)</v>')  # t="s" first: searched fast
 _ITEM = re.compile(rb"<si\b")
-_DIMENSION = re.compile(rb"<dimension\b[^>]*/>")
+DIMENSION = re.compile(rb"<dimension\b[^>]*/>")
 _RANGE = re.compile(rb'<dimension\s+ref="(\$?[A-Za-z]{1,3}\$?[0-9]+):\$?([A-Za-z]{1,3})\$?[0-9]+"\s*/>')
 _SST_TYPE = "/sharedStrings"
 _MAX_ROW_XML = 1 << 26  # a row of over 64 MiB is no master's: read it the usual way
@@ -86,7 +86,7 @@ class RawSheet:
     hashed: int = field(default=0)  # rows hashed with their strings (not known from before)
 
 
-def _strings_part(archive: zipfile.ZipFile) -> str | None:
+def shared_strings_part(archive: zipfile.ZipFile) -> str | None:
     """The shared-strings part (None: none; ``"?"``: several, not a file to take apart)."""
     parts = related_parts(archive, _SST_TYPE)
     if len(parts) != 1:
@@ -100,7 +100,7 @@ def read_raw_sheet(path: Path, sheet: str, known: Known | None = None) -> RawShe
     try:
         with zipfile.ZipFile(path) as archive:
             part = sheet_part(archive, sheet)
-            strings_part = _strings_part(archive)
+            strings_part = shared_strings_part(archive)
             if part is None or strings_part == "?":
                 return None
             frame = hashlib.blake2b(b"frame\0", digest_size=_DIGEST_SIZE)
@@ -132,7 +132,7 @@ def read_raw_sheet(path: Path, sheet: str, known: Known | None = None) -> RawShe
         same = known is not None and strings_digest == known.strings_digest
         scan = _Scan(items, known, same)
         lead, trail, head, tail = _scan_sheet(rows.blocks(), scan)
-    except (OSError, KeyError, zipfile.BadZipFile, ValueError, etree.XMLSyntaxError, _Refused):
+    except (OSError, KeyError, zipfile.BadZipFile, ValueError, etree.XMLSyntaxError, NotTakenApart):
         return None
     frame.update(b"\0sheet\0" + head + b"\0" + tail)
     return RawSheet(path, part, strings_part, frame.digest(), strings_digest, scan.numbers,
@@ -140,7 +140,7 @@ def read_raw_sheet(path: Path, sheet: str, known: Known | None = None) -> RawShe
                     lead, trail, others, scan.hashed)
 
 
-class _Refused(Exception):
+class NotTakenApart(Exception):
     """The sheet is not laid out as this module can take apart with certainty."""
 
 
@@ -152,27 +152,27 @@ def _counted(blocks: Iterator[bytes], digest: Any) -> Iterator[bytes]:
 
 
 def _item_digests(blocks: Iterator[bytes]) -> list[bytes] | None:
-    """Each ``<si>`` item's digest (see :func:`_item_runs`); None when they cannot be told
+    """Each ``<si>`` item's digest (see :func:`item_runs`); None when they cannot be told
     apart."""
     sha256, digests = hashlib.sha256, []
     try:
-        for data, starts in _item_runs(blocks):
+        for data, starts in item_runs(blocks):
             if not starts:
                 continue  # the XML after the items (or a part without any)
             view = memoryview(data)
             digests.extend([sha256(view[a:b]).digest()[:_ITEM_DIGEST]
                             for a, b in zip(starts, [*starts[1:], len(data)], strict=True)])
-    except _Refused:
+    except NotTakenApart:
         return None
     return digests
 
 
-def _item_runs(blocks: Iterator[bytes]) -> Iterator[tuple[bytes, list[int]]]:
+def item_runs(blocks: Iterator[bytes]) -> Iterator[tuple[bytes, list[int]]]:
     """The shared strings' XML in runs of whole ``<si>`` items, ``(data, starts)``: item ``i``
     of a run is ``data[starts[i]:starts[i + 1]]`` (its last to the end of ``data``), so each
     item reaches to the next one's start, and the last item of all to the end of its
     ``</si>``. ``data[:starts[0]]`` of the first run is the XML before the items; a last run
-    without items, the XML after them. :class:`_Refused` when the last item has no end."""
+    without items, the XML after them. :class:`NotTakenApart` when the last item has no end."""
     carry = b""
     for block in blocks:
         carry += block
@@ -186,7 +186,7 @@ def _item_runs(blocks: Iterator[bytes]) -> Iterator[tuple[bytes, list[int]]]:
         return
     end = carry.rfind(b"</si>") + len(b"</si>")
     if end < starts[-1] + len(b"</si>"):
-        raise _Refused
+        raise NotTakenApart
     yield carry[:end], starts
     yield carry[end:], []
 
@@ -210,14 +210,14 @@ class _Scan:
         starts = [m.start() for m in _ROW_START.finditer(data)]
         if not starts:
             if data.strip():
-                raise _Refused  # something else than rows (or a prefixed tag)
+                raise NotTakenApart  # something else than rows (or a prefixed tag)
             if self.numbers:
                 self.after += data
             else:
                 self.lead += data
             return
         if data[:starts[0]].strip():
-            raise _Refused
+            raise NotTakenApart
         if not self.numbers:
             self.lead += data[:starts[0]]
         sha256, view = hashlib.sha256, memoryview(data)
@@ -225,18 +225,18 @@ class _Scan:
         for opening, following in zip(starts, [*starts[1:], len(data)], strict=True):
             head_end = data.find(b">", opening, following)
             if head_end < 0:
-                raise _Refused
+                raise NotTakenApart
             if data[head_end - 1] == 0x2F:  # <row r="5" .../>: a row without cells
                 close = head_end + 1
             else:
                 close = data.rfind(b"</row>", head_end, following) + 6
                 if close < 6:
-                    raise _Refused
+                    raise NotTakenApart
             if data[close:following].strip():
-                raise _Refused  # something between this row and the next
+                raise NotTakenApart  # something between this row and the next
             number = _ROW_NUMBER.match(data, opening + 4, head_end + 1)
             if number is None or int(number.group(1)) <= last or close - opening > _MAX_ROW_XML:
-                raise _Refused  # rows without numbers, or out of order: not for us
+                raise NotTakenApart  # rows without numbers, or out of order: not for us
             last = int(number.group(1))
             plain = sha256(view[opening:close]).digest()
             self.numbers.append(last)
@@ -264,7 +264,7 @@ class _Scan:
         if (len(found) != data.count(b't="s"', opening, close)
                 or data.find(b"t='s'", opening, close) >= 0
                 or (found and max(ref for _a, _b, ref in found) >= len(self.items))):
-            raise _Refused  # a shared-string cell written another way
+            raise NotTakenApart  # a shared-string cell written another way
         digest = hashlib.sha256()  # as a plain digest: a row without strings has the same
         cursor = opening
         for a, b, ref in found:  # each index's digits give way to 16 bytes: unambiguous
@@ -289,10 +289,10 @@ def _scan_sheet(blocks: Iterator[bytes], scan: _Scan) -> tuple[bytes, bytes, byt
         if (at := data.find(b"<sheetData")) >= 0 and len(data) >= at + len(_OPEN):
             break
         if len(data) > _MAX_HEAD:
-            raise _Refused
+            raise NotTakenApart
     at = data.find(b"<sheetData")
     if at < 0 or data[at:at + len(_OPEN)] != _OPEN:
-        raise _Refused  # no <sheetData>, or one written otherwise (<sheetData/>, attributes)
+        raise NotTakenApart  # no <sheetData>, or one written otherwise (<sheetData/>, attributes)
     head = data[:at + len(_OPEN)]
     data, base = data[len(head):], len(head)
     while (closed := data.find(_CLOSE)) < 0:
@@ -301,15 +301,15 @@ def _scan_sheet(blocks: Iterator[bytes], scan: _Scan) -> tuple[bytes, bytes, byt
             scan.region(data[:cut], base)
             data, base = data[cut:], base + cut
         elif len(data) > _MAX_ROW_XML:
-            raise _Refused
+            raise NotTakenApart
         more = next(blocks, b"")
         if not more:
-            raise _Refused  # the sheet ends inside its rows
+            raise NotTakenApart  # the sheet ends inside its rows
         data += more
     scan.region(data[:closed], base)
     tail = data[closed:] + b"".join(blocks)
     if b"sheetData" in tail[len(_CLOSE):]:
-        raise _Refused  # a second <sheetData> after the first
+        raise NotTakenApart  # a second <sheetData> after the first
     return head + scan.lead, scan.after + tail, head, tail
 
 
@@ -318,7 +318,7 @@ def write_subset(raw: RawSheet, keep: list[int], target: Path) -> None:
     positions ``keep`` (in order), and whose other shared strings are blank (positions kept)."""
     spans = [raw.spans[index] for index in keep]
     used = {ref for index in keep for ref in raw.row_refs[index]}
-    head = _DIMENSION.sub(_extent(raw, keep), raw.lead, count=1)
+    head = DIMENSION.sub(_extent(raw, keep), raw.lead, count=1)
     with zipfile.ZipFile(target, "w") as copy:  # the parts as read, not the file as it is now
         with copy.open(raw.part, "w", force_zip64=True) as sheet:
             sheet.write(head)
@@ -371,7 +371,7 @@ def _blanked(blocks: Iterator[bytes], used: set[int]) -> Iterator[bytes]:
     kept, so every index still names its string)."""
     wanted = sorted(used)
     index = 0  # of the run's first item
-    for data, starts in _item_runs(blocks):
+    for data, starts in item_runs(blocks):
         if not starts:
             yield data
             continue

@@ -32,18 +32,17 @@ from typing import Any
 
 from .. import fastzlib
 from . import zipread
+from .rawrows import DIMENSION, NotTakenApart, item_runs, shared_strings_part
 
 SLICE_BYTES = 1 << 20  # sheet XML a slice (~150 rows of a master with real narratives)
 _READ = 1 << 20
 _HEAD_LIMIT = 1 << 22  # <sheetData> further into the sheet than this: not a sheet for slices
-_ITEM = re.compile(rb"<si\b")
 # every t="s", split at its index where written as every writer writes it (t last); the
 # other ways split with None
 _SHARED_OPENING = b't="s"><v>'
 _SHARED_CELL = re.compile(rb't="s"(?:><v>([0-9]+)(?=</v>))?')
 _ROW_OPENING = re.compile(rb'<row(?: r="([0-9]+)")?')
 _ROOT = re.compile(rb"<([A-Za-z_][\w.:-]*)")
-_DIMENSION = re.compile(rb"<dimension\b[^>]*/>")
 _COUNTS = re.compile(rb'\s(?:count|uniqueCount)="[0-9]*"')
 
 Rows = Iterator[list[Any]]
@@ -63,38 +62,26 @@ class _Strings:
         self.starts = array("q")
         self.opening = b"<sst>"
         self.end = 0
-        offset, carry, last_close, opened = 0, b"", -1, False
-        while True:
-            chunk = next(chunks, b"")
-            data = carry + chunk
-            complete = len(data) if not chunk else max(len(data) - 4, 0)
-            if not opened:
-                root = data.find(b"<sst")
-                close = data.find(b">", root) if root >= 0 else -1
-                if close < 0 and chunk:
-                    carry = data
-                    continue
-                if close < 0:
-                    if not data.strip():
-                        break  # no shared strings part
-                    raise _NotForSlices
-                self.opening = _COUNTS.sub(b"", data[root:close + 1])
-                opened = True
-            for match in _ITEM.finditer(data):  # those starting in the carry: next time
-                if match.start() >= complete:
-                    break
-                self.starts.append(offset + match.start())
-            end = data.rfind(b"</si>")  # again next time if it lies partly in the carry
-            if end >= 0:
-                last_close = offset + end + len(b"</si>")
-            self.file.write(data[:complete])
-            offset += complete
-            carry = data[complete:]
-            if not chunk:
-                break
-        if self.starts and last_close < self.starts[-1]:
-            raise _NotForSlices
-        self.end = last_close
+        offset, opened = 0, False
+        try:
+            for data, starts in item_runs(chunks):
+                if not opened:
+                    lead = data[:starts[0]] if starts else data
+                    root = lead.find(b"<sst")
+                    close = lead.find(b">", root) if root >= 0 else -1
+                    if close < 0:
+                        if not lead.strip() and not starts:
+                            break  # no shared strings part
+                        raise _NotForSlices
+                    self.opening = _COUNTS.sub(b"", lead[root:close + 1])
+                    opened = True
+                self.starts.extend(offset + start for start in starts)
+                self.file.write(data)
+                offset += len(data)
+                if starts:
+                    self.end = offset  # a run of items ends where its last item does
+        except NotTakenApart as exc:  # the last item has no end
+            raise _NotForSlices from exc
 
     def __len__(self) -> int:
         return len(self.starts)
@@ -234,7 +221,6 @@ def _ahead(batches: Callable[[], Batches]) -> Iterator[list[list[Any]]]:
 def _slices(path: Path, sheet: str) -> Batches:
     """The sheet's rows, a slice at a time (the rows before each slice's first, not in the
     file, as empty lists)."""
-    from .rawrows import _strings_part as strings_part
     from .sheets import sheet_part
 
     try:
@@ -245,7 +231,7 @@ def _slices(path: Path, sheet: str) -> Batches:
     try:
         try:
             part = sheet_part(archive, sheet)
-            shared = strings_part(archive)
+            shared = shared_strings_part(archive)
             if part is None or shared == "?":
                 raise _NotForSlices
             book = _Book(archive, part, shared)
@@ -284,7 +270,7 @@ def _read_slices(book: _Book, strings: _Strings, chunks: Iterator[bytes], sheet:
         if not chunk or len(data) > _HEAD_LIMIT:
             raise _NotForSlices
         data += chunk
-    head = _DIMENSION.sub(b"", data[:at + len(b"<sheetData>")], count=1)
+    head = DIMENSION.sub(b"", data[:at + len(b"<sheetData>")], count=1)
     root = next((m.group(1) for m in _ROOT.finditer(head)), None)
     if root is None or head.count(b"<sheetData") != 1:
         raise _NotForSlices
