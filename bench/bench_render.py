@@ -27,9 +27,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import docx  # noqa: E402
 from docxtpl import DocxTemplate  # noqa: E402
 
-from annual_report import fastzlib  # noqa: E402
+from annual_report import (
+    fastzlib,  # noqa: E402
+    zipwrite,  # noqa: E402
+)
 from annual_report.format.model import APP_COLUMNS, APP_ROWS, SECTIONS  # noqa: E402
-from annual_report.report import docxzip  # noqa: E402
 from annual_report.report.context import Paragraphs, sample_context  # noqa: E402
 from annual_report.report.render import CompiledTemplate, CoreProperties, check_xml  # noqa: E402
 
@@ -135,8 +137,8 @@ def main() -> None:
         print(f"  crc32               {per_report(lambda: zlib.crc32(data), n):.3f} ms")
         print(f"  crc32 ({fastzlib.FAST.__name__})   {per_report(lambda: fastzlib.crc32(data), n):.3f} ms")
         for level in (1, 3, 6, 9):
-            size = len(docxzip.deflate(data, level)) / 1024
-            ms = per_report(lambda level=level: docxzip.deflate(data, level), n)
+            size = len(zipwrite.deflate(data, level)) / 1024
+            ms = per_report(lambda level=level: zipwrite.deflate(data, level), n)
             print(f"  deflate zlib {level}      {ms:.3f} ms -> {size:.1f} KiB")
         size = len(fastzlib.fast_deflate(data)) / 1024
         ms = per_report(lambda: fastzlib.fast_deflate(data), n)

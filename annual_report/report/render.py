@@ -3,7 +3,7 @@
 The tag syntax is docxtpl's (``{{ }}``, ``{%p %}``, ``{%tr %}``, ``{%tc %}``, ``{%r %}`` …): every
 part that holds tags is run through docxtpl's own :meth:`DocxTemplate.patch_xml` once
 (remembered by :mod:`.patched`), compiled once by Jinja, and kept with the zip members that
-never change (see :mod:`.docxzip`). A render is then one ``template.render(context)`` per
+never change (see :mod:`annual_report.zipwrite`). A render is then one ``template.render(context)`` per
 templated part, a strict XML parse of the result, the core properties, and deflating the
 changed members.
 
@@ -52,6 +52,7 @@ from jinja2.exceptions import TemplateError as JinjaTemplateError
 from lxml import etree
 
 from ..errors import RenderError, TemplateError
+from ..zipwrite import PreparedZip, read_members
 from .docx_parts import (
     CONTENT_TYPES,
     PACKAGE_RELS,
@@ -62,7 +63,6 @@ from .docx_parts import (
     main_document,
     templated_parts,
 )
-from .docxzip import PreparedZip, read_members
 from .jinja_env import WholeGroupPrinted, environment, finalize, markup_printed
 from .patched import patch_xml
 from .template_errors import syntax_error

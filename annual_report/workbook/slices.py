@@ -21,7 +21,6 @@ import io
 import operator
 import queue
 import re
-import struct
 import tempfile
 import threading
 import zipfile
@@ -30,7 +29,7 @@ from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import Any
 
-from .. import fastzlib
+from ..zipwrite import PreparedZip
 from . import zipread
 from .rawrows import DIMENSION, NotTakenApart, item_runs, shared_strings_part
 
@@ -109,7 +108,8 @@ class _Strings:
 
 
 class _Book:
-    """What every slice's small workbook holds besides its sheet and shared strings."""
+    """What every slice's small workbook holds besides its sheet and shared strings: written
+    once, ready (:class:`~annual_report.zipwrite.PreparedZip`, stored, not deflated)."""
 
     def __init__(self, archive: zipfile.ZipFile, part: str, strings: str | None) -> None:
         sheets = _sheet_parts(archive)
@@ -117,37 +117,17 @@ class _Book:
         others = [(info.filename, archive.read(info)) for info in archive.infolist()
                   if info.filename not in (part, strings) and info.filename not in sheets
                   and not info.filename.endswith("/")]
-        self.others = [(name.encode("utf-8"), content, fastzlib.crc32(content))
-                       for name, content in others]
         self.has_strings = strings is not None
+        changing = [self.part, self.strings] if self.has_strings else [self.part]
+        self._zip = PreparedZip(others, changing, compress=False)
 
     def archive(self, sheet: bytes, strings: bytes | None) -> io.BytesIO:
         """A small .xlsx of this sheet and these shared strings, stored (not deflated), its
         CRC-32s by ISA-L where installed (``zipfile`` would compute them with zlib)."""
-        members = [(self.part.encode("utf-8"), sheet, fastzlib.crc32(sheet))]
+        members = {self.part: sheet}
         if strings is not None:
-            members.append((self.strings.encode("utf-8"), strings, fastzlib.crc32(strings)))
-        members.extend(self.others)
-        out: list[bytes] = []
-        directory: list[bytes] = []
-        offset = 0
-        for name, content, crc in members:
-            fields = (20, 0x800, 0, 0, 0x21, crc, len(content), len(content), len(name))
-            local = _LOCAL.pack(b"PK\x03\x04", *fields, 0)
-            directory.append(_CENTRAL.pack(b"PK\x01\x02", 20, *fields, 0, 0, 0, 0, 0, offset)
-                             + name)
-            out.extend((local, name, content))
-            offset += len(local) + len(name) + len(content)
-        size = sum(map(len, directory))
-        end = _END_OF_DIRECTORY.pack(b"PK\x05\x06", 0, 0, len(members), len(members), size,
-                                     offset, 0)
-        return io.BytesIO(b"".join([*out, *directory, end]))
-
-
-# the ZIP records of a stored member (version, UTF-8 names, no compression, 1980-01-01 00:00)
-_LOCAL = struct.Struct("<4sHHHHHIIIHH")
-_CENTRAL = struct.Struct("<4sHHHHHHIIIHHHHHII")
-_END_OF_DIRECTORY = struct.Struct("<4sHHHHIIH")
+            members[self.strings] = strings
+        return io.BytesIO(self._zip.build(members))
 
 
 def _sheet_parts(archive: zipfile.ZipFile) -> set[str]:

@@ -25,8 +25,8 @@ from docxtpl import DocxTemplate
 from lxml import etree
 from markupsafe import Markup
 
+from annual_report import zipwrite
 from annual_report.errors import RenderError, TemplateError
-from annual_report.report import docxzip
 from annual_report.report.context import Paragraphs, sample_context
 from annual_report.report.docx_parts import core_properties_xml
 from annual_report.report.render import (
@@ -376,7 +376,7 @@ def test_missing_file_and_not_a_docx(tmp_path: Path) -> None:
     with pytest.raises(TemplateError, match="不是有效的 DOCX 文件"):
         CompiledTemplate.load(fake)
     no_document = tmp_path / "empty.docx"
-    no_document.write_bytes(docxzip.write_zip([("[Content_Types].xml", b"<Types/>")]))
+    no_document.write_bytes(zipwrite.write_zip([("[Content_Types].xml", b"<Types/>")]))
     with pytest.raises(TemplateError, match="不是有效的 DOCX 文件"):
         CompiledTemplate.load(no_document)
 
@@ -446,7 +446,7 @@ def test_missing_core_part_is_added(tmp_path: Path) -> None:
         for n, d in members
     ]
     stripped = tmp_path / "nocore.docx"
-    stripped.write_bytes(docxzip.write_zip(members))
+    stripped.write_bytes(zipwrite.write_zip(members))
     assert b"core-properties" not in zipfile.ZipFile(stripped).read("_rels/.rels")
     data = CompiledTemplate.load(stripped).render(context(), CORE)
     assert docx.Document(io.BytesIO(data)).core_properties.title == CORE.title
@@ -520,29 +520,42 @@ def test_forked_workers_render_identical_bytes(compiled: CompiledTemplate) -> No
     assert forked == [compiled.render(context(agency=a), CORE) for a in ("甲", "乙")]
 
 
-# --- docxzip and the XML check -------------------------------------------------------------------
+# --- zipwrite and the XML check -------------------------------------------------------------------
 
 
-def test_docxzip_round_trip() -> None:
+def test_zipwrite_round_trip() -> None:
     import os
 
     noise = os.urandom(3000)
     members = [("[Content_Types].xml", b"<Types>" + b"<Default/>" * 50 + b"</Types>"),
                ("word/media/image1.png", noise),
                ("中文/名称.xml", "<a>中文</a>".encode()), ("empty.txt", b"")]
-    data = docxzip.write_zip(members)
+    data = zipwrite.write_zip(members)
     archive = zipfile.ZipFile(io.BytesIO(data))
     assert archive.testzip() is None
     assert [(i.filename, archive.read(i)) for i in archive.infolist()] == members
     assert archive.getinfo("word/media/image1.png").compress_type == zipfile.ZIP_STORED
     assert archive.getinfo("[Content_Types].xml").compress_type == zipfile.ZIP_DEFLATED
-    assert docxzip.read_members(data) == members
+    assert zipwrite.read_members(data) == members
     with pytest.raises(ValueError, match="duplicate"):
-        docxzip.write_zip([("a", b""), ("a", b"")])
+        zipwrite.write_zip([("a", b""), ("a", b"")])
+
+
+def test_a_prepared_zip_without_compression_stores_every_member() -> None:
+    static = [("[Content_Types].xml", b"<Types>" + b"<Default/>" * 50 + b"</Types>"),
+              ("中文/名称.xml", "<a>中文</a>".encode() * 40)]
+    prepared = zipwrite.PreparedZip(static, ["xl/worksheets/sheet1.xml"], compress=False)
+    for sheet in (b"<worksheet>" + b"<row/>" * 500 + b"</worksheet>", b""):
+        data = prepared.build({"xl/worksheets/sheet1.xml": sheet})
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        assert archive.testzip() is None
+        assert [(i.filename, archive.read(i)) for i in archive.infolist()] == [
+            *static, ("xl/worksheets/sheet1.xml", sheet)]
+        assert {i.compress_type for i in archive.infolist()} == {zipfile.ZIP_STORED}
 
 
 def test_prepared_zip_needs_exactly_its_dynamic_members() -> None:
-    prepared = docxzip.PreparedZip([("a.xml", b"<a/>")], ["b.xml"])
+    prepared = zipwrite.PreparedZip([("a.xml", b"<a/>")], ["b.xml"])
     data = prepared.build({"b.xml": b"<b/>" * 100})
     assert zipfile.ZipFile(io.BytesIO(data)).read("b.xml") == b"<b/>" * 100
     with pytest.raises(ValueError, match="mismatch"):

@@ -16,11 +16,11 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from annual_report.report.build import DEFAULT_TEMPLATE
-from annual_report.report.docxzip import read_members
 from annual_report.report.jinja_env import environment
 from annual_report.report.render import CompiledTemplate
 from annual_report.report.xml_check import check_xml
 from annual_report.report.xml_proof import always_well_formed
+from annual_report.zipwrite import read_members
 
 NS = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
 ROOT = f"<w:document {NS}><w:body>{{}}</w:body></w:document>"

@@ -1,9 +1,12 @@
-"""A deterministic ZIP writer for DOCX packages, prepared once and written many times.
+"""A deterministic ZIP writer, prepared once and written many times: DOCX reports, and the small
+workbooks a large sheet is read through a slice at a time (:mod:`.workbook.slices`).
 
 A report differs from its template in a few members only (``word/document.xml``, the core
 properties, perhaps a header). :class:`PreparedZip` therefore deflates every unchanged member once,
 keeps its local header and data as one ready block, and per archive only deflates the changed
 members and writes the central directory (see PKWARE's APPNOTE.TXT, sections 4.3 and 4.4).
+A slice's workbook is written the same way with nothing deflated (``compress=False``): it is read
+at once, from memory.
 
 Output is deterministic: every member carries the DOS timestamp 1980-01-01 00:00, no extra fields,
 no comments, and the member order is fixed (the unchanged members in the order given, then the
@@ -22,7 +25,7 @@ import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from ..fastzlib import crc32, fast_deflate
+from .fastzlib import crc32, fast_deflate
 
 STORED = 0
 DEFLATED = 8
@@ -113,6 +116,7 @@ class PreparedZip:
         *,
         static_level: int | None = STATIC_LEVEL,
         dynamic_level: int | None = DYNAMIC_LEVEL,
+        compress: bool = True,
     ) -> None:
         blocks: list[bytes] = []
         central: list[bytes] = []
@@ -122,8 +126,8 @@ class PreparedZip:
             if name in names:
                 raise ValueError(f"duplicate ZIP member {name!r}")
             names.add(name)
-            packed = deflate(data, static_level)
-            method = DEFLATED
+            packed = deflate(data, static_level) if compress else data
+            method = DEFLATED if compress else STORED
             if len(packed) >= len(data):  # already compressed (images): store as is
                 packed, method = data, STORED
             entry = _entry(name, data, packed, method, offset)
@@ -143,6 +147,7 @@ class PreparedZip:
         self._dynamic = tuple(dynamic)
         self._dynamic_set = frozenset(self._dynamic)
         self._dynamic_level = dynamic_level
+        self._compress = compress
         self._count = len(names)
 
     @property
@@ -160,8 +165,11 @@ class PreparedZip:
         offset = len(self._prefix)
         for name in self._dynamic:
             data = members[name]
-            packed = deflate(data, self._dynamic_level)
-            entry = _entry(name, data, packed, DEFLATED, offset)
+            if self._compress:
+                packed, method = deflate(data, self._dynamic_level), DEFLATED
+            else:
+                packed, method = data, STORED
+            entry = _entry(name, data, packed, method, offset)
             header = entry.local_header()
             chunks += (header, packed)
             central.append(entry.central_header())
