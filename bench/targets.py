@@ -41,6 +41,7 @@ from common import (  # first: sets sys.path
     Measured,
     changed_workbook,
     empty_trash,
+    peak_mib,
     figure_changed_workbook,
     run,
     set_aside,
@@ -148,26 +149,25 @@ def bench_check(args: argparse.Namespace) -> None:
 
 
 def bench_memory(args: argparse.Namespace) -> None:
-    # The workbooks are made by another process: a command's peak as wait4 reports it starts
-    # from this process's own peak (Linux counts the parent's memory up to the exec).
+    # made beforehand, in another process: never while a command is measured
     run([sys.executable, "-c", "import sys; sys.path.insert(0, 'bench'); "
          "from common import workbook, changed_workbook; "
          "[(workbook(n), changed_workbook(n)) for n in (1000, 10000)]"])
     peaks: dict[tuple[str, int], float] = {}
     for count in (1000, 10000):
         path = workbook(count)
-        peaks["check", count] = run([*GENERATE, "check", str(path)]).peak_mib
+        peaks["check", count] = peak_mib([*GENERATE, "check", str(path)])
         out = OUT / f"memory-{count}"
         set_aside(out)
-        peaks["build --force", count] = run([*GENERATE, "build", str(path), "--out", str(out),
-                                             "--force"]).peak_mib
+        peaks["build --force", count] = peak_mib([*GENERATE, "build", str(path), "--out", str(out),
+                                             "--force"])
         set_aside(out)
         set_aside(CACHE)  # no record of an earlier build into that folder: a first build
         # a build into a new folder, which also remembers every row for the next run
-        peaks["build", count] = run([*GENERATE, "build", str(path), "--out", str(out)]).peak_mib
+        peaks["build", count] = peak_mib([*GENERATE, "build", str(path), "--out", str(out)])
         # and that next run, with one agency's text changed (the strings after it renumbered)
-        peaks["re-run", count] = run([*GENERATE, "build", str(changed_workbook(count)),
-                                      "--out", str(out)]).peak_mib
+        peaks["re-run", count] = peak_mib([*GENERATE, "build", str(changed_workbook(count)),
+                                      "--out", str(out)])
         set_aside(out)
     for command in ("check", "build --force", "build", "re-run"):
         small, large = peaks[command, 1000], peaks[command, 10000]
