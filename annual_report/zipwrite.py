@@ -100,6 +100,17 @@ def _entry(name: str, data: bytes, payload: bytes, method: int, offset: int) -> 
     return _Entry(encoded, flags, method, crc32(data), len(payload), len(data), offset)
 
 
+def _add(name: str, data: bytes, packed: bytes, method: int, offset: int, blocks: list[bytes],
+         central: list[bytes]) -> int:
+    """Append a member's local header and data to ``blocks``, its central header to ``central``;
+    the offset after it."""
+    entry = _entry(name, data, packed, method, offset)
+    header = entry.local_header()
+    blocks += (header, packed)
+    central.append(entry.central_header())
+    return offset + len(header) + len(packed)
+
+
 class PreparedZip:
     """An archive whose unchanged members are ready; :meth:`build` adds the changed ones.
 
@@ -130,11 +141,7 @@ class PreparedZip:
             method = DEFLATED if compress else STORED
             if len(packed) >= len(data):  # already compressed (images): store as is
                 packed, method = data, STORED
-            entry = _entry(name, data, packed, method, offset)
-            header = entry.local_header()
-            blocks += (header, packed)
-            central.append(entry.central_header())
-            offset += len(header) + len(packed)
+            offset = _add(name, data, packed, method, offset, blocks, central)
         for name in dynamic:
             if name in names:
                 raise ValueError(f"duplicate ZIP member {name!r}")
@@ -169,11 +176,7 @@ class PreparedZip:
                 packed, method = deflate(data, self._dynamic_level), DEFLATED
             else:
                 packed, method = data, STORED
-            entry = _entry(name, data, packed, method, offset)
-            header = entry.local_header()
-            chunks += (header, packed)
-            central.append(entry.central_header())
-            offset += len(header) + len(packed)
+            offset = _add(name, data, packed, method, offset, chunks, central)
         directory = b"".join(central)
         if offset >= _LIMIT or len(directory) >= _LIMIT:
             raise ValueError("archive too large for a classic (non-ZIP64) archive")
