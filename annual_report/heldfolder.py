@@ -58,7 +58,12 @@ class HeldFolder:
             return
         try:
             folder = self._open()
-            tmp, fd = self._create(folder)
+            try:
+                tmp, fd = self._create(folder)
+            except FileNotFoundError:  # the folder was deleted meanwhile: made again, as by path
+                self.close()
+                folder = self._open()
+                tmp, fd = self._create(folder)
             try:
                 try:
                     view = memoryview(data)

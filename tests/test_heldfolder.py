@@ -125,3 +125,14 @@ def test_a_forked_child_writes_through_the_folder_its_parent_opened(tmp_path: Pa
     held.close()
     assert files(out) == {f"2024/{n}": n.encode() for n in (
         "child0.docx", "child1.docx", "parent.docx", "parent2.docx")}
+
+
+def test_a_folder_deleted_meanwhile_is_made_again(tmp_path: Path, way: str) -> None:
+    out = tmp_path / "out"
+    held = HeldFolder(out, out / "2024")
+    held.write("a.docx", b"a")
+    (out / "2024" / "a.docx").unlink()
+    (out / "2024").rmdir()  # the user deleted the year folder during the build
+    held.write("b.docx", b"b")
+    held.close()
+    assert files(out) == {"2024/b.docx": b"b"}
