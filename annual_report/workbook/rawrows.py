@@ -8,7 +8,7 @@ reads: every other part of the file (styles, the workbook's date system, the oth
 the sheet's XML outside its rows; only ``docProps/`` (who saved it, when) is left out.
 
 The sheet and its shared strings (~70 MB each at 10,000 agencies) are never held inflated: they
-are kept as stored (compressed) and inflated a block at a time (:func:`.zipread.inflated_blocks`),
+are kept as stored (compressed) and inflated a block at a time (:meth:`.zipread.Member.blocks`),
 once to take their digests and again, up to the last row wanted, by :func:`write_subset`. What
 :class:`Known` says of the rows read last time spares hashing a known row with its strings.
 
@@ -25,7 +25,7 @@ import hashlib
 import re
 import zipfile
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -83,7 +83,7 @@ class RawSheet:
     lead: bytes  # the sheet's XML before its first row, and after its last
     trail: bytes
     others: list[tuple[str, bytes]]  # every other part of the file, as read with these
-    hashed: int = field(default=0)  # rows hashed with their strings (not known from before)
+    hashed: int = 0  # rows hashed with their strings (not known from before)
 
 
 def shared_strings_part(archive: zipfile.ZipFile) -> str | None:
@@ -350,9 +350,9 @@ def _pieces(blocks: Iterator[bytes], spans: Iterable[tuple[int, int]]) -> Iterat
     wanted = iter(spans)
     span = next(wanted, None)
     base = 0
+    if span is None:
+        return
     for block in blocks:
-        if span is None:
-            return
         end = base + len(block)
         while span is not None and span[0] < end:
             a, b = span
@@ -360,6 +360,8 @@ def _pieces(blocks: Iterator[bytes], spans: Iterable[tuple[int, int]]) -> Iterat
             if b > end:
                 break  # the rest of it is in the next block
             span = next(wanted, None)
+        if span is None:
+            return  # before the next block is inflated
         base = end
 
 

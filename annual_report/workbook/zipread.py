@@ -108,9 +108,7 @@ class Member:
         """The content, :data:`BLOCK` bytes at a time; ``verify``: its length and CRC-32 are
         checked once the last block is given (:class:`zipfile.BadZipFile`), as zipfile does."""
         if not self.as_stored:  # read by zipfile, which checked it
-            view = memoryview(self.stored)
-            for start in range(0, len(view), BLOCK):
-                yield bytes(view[start:start + BLOCK])
+            yield from _cut(self.stored, BLOCK)
             return
         yield from content_blocks(self.info, iter((self.stored,)), verify)
 
@@ -124,9 +122,7 @@ def content_blocks(info: zipfile.ZipInfo, stored: Iterator[bytes], verify: bool 
     crc = size = 0
     if info.compress_type == zipfile.ZIP_STORED:
         for piece in stored:
-            view = memoryview(piece)
-            for start in range(0, len(view), size_limit):
-                out = bytes(view[start:start + size_limit])
+            for out in _cut(piece, size_limit):
                 if verify:
                     crc, size = fastzlib.FAST.crc32(out, crc), size + len(out)
                 yield out
@@ -153,6 +149,13 @@ def content_blocks(info: zipfile.ZipInfo, stored: Iterator[bytes], verify: bool 
         if not inflater.eof:
             raise zipfile.BadZipFile(f"{info.filename}: the compressed data ends too soon")
         _check(info, size, crc)
+
+
+def _cut(data: bytes, size: int) -> Iterator[bytes]:
+    """``data`` in pieces of at most ``size`` bytes."""
+    view = memoryview(data)
+    for start in range(0, len(view), size):
+        yield bytes(view[start:start + size])
 
 
 def _check(info: zipfile.ZipInfo, size: int, crc: int) -> None:
