@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import zipfile
 from pathlib import Path
+from typing import NamedTuple
 
 from lxml import etree
 
@@ -39,36 +40,49 @@ def _q(name: str) -> str:
 
 
 TC, TC_PR, GRID_SPAN, V_MERGE = _q("tc"), _q("tcPr"), _q("gridSpan"), _q("vMerge")
-VAL = _q("val")
+TR, TR_PR, GRID_BEFORE, V_ALIGN = _q("tr"), _q("trPr"), _q("gridBefore"), _q("vAlign")
+P, P_PR, KEEP_NEXT, VAL = _q("p"), _q("pPr"), _q("keepNext"), _q("val")
 
 
-def _keeps_with_next(tr: etree._Element) -> bool:
-    """LibreOffice keeps a row with the next when its first cell's first paragraph keeps."""
-    tc = tr.find(_q("tc"))
-    paragraph = tc.find(_q("p")) if tc is not None else None
-    return paragraph is not None and paragraph.find(f"{_q('pPr')}/{_q('keepNext')}") is not None
+# A report's tables have a few hundred cells: these helpers look at each element's children
+# directly (lxml's find() goes through ElementPath, several times slower).
+def _first(parent: etree._Element | None, tag: str) -> etree._Element | None:
+    """The first child of ``parent`` with ``tag``."""
+    if parent is not None:
+        for child in parent.iterchildren(tag):
+            return child
+    return None
 
 
-def _grid_cells(tr: etree._Element) -> dict[int, etree._Element]:
-    """The row's cells by the grid column they start at."""
-    before = tr.find(f"{_q('trPr')}/{_q('gridBefore')}")
-    column = int(before.get(_q("val"), "0")) if before is not None else 0
-    cells: dict[int, etree._Element] = {}
+class _Cell(NamedTuple):
+    tc: etree._Element
+    merge: etree._Element | None  # its w:vMerge
+    top: bool  # its text stands at the top (no w:vAlign, or "top")
+
+
+def _row(tr: etree._Element) -> tuple[dict[int, _Cell], bool]:
+    """The row's cells by the grid column they start at, and whether LibreOffice keeps the row
+    with the next (its first cell's first paragraph keeps with the next)."""
+    before = _first(_first(tr, TR_PR), GRID_BEFORE)
+    column = int(before.get(VAL, "0")) if before is not None else 0
+    cells: dict[int, _Cell] = {}
     for tc in tr.iterchildren(TC):
-        cells[column] = tc
-        props = tc.find(TC_PR)
-        span = props.find(GRID_SPAN) if props is not None else None
-        column += int(span.get(VAL, "1")) if span is not None else 1
-    return cells
-
-
-def _merge_state(tc: etree._Element) -> str | None:
-    """"restart", "continue" or None (not part of a vertical merge)."""
-    props = tc.find(TC_PR)
-    merge = props.find(V_MERGE) if props is not None else None
-    if merge is None:
-        return None
-    return "restart" if merge.get(VAL) == "restart" else "continue"
+        span, merge, align = 1, None, None
+        props = _first(tc, TC_PR)
+        if props is not None:
+            for item in props:
+                tag = item.tag
+                if tag == GRID_SPAN and span == 1:
+                    span = int(item.get(VAL, "1"))
+                elif tag == V_MERGE and merge is None:
+                    merge = item
+                elif tag == V_ALIGN and align is None:
+                    align = item
+        cells[column] = _Cell(tc, merge, align is None or align.get(VAL) == "top")
+        column += span
+    first = _first(tr, TC)
+    keeps = _first(_first(_first(first, P), P_PR), KEEP_NEXT) is not None
+    return cells, keeps
 
 
 def _set_border(tc: etree._Element, side: str) -> None:
@@ -94,40 +108,33 @@ def _set_border(tc: etree._Element, side: str) -> None:
     borders.insert(later[0] if later else len(borders), edge)
 
 
-def _top_aligned(tc: etree._Element) -> bool:
-    align = tc.find(f"{_q('tcPr')}/{_q('vAlign')}")
-    return align is None or align.get(_q("val")) == "top"
-
-
 def cut_merges(table: etree._Element) -> int:
-    """Cut the top-aligned vertical merges of ``table`` where it may break; returns the cuts."""
-    rows = table.findall(_q("tr"))
-    grids: dict[int, dict[int, etree._Element]] = {}
+    """Cut the top-aligned vertical merges of ``table`` where it may break; returns the cuts.
 
-    def grid(r: int) -> dict[int, etree._Element]:
-        if r not in grids:
-            grids[r] = _grid_cells(rows[r])
-        return grids[r]
-
+    One pass over the rows, holding for each grid column the cell that starts its open merge
+    (a row with no cell at a column leaves it open; a cell in no merge closes it). A continuing
+    cell right after a possible break, whose merge starts with a top-aligned cell and whose row
+    above has a cell at its column, starts a merge of its own, with no border between it and the
+    part above.
+    """
+    starts: dict[int, _Cell] = {}
+    previous: dict[int, _Cell] = {}
+    breakable = False  # whether the table may break between the previous row and this one
     cuts = 0
-    for r in range(1, len(rows)):
-        if _keeps_with_next(rows[r - 1]):
-            continue  # the table does not break between r - 1 and r
-        for column, tc in grid(r).items():
-            if _merge_state(tc) != "continue":
-                continue
-            above = r - 1
-            while above > 0 and _merge_state(grid(above).get(column, tc)) == "continue":
-                above -= 1
-            start = grid(above).get(column)
-            if start is None or _merge_state(start) != "restart" or not _top_aligned(start):
-                continue
-            merge = tc.find(f"{_q('tcPr')}/{_q('vMerge')}")
-            assert merge is not None
-            merge.set(_q("val"), "restart")
-            _set_border(grid(r - 1)[column], "bottom")
-            _set_border(tc, "top")
-            cuts += 1
+    for tr in table.iterchildren(TR):
+        cells, keeps = _row(tr)
+        for column, cell in cells.items():
+            if cell.merge is None:
+                starts.pop(column, None)
+            elif cell.merge.get(VAL) == "restart":
+                starts[column] = cell
+            elif breakable and column in previous and column in starts and starts[column].top:
+                cell.merge.set(VAL, "restart")
+                _set_border(previous[column].tc, "bottom")
+                _set_border(cell.tc, "top")
+                starts[column] = cell
+                cuts += 1
+        previous, breakable = cells, not keeps
     return cuts
 
 
