@@ -91,9 +91,10 @@ def require_soffice() -> str:
     return soffice
 
 
-# Files per soffice call: its start-up (about 1 s of CPU) is paid once per batch, and progress is
-# reported per batch (every few seconds with two processes). LibreOffice 7.4 stopped after 247
-# files of one call here, so the batches stay well below that.
+# Files per soffice call: its start-up (about 0.4 s of CPU with a seeded profile, see
+# seed_profile) is paid once per batch, and progress is reported per batch (every few seconds
+# with two processes). LibreOffice 7.4 stopped after 247 files of one call here, so the batches
+# stay well below that.
 BATCH_SIZE = 50
 
 
