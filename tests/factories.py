@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from annual_report.format.model import FIELDS
 from annual_report.format.synthetic import fill_consistent, zero_record
@@ -11,7 +14,14 @@ from annual_report.workbook.rows import AgencyRow, ReadOptions, parse_row
 
 COLUMNS = {f.key: i for i, f in enumerate(FIELDS)}
 
-__all__ = ["COLUMNS", "fill_consistent", "libreoffice_xlsx", "make_row", "zero_record"]
+__all__ = ["COLUMNS", "fill_consistent", "libreoffice_xlsx", "make_row", "needs_libreoffice",
+           "zero_record"]
+
+# Tests that convert with LibreOffice and read the PDF back.
+needs_libreoffice = pytest.mark.skipif(
+    not shutil.which("soffice") or not shutil.which("pdftotext"),
+    reason="needs LibreOffice (soffice) and pdftotext",
+)
 
 
 def make_row(record: dict[str, Any], number: int = 5, blank_as_zero: bool = False) -> AgencyRow:

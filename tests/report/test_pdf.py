@@ -21,15 +21,11 @@ import annual_report.report.pdf
 from annual_report.report.build import BuildOptions, BuildResult, build_reports
 from annual_report.report.pdf import PdfError
 from annual_report.workbook.blank import write_workbook
-from factories import zero_record
+from factories import needs_libreoffice, zero_record
 from generate import app
 
 pytestmark = pytest.mark.pdf
 
-needs_libreoffice = pytest.mark.skipif(
-    not shutil.which("soffice") or not shutil.which("pdftotext"),
-    reason="needs LibreOffice (soffice) and pdftotext",
-)
 
 AGENCIES = {"测试区甲局": 4321, "测试区乙局": 4322, 'R&D <Ltd> "丙" 测试%20局': 4323}
 

@@ -9,7 +9,6 @@ from the installation's own files; they are checked here against ``soffice --ver
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -18,14 +17,10 @@ import pytest
 from annual_report.report.build import BuildOptions, build_reports
 from annual_report.report.pdf import _Converter, find_soffice, installation_facts, seed_profile
 from annual_report.workbook.blank import write_workbook
-from factories import zero_record
+from factories import needs_libreoffice, zero_record
 
 pytestmark = pytest.mark.pdf
 
-needs_libreoffice = pytest.mark.skipif(
-    not shutil.which("soffice") or not shutil.which("pdftotext"),
-    reason="needs LibreOffice (soffice) and pdftotext",
-)
 
 XCD = ('<oor:component-data oor:name="Setup"><node oor:name="Product">'
        '<prop oor:name="ooSetupVersion">\n        <value>{}</value>\n      </prop>'

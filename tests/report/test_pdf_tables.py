@@ -26,7 +26,7 @@ from annual_report.format import model as form
 from annual_report.report.build import BuildOptions, build_reports
 from annual_report.report.pdf_tables import DOCUMENT, write_libreoffice_copy
 from annual_report.workbook.blank import write_workbook
-from factories import zero_record
+from factories import needs_libreoffice, zero_record
 
 LINE = "本机关依法规范办理政府信息公开申请。"  # one line of body text
 # (lines of section 一, lines of section 三): table 三 breaks after （三） with two of the three
@@ -34,11 +34,6 @@ LINE = "本机关依法规范办理政府信息公开申请。"  # one line of b
 AWKWARD = {"樊川区第一慢表局": (9, 18), "樊川区第二慢表局": (9, 21), "樊川区第三慢表局": (1, 9)}
 CPU_PER_REPORT = 2.0  # seconds, start-up included; about 0.8 s now, 4 s before (12 s for all three)
 XHTML = "{http://www.w3.org/1999/xhtml}"
-
-needs_libreoffice = pytest.mark.skipif(
-    not shutil.which("soffice") or not shutil.which("pdftotext"),
-    reason="needs LibreOffice (soffice) and pdftotext",
-)
 
 
 def awkward_records() -> list[dict[str, object]]:

@@ -5,7 +5,6 @@ series point at the right cells and that LibreOffice renders."""
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import zipfile
 from decimal import Decimal
@@ -20,12 +19,8 @@ from python_calamine import CalamineWorkbook
 from annual_report.rollup.run import rollup_workbook
 from annual_report.rollup.summary import COLUMNS, RATIOS
 from districts import DISTRICT, OFFICE, children_of, expected_sums, leaf, three_levels, write_master
-from factories import zero_record
+from factories import needs_libreoffice, zero_record
 
-needs_libreoffice = pytest.mark.skipif(
-    not shutil.which("soffice") or not shutil.which("pdftotext"),
-    reason="needs LibreOffice (soffice) and pdftotext",
-)
 IDLE = "测试区无申请局"  # every figure 0: every ratio's denominator is 0
 RATIO_HEADERS = ["予以公开率", "公开率（含部分公开）", "无法提供占比", "不予处理占比", "复议纠错率", "诉讼败诉率"]
 
