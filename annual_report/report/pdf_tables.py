@@ -66,7 +66,9 @@ def _row(tr: etree._Element) -> tuple[dict[int, _Cell], bool]:
     before = _first(_first(tr, TR_PR), GRID_BEFORE)
     column = int(before.get(VAL, "0")) if before is not None else 0
     cells: dict[int, _Cell] = {}
+    first: etree._Element | None = None
     for tc in tr.iterchildren(TC):
+        first = tc if first is None else first
         span, merge, align = 1, None, None
         props = _first(tc, TC_PR)
         if props is not None:
@@ -80,7 +82,6 @@ def _row(tr: etree._Element) -> tuple[dict[int, _Cell], bool]:
                     align = item
         cells[column] = _Cell(tc, merge, align is None or align.get(VAL) == "top")
         column += span
-    first = _first(tr, TC)
     keeps = _first(_first(_first(first, P), P_PR), KEEP_NEXT) is not None
     return cells, keeps
 
