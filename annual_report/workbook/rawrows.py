@@ -31,7 +31,7 @@ from typing import Any
 
 from lxml import etree
 
-from .sheets import related_parts, sheet_part
+from .sheets import related_parts, sheet_part, used_range
 from .zipread import Member, member_of, stored_digest
 
 _DIGEST_SIZE = 20
@@ -40,7 +40,6 @@ _ROW_NUMBER = re.compile(rb'[^>]*?\sr="([0-9]+)"')
 _SHARED_CELL = re.compile(rb't="s"[^>]*>\s*<v>([0-9]+)</v>')  # t="s" first: searched fast
 _ITEM = re.compile(rb"<si\b")
 DIMENSION = re.compile(rb"<dimension\b[^>]*/>")
-_RANGE = re.compile(rb'<dimension\s+ref="(\$?[A-Za-z]{1,3}\$?[0-9]+):\$?([A-Za-z]{1,3})\$?[0-9]+"\s*/>')
 _SST_TYPE = "/sharedStrings"
 _MAX_ROW_XML = 1 << 26  # a row of over 64 MiB is no master's: read it the usual way
 _MAX_HEAD = 1 << 26  # nor is a sheet with that much XML before its rows
@@ -337,11 +336,11 @@ def _extent(raw: RawSheet, keep: list[int]) -> bytes:
     """The copy's ``<dimension>``: the sheet's columns down to the last row kept. The old one
     would have the reader lay out every row of the sheet; none at all, scan the copy's every
     cell to learn its extent (:func:`.sheets.check_extent`)."""
-    match = _RANGE.search(raw.lead)
-    if match is None or not keep:
+    extent = used_range(raw.lead)
+    if extent is None or not keep:
         return b""
     last = max(raw.numbers[index] for index in keep)
-    return b'<dimension ref="%s:%s%d"/>' % (match.group(1), match.group(2), last)
+    return f'<dimension ref="{extent[0]}:{extent[2]}{last}"/>'.encode()
 
 
 def _pieces(blocks: Iterator[bytes], spans: Iterable[tuple[int, int]]) -> Iterator[bytes]:

@@ -324,6 +324,20 @@ def _extent(data: bytes) -> tuple[int, int, str]:
     return rows, columns, last
 
 
+def used_range(head: bytes) -> tuple[str, str, str, int] | None:
+    """The range the ``<dimension>`` in ``head`` (the sheet's XML before its rows) gives: its
+    first cell, its last cell, the last cell's column letters and row, ``$`` signs dropped; None
+    where there is none, or it names one cell only (openpyxl writes ``A1`` for an empty sheet)."""
+    match = _DIMENSION.search(head)
+    if match is None:
+        return None
+    first, colon, last = match.group(1).decode().replace("$", "").partition(":")
+    start, end = _REF.match(first), _REF.match(last)
+    if not colon or start is None or end is None:
+        return None
+    return first, last, end.group(1), int(end.group(2))
+
+
 def check_extent(path: Path, sheets: list[str]) -> None:
     """Refuse an ``.xlsx`` sheet whose used range is absurdly large, before it is loaded.
 
@@ -338,12 +352,10 @@ def check_extent(path: Path, sheets: list[str]) -> None:
                     continue
                 with archive.open(part) as stream:
                     head = stream.read(4096)
-                match = _DIMENSION.search(head)
-                ref = match.group(1).decode() if match else ""
-                last = ref.split(":")[-1]
-                cell = _REF.match(last)
-                if cell and last != ref:  # a range A1:HM1004
-                    rows, columns = int(cell.group(2)), _column_number(cell.group(1))
+                extent = used_range(head)
+                if extent is not None:  # a range A1:HM1004
+                    last = extent[1]
+                    rows, columns = extent[3], _column_number(extent[2])
                 else:
                     rows, columns, last = _extent(archive.read(part))
                 if rows > MAX_ROWS or columns > MAX_COLUMNS or rows * columns > MAX_CELLS:
