@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from lxml import etree
 
-from ..workbook.sheets import sheet_part
+from ..workbook.parts import sheet_part
 
 _NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 

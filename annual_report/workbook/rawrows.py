@@ -31,7 +31,7 @@ from typing import Any
 
 from lxml import etree
 
-from .sheets import related_parts, sheet_part, used_range
+from .parts import related_parts, sheet_part, used_range
 from .zipread import Member, member_of, stored_digest
 
 _DIGEST_SIZE = 20
@@ -335,7 +335,7 @@ def write_subset(raw: RawSheet, keep: list[int], target: Path) -> None:
 def _extent(raw: RawSheet, keep: list[int]) -> bytes:
     """The copy's ``<dimension>``: the sheet's columns down to the last row kept. The old one
     would have the reader lay out every row of the sheet; none at all, scan the copy's every
-    cell to learn its extent (:func:`.sheets.check_extent`)."""
+    cell to learn its extent (:func:`.parts.check_extent`)."""
     extent = used_range(raw.lead)
     if extent is None or not keep:
         return b""

@@ -19,7 +19,8 @@ from ..errors import InputError
 from ..findings import Finding, Severity
 from ..format.model import FIELD_BY_KEY, FIELDS, Field, Kind
 from .headers import choose_sheet, missing_message
-from .sheets import FORMULA_WITHOUT_VALUE, column_letter, open_sheets, unreadable_cells
+from .parts import FORMULA_WITHOUT_VALUE, unreadable_cells
+from .sheets import column_letter, open_sheets
 from .spill import TextSpill, give_back_memory
 from .store import ABSENT, COUNT_KEYS, INDEX, CellPlan, RowValues, items_repr
 from .values import (

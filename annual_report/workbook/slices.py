@@ -132,7 +132,7 @@ class _Book:
 
 def _sheet_parts(archive: zipfile.ZipFile) -> set[str]:
     """Every worksheet part the workbook's relationships name."""
-    from .sheets import related_parts
+    from .parts import related_parts
 
     return set(related_parts(archive, "/worksheet"))
 
@@ -201,7 +201,7 @@ def _ahead(batches: Callable[[], Batches]) -> Iterator[list[list[Any]]]:
 def _slices(path: Path, sheet: str) -> Batches:
     """The sheet's rows, a slice at a time (the rows before each slice's first, not in the
     file, as empty lists)."""
-    from .sheets import sheet_part
+    from .parts import sheet_part
 
     try:
         archive = zipfile.ZipFile(path)

@@ -9,7 +9,7 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
-from annual_report.workbook.sheets import (
+from annual_report.workbook.parts import (
     _FORMULA_OR_ERROR,
     FORMULA_WITHOUT_VALUE,
     _formula_or_error_in,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from annual_report.workbook.sheets import used_range
+from annual_report.workbook.parts import used_range
 
 HEAD = b'<?xml version="1.0"?><worksheet xmlns="m"><sheetPr/>%s<sheetViews/>'
 
