@@ -25,7 +25,7 @@ from ..workbook.blank import FIRST_DATA_ROW, new_workbook
 from .blocks import Document, norm
 from .docx_in import read_docx
 from .fees import KEYS as FEE_KEYS
-from .fees import is_fee_text, read_fees
+from .fees import fee_only, read_fees
 from .html_in import read_html
 from .pdf_in import read_pdf
 from .sections import Sections, split_problems, split_sections
@@ -101,11 +101,6 @@ def _figure(kind: Kind, value: int | str) -> Any:
         return str(value)
 
 
-def _only_fee(text: str) -> bool:
-    sentences = [s for s in text.replace("；", "。").split("。") if s.strip()]
-    return bool(sentences) and all(is_fee_text(s) or "收取" in s or "收费" in s for s in sentences)
-
-
 def import_document(doc: Document, name: str, year: int | None,
                     rendering: Rendering | None = None) -> tuple[dict[str, Any], list[tuple[str, str]]]:
     """One read document -> its record (field key -> value) and (item, detail) log lines."""
@@ -154,7 +149,7 @@ def import_document(doc: Document, name: str, year: int | None,
             record[key] = _figure(kind, figure.value)
     sentences = rendering.sentences(record) if rendering else {}
     other = [p for i, p in enumerate(other)
-             if not (i in fee_paras and (p == sentences.get("processing_fee") or _only_fee(p)))]
+             if not (i in fee_paras and (p == sentences.get("processing_fee") or fee_only(p)))]
     for sid in ("proactive", "applications", "appeals"):
         rows = [p for p in texts.get(sid, []) if _TABLE_TEXT.search(p) or _caption(p)]
         if any(_TABLE_TEXT.search(p) for p in rows):
