@@ -37,9 +37,8 @@ def test_a_printed_figure_wins_over_a_quoted_rule() -> None:
 
 def test_the_all_zero_sentence_still_reads_as_zero() -> None:
     text = "2024年度本机关发出收费通知的件数和总金额，以及实际收取的总金额均为0。"
-    assert _fees([text]) == {key: 0 for key in ("processing_fee.notices",
-                                                "processing_fee.notice_amount",
-                                                "processing_fee.collected")}
+    zero = ("processing_fee.notices", "processing_fee.notice_amount", "processing_fee.collected")
+    assert _fees([text]) == dict.fromkeys(zero, 0)
     assert fee_only(text)
     assert _fees(["本机关未发出收费通知，未收取信息处理费。"]) == {
         "processing_fee.notices": 0, "processing_fee.notice_amount": 0, "processing_fee.collected": 0}
