@@ -17,10 +17,21 @@ from .blocks import Block, Cell, Document, Para, Table, is_layout_cell, square
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
+MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+_TEXT_TAGS = (f"{W}t", f"{W}tab", f"{W}br", f"{W}cr", f"{W}sym")
+
+
 def _text(p: Any) -> str:
-    """A paragraph's text: w:t of runs (insertions included), tabs as spaces, breaks as line ends."""
+    """A paragraph's text: w:t of runs (insertions included), tabs as spaces, breaks as line ends.
+
+    A text box is stored twice (``mc:AlternateContent``: the ``mc:Choice`` that Word shows and
+    an ``mc:Fallback`` copy for older readers); only the first is read."""
+    # The set holds the elements themselves: lxml then hands out these same objects below.
+    fallback = {node for box in p.iter(MC_FALLBACK) for node in box.iter(*_TEXT_TAGS)}
     parts: list[str] = []
-    for node in p.iter(f"{W}t", f"{W}tab", f"{W}br", f"{W}cr", f"{W}sym"):
+    for node in p.iter(*_TEXT_TAGS):
+        if fallback and node in fallback:
+            continue
         tag = node.tag
         if tag == f"{W}t":
             parts.append(node.text or "")

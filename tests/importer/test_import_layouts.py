@@ -428,3 +428,31 @@ def test_a_damaged_file_does_not_stop_the_others(tmp_path: Path) -> None:
     bad = [line for line in result.log if line.status == "未导入"]
     assert {Path(line.file).name for line in bad} == {"坏.pdf", "坏.docx"}
     assert any("没有声明编码" in line.detail for line in result.log)
+
+
+_TEXT_BOX = """<w:r xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+ xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006"
+ xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape"
+ xmlns:v="urn:schemas-microsoft-com:vml"><mc:AlternateContent>
+<mc:Choice Requires="wps"><w:drawing><wps:txbx><w:txbxContent>
+<w:p><w:r><w:t>{text}</w:t></w:r></w:p></w:txbxContent></wps:txbx></w:drawing></mc:Choice>
+<mc:Fallback><w:pict><v:shape><v:textbox><w:txbxContent>
+<w:p><w:r><w:t>{text}</w:t></w:r></w:p></w:txbxContent></v:textbox></v:shape></w:pict></mc:Fallback>
+</mc:AlternateContent></w:r>"""
+
+
+def test_a_title_in_a_text_box_is_read_once(tmp_path: Path) -> None:
+    """Word stores a text box twice (what it shows, and a copy for older readers)."""
+    from lxml import etree
+
+    document = base_document(ORDERS["ours"], subtotal=False)
+    title = document.paragraphs[0]
+    for run in list(title.runs):
+        run._r.getparent().remove(run._r)
+    title._p.append(etree.fromstring(_TEXT_BOX.format(text=AGENCY)))
+    path = tmp_path / "boxed.docx"
+    document.save(str(path))
+    blocks = read_docx(path).blocks
+    assert blocks[0].text == AGENCY  # type: ignore[union-attr]
+    record, log = import_document(read_docx(path), path.name, None, RENDERING)
+    check_common(record, log)
