@@ -125,6 +125,19 @@ def find_title(paragraphs: list[str], hint: str = "") -> tuple[str, str, int | N
     return "", "", None, 0
 
 
+_FOOTER_MAX = 80
+_NUMBERED = re.compile(r"^\s*(?:[（(][一二三四五六七八九十0-9]{1,3}[）)]"
+                       r"|[0-9]{1,2}[、.．]|[一二三四五六七八九十]{1,3}[、.．])")
+
+
+def _footer_line(text: str) -> bool:
+    """A web page's footer line (「【打印本页】【关闭窗口】」, 「主办单位：……」), not a sentence
+    of the report that names the same words (「处理网民纠错留言5条。」, 「（三）网站纠错」)."""
+    line = tidy(text)
+    return (any(j in line for j in _JUNK) and len(line) <= _FOOTER_MAX
+            and not line.endswith(("。", "；", "！", "？", ";")) and not _NUMBERED.match(line))
+
+
 def _cut_signature(paras: list[str], agency: str, sections: Sections) -> list[str]:
     dates = [i for i in range(max(0, len(paras) - 10), len(paras))
              if parse_printed_date(paras[i]) is not None]
@@ -132,8 +145,8 @@ def _cut_signature(paras: list[str], agency: str, sections: Sections) -> list[st
         tail = paras[dates[-1] + 1:]
         sections.notes.append(f"成文日期之后的 {len(tail)} 段（「{tidy(tail[0])[:20]}」……）不是正文，未导入。")
         paras = paras[:dates[-1] + 1]
-    for i, text in enumerate(paras):
-        if any(j in text for j in _JUNK):
+    for i, text in enumerate(paras if not dates else []):  # a date is the end: nothing after it
+        if _footer_line(text):
             sections.notes.append(f"第六部分从「{text[:20]}」起是网页的页脚，未作为正文导入。")
             paras = paras[:i]
             break
