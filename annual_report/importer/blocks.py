@@ -39,13 +39,41 @@ class Para:
 Block = Para | Table
 
 
+# Chromium's and some other PDF writers' text layers name a character whose glyph is also a
+# radical's by the radical's code point (U+2F00 「⼀」 for 一, U+2EDA 「⻚」 for 页): printed the
+# same, compared and searched as a different character, and copied from such PDFs into Word and
+# web pages. The Kangxi radicals decompose to their ideographs (NFKC); of the supplement, the
+# simplified forms that are characters of their own (Unicode's EquivalentUnifiedIdeograph.txt).
+_SUPPLEMENT = {
+    "\u2e9f": "母", "\u2ea0": "民", "\u2eae": "竹", "\u2eb3": "网", "\u2ec4": "西",
+    "\u2ec5": "见", "\u2ec6": "角", "\u2ecb": "车", "\u2ed1": "長", "\u2ed3": "长",
+    "\u2ed4": "门", "\u2ed8": "青", "\u2eda": "页", "\u2edb": "风", "\u2edc": "飞",
+    "\u2edd": "食", "\u2ee2": "马", "\u2ee3": "骨", "\u2ee4": "鬼", "\u2ee5": "鱼",
+    "\u2ee6": "鸟", "\u2ee7": "卤", "\u2ee8": "麦", "\u2ee9": "黄", "\u2eea": "黾",
+    "\u2ef0": "龙", "\u2ef3": "龟",
+}
+RADICALS = str.maketrans(
+    {chr(c): unicodedata.normalize("NFKC", chr(c)) for c in range(0x2F00, 0x2FD6)} | _SUPPLEMENT)
+
+
 @dataclass
 class Document:
-    """A read file: its blocks and what the reader could not do (in Chinese)."""
+    """A read file: its blocks and what the reader could not do (in Chinese).
+
+    Radicals standing for characters (:data:`RADICALS`) are read as those characters."""
 
     blocks: list[Block]
     notes: list[str] = field(default_factory=list)
     title_hint: str = ""  # e.g. an HTML <title>
+
+    def __post_init__(self) -> None:
+        self.title_hint = self.title_hint.translate(RADICALS)
+        for block in self.blocks:
+            if isinstance(block, Para):
+                block.text = block.text.translate(RADICALS)
+            else:
+                for cell in {id(c): c for row in block.grid for c in row}.values():
+                    cell.text = cell.text.translate(RADICALS)
 
 
 _SECTION_START = re.compile(

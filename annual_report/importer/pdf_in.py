@@ -115,7 +115,23 @@ def _table(chars: list[dict[str, Any]], boxes: list[tuple[float, float, float, f
     return square([row for row in rows if row])
 
 
-def _paragraphs(lines: list[_Line], left: float, right: float, where: str) -> list[Para]:
+_HEADING_LINE = re.compile(r"^[一二三四五六七八九十]{1,2}[、.．]")
+_NEW_PARAGRAPH_GAP = 1.4  # a line further below the previous one than this many line pitches
+
+
+def line_pitch(lines: list[_Line]) -> float | None:
+    """The usual distance from one line's top to the next's within a paragraph (the median over
+    consecutive lines of a page); None when the document has too few lines to tell."""
+    steps = [b.top - a.top for a, b in zip(lines, lines[1:], strict=False)
+             if b.top > a.top and abs(a.size - b.size) < 0.5 and not (a.tabular or b.tabular)]
+    return statistics.median(steps) if len(steps) >= 3 else None
+
+
+def _paragraphs(lines: list[_Line], left: float, right: float, where: str,
+                pitch: float | None = None) -> list[Para]:
+    """Lines into paragraphs: a line goes on the paragraph above when that one's last line is
+    full and this one starts at the margin, in the same size, at the usual line pitch below it
+    (or at the top of the next page), and is not a short heading such as 「六、其他需要报告的事项」."""
     paras: list[Para] = []
     previous: _Line | None = None
     centre = (left + right) / 2
@@ -129,7 +145,11 @@ def _paragraphs(lines: list[_Line], left: float, right: float, where: str) -> li
             near = line.top - previous.bottom < 2.5 * size
             same_title = (centred and abs((previous.x0 + previous.x1) / 2 - centre) < size
                           and abs(previous.size - size) < 0.5 and size > 17 and near)
-            if same_title or (full and not starts and abs(previous.size - size) < 1.5):
+            below = line.top - previous.top
+            spaced = pitch is not None and below > _NEW_PARAGRAPH_GAP * pitch
+            heading = _HEADING_LINE.match(line.text) is not None and line.x1 < right - 1.6 * size
+            if same_title or (full and not starts and abs(previous.size - size) < 1.5
+                              and not spaced and not heading):
                 paras[-1].text += ("" if not (_ASCII.match(paras[-1].text[-1:])
                                               and _ASCII.match(line.text[:1])) else " ") + line.text
                 previous = line
@@ -184,6 +204,7 @@ def read_pdf(path: Path) -> Document:
         wide = [ln.x1 for ln in all_lines if ln.x1 > left + 0.6 * max(
             (x.x1 - left for x in all_lines), default=0.0)]
         right = statistics.median(wide) if wide else left
+        pitch = line_pitch(all_lines)
         lines_before: list[_Line] = []
         for where, lines, tables, tops in pages:
             items: list[tuple[float, int, Any]] = [(ln.top, 0, ln) for ln in lines]
@@ -193,9 +214,9 @@ def read_pdf(path: Path) -> Document:
                 if kind == 0:
                     lines_before.append(item)
                     continue
-                blocks.extend(_paragraphs(lines_before, left, right, where))
+                blocks.extend(_paragraphs(lines_before, left, right, where, pitch))
                 lines_before = []
                 blocks.append(item)
             # a paragraph may go on over the page break: keep collecting lines
-        blocks.extend(_paragraphs(lines_before, left, right, pages[-1][0] if pages else ""))
+        blocks.extend(_paragraphs(lines_before, left, right, pages[-1][0] if pages else "", pitch))
     return Document(blocks)

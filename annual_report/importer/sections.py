@@ -138,7 +138,12 @@ def _footer_line(text: str) -> bool:
             and not line.endswith(("。", "；", "！", "？", ";")) and not _NUMBERED.match(line))
 
 
+_FOOTER_TOKEN = re.compile(r"[【\[［]\s*(?:打印本页|打印|关闭窗口|关闭|返回顶部|收藏|纠错)\s*[】\]］]")
+
+
 def _cut_signature(paras: list[str], agency: str, sections: Sections) -> list[str]:
+    # 「2025年1月20日 【打印本页】【关闭窗口】」: a page printed to PDF sets them on one line
+    paras = [_FOOTER_TOKEN.sub("", p).strip() or p for p in paras]
     dates = [i for i in range(max(0, len(paras) - 10), len(paras))
              if parse_printed_date(paras[i]) is not None]
     if dates and dates[-1] < len(paras) - 1:

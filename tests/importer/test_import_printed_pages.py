@@ -1,0 +1,69 @@
+"""Reports that agencies print from a browser to PDF (Chromium's own PDF writer, not LibreOffice):
+its text layer names many characters by their radicals (「⼀」 U+2F00 for 一), its paragraphs stand
+apart by spacing only, and the page's 【打印本页】 links share the date's line."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pdfplumber
+import pytest
+from test_import_layouts import AGENCY, ORDERS, RENDERING, TEXTS, _html, expected_apps
+
+from annual_report.importer.blocks import Para
+from annual_report.importer.pdf_in import read_pdf
+from annual_report.importer.run import import_document
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="needs chromium (bash setup.sh --test)")
+
+STYLE = ("<style>body{font-family:'Noto Serif CJK SC';font-size:16px;line-height:28px}"
+         "table{border-collapse:collapse} td{border:1px solid black}"
+         ".foot{display:flex;justify-content:space-between;width:480px}</style>")
+
+
+def print_to_pdf(page: str, folder: Path) -> Path:
+    source, pdf = folder / "page.html", folder / "page.pdf"
+    source.write_text(page, encoding="utf-8")
+    profile = folder / "profile"
+    subprocess.run([str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu",
+                    f"--user-data-dir={profile}", "--no-pdf-header-footer",
+                    f"--print-to-pdf={pdf}", source.as_uri()],
+                   capture_output=True, timeout=120, check=True)
+    return pdf
+
+
+def test_a_report_page_printed_by_chromium(tmp_path: Path) -> None:
+    page = _html(ORDERS["ours"]).replace("<head>", f"<head><meta charset='utf-8'>{STYLE}")
+    page = page.replace("<p>2025年1月20日</p><div>【打印本页】 【关闭窗口】</div>",
+                        "<div class='foot'><span>2025年1月20日</span><span>【打印本页】【关闭窗口】</span></div>")
+    pdf = print_to_pdf(page, tmp_path)
+    with pdfplumber.open(pdf) as opened:  # the property the reader has to undo
+        assert "\u2f00" in "".join(p.extract_text() or "" for p in opened.pages)
+    record, log = import_document(read_pdf(pdf), pdf.name, None, RENDERING)
+    assert record["agency"] == AGENCY and record["year"] == 2024
+    for key, value in expected_apps().items():
+        assert record.get(key) == value, key
+    assert record["text.overview"] == TEXTS["一、总体情况"][0]
+    assert record["text.improvements"] == TEXTS["五、存在问题和改进情况"][1]
+    assert str(record["report_date"]) == "2025-01-20", log
+    assert "text.other" not in record
+
+
+@pytest.mark.parametrize("space", ["14px", "0"])
+def test_an_unindented_heading_after_a_full_line(tmp_path: Path, space: str) -> None:
+    """30 characters fill a line of 480 px: section 五 ends on a full line, and 「六、……」 starts
+    at the margin under it, set apart by spacing or (0) only by being a heading."""
+    full = ("　　存在问题：一是在进一步发挥作用方面还要持续强化，"
+            "二是公开内容的规范性有待提升，三是政策解读的形式还不够丰富，需加强。")
+    assert len(full) == 60
+    page = (f"<html><head><meta charset='utf-8'>{STYLE}</head><body style='width:480px'>"
+            f"<p style='margin:0'>五、存在的主要问题及改进情况</p><p style='margin:0'>{full}</p>"
+            f"<p style='margin:{space} 0 0 0'>六、其他需要报告的事项</p>"
+            "<p style='margin:0'>　　本年度本机关未收取信息处理费。</p></body></html>")
+    pdf = print_to_pdf(page, tmp_path)
+    texts = [b.text for b in read_pdf(pdf).blocks if isinstance(b, Para)]
+    assert texts == ["五、存在的主要问题及改进情况", full.lstrip("　"), "六、其他需要报告的事项",
+                     "本年度本机关未收取信息处理费。"]
