@@ -38,11 +38,15 @@ class Found:
             return
         if key in self.values and self.values[key].value != printed.value:
             old = self.values.pop(key)
-            self.problems[key] = (f"两处印的不一样（{self.where[key]}为「{old.value}」，{where}为"
-                                  f"「{printed.value}」），无法确定")
+            self.problems[key] = (f"两处印的不一样（{self.where[key]}为{_shown(old)}，{where}为"
+                                  f"{_shown(printed)}），无法确定")
             return
         self.values[key] = printed
         self.where.setdefault(key, where)
+
+
+def _shown(printed: Printed) -> str:
+    return "空白" if printed.value is None else f"「{printed.value}」"
 
 
 def is_label(cell: Cell) -> bool:
@@ -96,6 +100,8 @@ def _broken(last: list[Cell], first: list[Cell]) -> bool:
     over a page): it has label text only, or the row above has no figures of its own."""
     if not any(is_label(c) for c in first) or _has_header(Table([first])):
         return False
+    if all(c is first[0] for c in first):
+        return False  # one cell across the table: a caption (「第二十条第（五）项」), a title
     if not _has_values(first):
         return True  # only the rest of the labels
     if any(app_row(c.text) or _first(c.text, _ITEMS) for c in first if is_label(c)):
@@ -111,9 +117,9 @@ def _join_row(last: list[Cell], rest: list[Cell]) -> None:
         done.append(top)
         if not top.text.strip():
             last[c] = bottom
-        elif is_label(top) or is_label(bottom):
+        elif is_label(top) and is_label(bottom):
             top.text = top.text + bottom.text
-        # two figures cannot meet here: _broken() refused that case
+        # a figure is never glued to anything: _broken() refused two figures meeting
 
 
 def _has_header(table: Table) -> bool:
@@ -191,18 +197,21 @@ def read_table3(table: Table, found: Found) -> bool:
     if start is None or start == 0:
         return False
     columns: dict[int, str] = {}
+    headers: dict[int, Cell] = {}
     for c in range(table.width):
         above = [grid[r][c] for r in range(start) if grid[r][c].text.strip()]
         if above and (key := app_column(above[-1].text)) is not None:
-            columns[c] = key
+            columns[c], headers[c] = key, above[-1]
     if sum(1 for k in columns.values() if k != SUBTOTAL) < 2:
         return False
     found.tables.add("三")
     if SUBTOTAL in columns.values():
         found.notes.append("表三有“小计”列（法人或其他组织小计），总表没有这一列，未导入。")
-    by_key: dict[str, list[int]] = {}
+    # the columns under one header (a split cell); a key has more than one such group where two
+    # headers name it (「合计」 beside 「总计」), and each group is then a printed figure of its own
+    by_key: dict[tuple[str, int], list[int]] = {}
     for c, key in columns.items():
-        by_key.setdefault(key, []).append(c)
+        by_key.setdefault((key, id(headers[c])), []).append(c)
     first_value = min(columns)
     for r in range(start, len(grid)):
         row = grid[r]
@@ -216,7 +225,7 @@ def read_table3(table: Table, found: Found) -> bool:
                 name = labels[-1].text[:20] if labels else "（没有行名）"
                 found.notes.append(f"{_where(table, '三', r, 0)}「{name}」不是本格式的行，其数字未导入。")
             continue
-        for col_key, cols in by_key.items():
+        for (col_key, _header), cols in by_key.items():
             if col_key == SUBTOTAL:
                 continue
             field_key = f"apps.{key}.{col_key}"

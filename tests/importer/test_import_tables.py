@@ -1,0 +1,101 @@
+"""Tables printed in ways the other tests do not: 表二 as four tables with their captions, and a
+表三 with a 合计 column beside 总计. Made by hand (python-docx, HTML written here)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import docx
+from test_import_layouts import AGENCY, RENDERING, TEXTS, expected_apps, figure
+
+from annual_report.format.model import APP_COLUMNS, APP_ROWS
+from annual_report.importer.docx_in import read_docx
+from annual_report.importer.html_in import read_html
+from annual_report.importer.run import import_document
+
+PARTS = [
+    ("第二十条第（一）项", ["信息内容", "本年制发件数", "本年废止件数", "现行有效件数"],
+     [["规章", "1", "0", "5"], ["行政规范性文件", "3", "2", "17"]]),
+    ("第二十条第（五）项", ["信息内容", "本年处理决定数量"], [["行政许可", "120"]]),
+    ("第二十条第（六）项", ["信息内容", "本年处理决定数量"], [["行政处罚", "45"], ["行政强制", "6"]]),
+    ("第二十条第（八）项", ["信息内容", "本年收费金额（单位：万元）"], [["行政事业性收费", "12.5"]]),
+]
+
+
+def test_table_two_as_four_tables_each_with_its_caption(tmp_path: Path) -> None:
+    document = docx.Document()
+    document.add_paragraph(f"{AGENCY}2024年政府信息公开工作年度报告")
+    for heading, texts in TEXTS.items():
+        document.add_paragraph(heading)
+        for text in texts:
+            document.add_paragraph(text)
+        if not heading.startswith("二"):
+            continue
+        for caption, header, rows in PARTS:  # four w:tbl in a row, each four columns wide
+            table = document.add_table(rows=2 + len(rows), cols=4)
+            table.style = "Table Grid"
+            table.cell(0, 0).merge(table.cell(0, 3)).text = caption
+            for r, row in enumerate([header, *rows], start=1):
+                table.cell(r, 0).text = row[0]
+                if len(row) == 2:
+                    table.cell(r, 1).merge(table.cell(r, 3)).text = row[1]
+                else:
+                    for c, text in enumerate(row[1:], start=1):
+                        table.cell(r, c).text = text
+    document.add_paragraph(AGENCY)
+    document.add_paragraph("2025年1月20日")
+    path = tmp_path / "four.docx"
+    document.save(str(path))
+    record, log = import_document(read_docx(path), path.name, None, RENDERING)
+    assert {k: record.get(k) for k in (
+        "rules.issued", "rules.repealed", "rules.in_force", "normative.issued",
+        "normative.repealed", "normative.in_force", "licensing.decisions", "penalty.decisions",
+        "enforcement.decisions")} == {
+        "rules.issued": 1, "rules.repealed": 0, "rules.in_force": 5, "normative.issued": 3,
+        "normative.repealed": 2, "normative.in_force": 17, "licensing.decisions": 120,
+        "penalty.decisions": 45, "enforcement.decisions": 6}, log
+    assert str(record["fees.amount"]) == "12.5"
+
+
+def _table_three(total_again: dict[int, int]) -> str:
+    """表三 with 「合计」 after 「总计」: row r prints ``total_again.get(r, its total)`` there."""
+    org = [label for key, label in APP_COLUMNS[1:-1]]
+    head = ("<tr><td colspan='3' rowspan='2'>（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加"
+            "第四项之和）</td><td rowspan='2'>自然人</td><td colspan='5'>法人或其他组织</td>"
+            "<td rowspan='2'>总计</td><td rowspan='2'>合计</td></tr>"
+            + "<tr>" + "".join(f"<td>{label}</td>" for label in org) + "</tr>")
+    rows = []
+    for r, row in enumerate(APP_ROWS):
+        values = [figure(r, c) for c in range(len(APP_COLUMNS) - 1)]
+        total = sum(values)
+        label = (f"<td colspan='3'>{row.label}</td>" if not row.subgroup
+                 else f"<td>{row.group}</td><td>{row.subgroup}</td><td>{row.label}</td>")
+        cells = "".join(f"<td>{v}</td>" for v in [*values, total, total_again.get(r, total)])
+        rows.append(f"<tr>{label}{cells}</tr>")
+    sections = "".join(f"<p>{h}</p>" + "".join(f"<p>{t}</p>" for t in ps)
+                       + (f"<table border='1'>{head}{''.join(rows)}</table>" if h.startswith("三") else "")
+                       for h, ps in TEXTS.items())
+    return (f"<html><head><meta charset='utf-8'></head><body><h1>{AGENCY}2024年政府信息公开工作年度报告"
+            f"</h1>{sections}<p>{AGENCY}</p><p>2025年1月20日</p></body></html>")
+
+
+def test_a_total_column_printed_twice(tmp_path: Path) -> None:
+    path = tmp_path / "twice.html"
+    path.write_text(_table_three({}), encoding="utf-8")
+    record, log = import_document(read_html(path), path.name, None, RENDERING)
+    for key, value in expected_apps().items():
+        assert record.get(key) == value, (key, log)
+    assert not any("拆成" in d for _i, d in log)
+
+
+def test_two_total_columns_that_disagree_and_a_blank(tmp_path: Path) -> None:
+    new = next(r for r, row in enumerate(APP_ROWS) if row.key == "new")
+    granted = next(r for r, row in enumerate(APP_ROWS) if row.key == "granted")
+    path = tmp_path / "disagree.html"
+    page = _table_three({new: 999, granted: -1}).replace("<td>-1</td>", "<td></td>")
+    path.write_text(page, encoding="utf-8")
+    record, log = import_document(read_html(path), path.name, None, RENDERING)
+    assert "apps.new.total" not in record and "apps.granted.total" not in record
+    messages = " ".join(d for _i, d in log)
+    assert "「999」" in messages and "空白" in messages and "None" not in messages
+    assert record["apps.new.natural"] == expected_apps()["apps.new.natural"]
