@@ -24,6 +24,9 @@ class Cell:
 class Table:
     grid: list[list[Cell]]
     where: str = ""  # e.g. "第 3 页" (PDF) for messages
+    # rows that, as printed, covered fewer grid positions than the table is wide (row -> how
+    # many): in the piece after a split, the cells of merges carried over the split are missing
+    filled: dict[int, int] = field(default_factory=dict)
 
     @property
     def width(self) -> int:
@@ -93,6 +96,12 @@ def square(rows: list[list[Cell]]) -> list[list[Cell]]:
     """Pad short rows with empty cells so that every row has the same width."""
     width = max((len(r) for r in rows), default=0)
     return [r + [Cell("") for _ in range(width - len(r))] for r in rows]
+
+
+def short_rows(rows: list[list[Cell]]) -> dict[int, int]:
+    """The rows narrower than the widest (row -> its width), before :func:`square` pads them."""
+    width = max((len(r) for r in rows), default=0)
+    return {r: len(row) for r, row in enumerate(rows) if len(row) < width}
 
 
 # --- text normalisation -------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
-from .blocks import Block, Cell, Document, Para, Table, is_layout_cell, square
+from .blocks import Block, Cell, Document, Para, Table, is_layout_cell, short_rows, square
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
@@ -154,6 +154,7 @@ def _is_layout(tbl: Any) -> bool:
 
 
 def _grid(tbl: Any) -> list[list[Cell]]:
+    """The table's rows as printed (not yet padded to one width)."""
     rows: list[list[Cell]] = []
     for tr in tbl.iter(f"{W}tr"):
         if tr.getparent() is not tbl:
@@ -174,7 +175,7 @@ def _grid(tbl: Any) -> list[list[Cell]]:
                 cell = Cell(_cell_text(tc))
             row.extend(cell for _ in range(max(span, 1)))
         rows.append(row)
-    return square(rows)
+    return rows
 
 
 def _walk(parent: Any, out: list[Block], numbering: Numbering) -> None:
@@ -188,7 +189,8 @@ def _walk(parent: Any, out: list[Block], numbering: Numbering) -> None:
                     if tc.getparent() is not None and tc.getparent().getparent() is child:
                         _walk(tc, out, numbering)
             else:
-                out.append(Table(_grid(child)))
+                rows = _grid(child)
+                out.append(Table(square(rows), filled=short_rows(rows)))
         elif tag in (f"{W}sdt", f"{W}sdtContent", f"{W}customXml", f"{W}smartTag"):
             _walk(child, out, numbering)
 

@@ -22,7 +22,7 @@ from typing import Any
 from lxml import html as lxml_html
 
 from ..errors import InputError
-from .blocks import Block, Cell, Document, Para, Table, is_layout_cell, square, tidy
+from .blocks import Block, Cell, Document, Para, Table, is_layout_cell, short_rows, square, tidy
 
 _META = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.IGNORECASE)
 _BLOCK = frozenset(
@@ -128,7 +128,10 @@ class _Reader:
                             target.append(None)
                         target[c + dc] = cell
                 c += _span(td, "colspan")
-        self.blocks.append(Table(square([[x or Cell("") for x in row] for row in grid])))
+        # a rowspan reaching past the last row adds rows of its own: the table (a piece of one
+        # split in two) ends at its last <tr>
+        printed = [[x or Cell("") for x in row] for row in grid[:len(rows)]]
+        self.blocks.append(Table(square(printed), filled=short_rows(printed)))
 
     def walk_children(self, node: Any) -> None:
         self.flush()

@@ -67,6 +67,7 @@ def merge_split_tables(blocks: list[Block]) -> list[Block]:
         previous = merged[-1] if merged else None
         if isinstance(block, Table) and isinstance(previous, Table) and block.grid:
             if block.width == previous.width:
+                _realign(previous, block)
                 rows = block.grid
                 if previous.grid and _broken(previous.grid[-1], rows[0]):
                     _join_row(previous.grid[-1], rows[0])
@@ -81,6 +82,23 @@ def merge_split_tables(blocks: list[Block]) -> list[Block]:
             continue
         merged.append(block)
     return merged
+
+
+def _realign(previous: Table, block: Table) -> None:
+    """The first rows of ``block`` that cover fewer positions than the table: a table split
+    inside a merge (「三、本年度办理结果」 down the side) lacks the merged cells there, and its
+    figures would stand one or two columns too far left. The cells are taken from the row above,
+    where they are labels (their merge goes on)."""
+    above = previous.grid[-1] if previous.grid else None
+    for r, row in enumerate(block.grid):
+        filled = block.filled.get(r)
+        if above is None or filled is None:
+            return
+        missing = previous.width - filled
+        if missing <= 0 or not all(is_label(c) or not c.text.strip() for c in above[:missing]):
+            return
+        row[:] = above[:missing] + row[:filled]
+        above = row
 
 
 _CONTINUED = re.compile(r"^[（(]?\s*续\s*(表[一二三四1-4]?)?\s*[）)]?[:：]?$|^[—\-\s]*\d{1,3}[—\-\s]*$")

@@ -6,7 +6,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import docx
-from test_import_layouts import AGENCY, RENDERING, TEXTS, expected_apps, figure
+import pytest
+from test_import_layouts import (
+    AGENCY,
+    ORDERS,
+    RENDERING,
+    TEXTS,
+    base_document,
+    expected_apps,
+    figure,
+)
 
 from annual_report.format.model import APP_COLUMNS, APP_ROWS
 from annual_report.importer.docx_in import read_docx
@@ -99,3 +108,65 @@ def test_two_total_columns_that_disagree_and_a_blank(tmp_path: Path) -> None:
     messages = " ".join(d for _i, d in log)
     assert "「999」" in messages and "空白" in messages and "None" not in messages
     assert record["apps.new.natural"] == expected_apps()["apps.new.natural"]
+
+
+def _split_table_three(split: str) -> str:
+    """表三 with its merges as rowspans, printed as two <table>s: the second starts at row
+    ``split`` inside 「三、本年度办理结果」 (and maybe a subgroup), whose cells it then lacks."""
+    org = "".join(f"<td>{label}</td>" for _key, label in APP_COLUMNS[1:-1])
+    head = ("<tr><td colspan='3' rowspan='2'>（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加"
+            "第四项之和）</td><td rowspan='2'>自然人</td><td colspan='5'>法人或其他组织</td>"
+            f"<td rowspan='2'>总计</td></tr><tr>{org}</tr>")
+    pieces: list[list[str]] = [[head]]
+    group_rows = sum(1 for row in APP_ROWS if row.group)
+    for r, row in enumerate(APP_ROWS):
+        if row.key == split:
+            pieces.append([])
+        values = [figure(r, c) for c in range(len(APP_COLUMNS) - 1)]
+        cells = "".join(f"<td>{v}</td>" for v in [*values, sum(values)])
+        label = ""
+        if not row.group:
+            label = f"<td colspan='3'>{row.label}</td>"
+        else:
+            if row.key == "granted":
+                label += f"<td rowspan='{group_rows}'>{row.group}</td>"
+            if not row.subgroup:
+                label += f"<td colspan='2'>{row.label}</td>"
+            else:
+                size = sum(1 for x in APP_ROWS if x.subgroup == row.subgroup)
+                if APP_ROWS[r - 1].subgroup != row.subgroup:
+                    label += f"<td rowspan='{size}'>{row.subgroup}</td>"
+                label += f"<td>{row.label}</td>"
+        pieces[-1].append(f"<tr>{label}{cells}</tr>")
+    tables = "<p>（续表）</p>".join(f"<table border='1'>{''.join(p)}</table>" for p in pieces)
+    sections = "".join(f"<p>{h}</p>" + "".join(f"<p>{t}</p>" for t in ps)
+                       + (tables if h.startswith("三") else "") for h, ps in TEXTS.items())
+    return (f"<html><head><meta charset='utf-8'></head><body><h1>{AGENCY}2024年政府信息公开工作年度报告"
+            f"</h1>{sections}<p>{AGENCY}</p><p>2025年1月20日</p></body></html>")
+
+
+@pytest.mark.parametrize("split", ["denied.third_party", "unavailable.not_held", "other.other",
+                                   "results_total", "carried_over"])
+def test_table_three_split_inside_its_merges(tmp_path: Path, split: str) -> None:
+    path = tmp_path / "split.html"
+    path.write_text(_split_table_three(split), encoding="utf-8")
+    record, log = import_document(read_html(path), path.name, None, RENDERING)
+    for key, value in expected_apps().items():
+        assert record.get(key) == value, (key, log)
+
+
+def test_a_docx_table_three_whose_second_piece_lacks_the_merged_cells(tmp_path: Path) -> None:
+    """Split after 「3.危及“三安全一稳定”」: the second w:tbl's rows of （三）不予公开 have no cell
+    for the group (its merge stayed in the first piece); the rows after them have all cells."""
+    split = next(r for r, row in enumerate(APP_ROWS) if row.key == "denied.third_party")
+    document = base_document(ORDERS["ours"], subtotal=False, split_at=split)
+    second = [t for t in document.tables if "危及" not in "".join(c.text for c in t.columns[1].cells)
+              and any("第三方" in c.text for c in t.columns[1].cells)][0]
+    lacking = sum(1 for row in APP_ROWS[split:] if row.subgroup == "（三）不予公开")
+    for tr in second._tbl.tr_lst[:lacking]:
+        tr.remove(tr.tc_lst[0])
+    path = tmp_path / "cut.docx"
+    document.save(str(path))
+    record, log = import_document(read_docx(path), path.name, None, RENDERING)
+    for key, value in expected_apps().items():
+        assert record.get(key) == value, (key, log)
