@@ -27,6 +27,10 @@ class Table:
     # rows that, as printed, covered fewer grid positions than the table is wide (row -> how
     # many): in the piece after a split, the cells of merges carried over the split are missing
     filled: dict[int, int] = field(default_factory=dict)
+    xs: list[float] = field(default_factory=list)  # a PDF table's column edges (points)
+    # a PDF table's cells left open at the page break (its first row's top, last row's foot)
+    open_top: list[Cell] = field(default_factory=list)
+    open_bottom: list[Cell] = field(default_factory=list)
 
     @property
     def width(self) -> int:

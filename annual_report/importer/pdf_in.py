@@ -21,6 +21,7 @@ from typing import Any
 from ..errors import InputError
 from .blocks import PAGE_NUMBER as _PAGE_NUMBER
 from .blocks import Block, Cell, Document, Para, Table, square
+from .pdf_grid import PageBreak, edges_of, join_over_break, page_breaks, regrid, same_frame
 
 _ASCII = re.compile(r"[A-Za-z0-9]")
 _CAPTION = re.compile(r"^第二十条第[（(][一二三四五六七八九十]+[)）]项$")
@@ -88,31 +89,32 @@ def _inside(obj: dict[str, Any], box: tuple[float, float, float, float]) -> bool
     return box[0] <= x <= box[2] and box[1] <= y <= box[3]
 
 
-def _edges(values: list[float]) -> list[float]:
-    found: list[float] = []
-    for v in sorted(values):
-        if not found or v - found[-1] > 1.5:
-            found.append(v)
-    return found
-
-
 def _index(edges: list[float], value: float) -> int:
     return min(range(len(edges)), key=lambda i: abs(edges[i] - value))
 
 
-def _table(chars: list[dict[str, Any]], boxes: list[tuple[float, float, float, float]]) -> list[list[Cell]]:
-    xs = _edges([b[0] for b in boxes] + [b[2] for b in boxes])
-    ys = _edges([b[1] for b in boxes] + [b[3] for b in boxes])
+def _table(chars: list[dict[str, Any]], boxes: list[tuple[float, float, float, float]],
+           where: str, breaks: list[PageBreak]) -> Table:
+    """The table of pdfplumber's cell boxes; rows with nothing printed in them (the empty
+    part of a row broken over the page) are left out. Its column edges are kept in ``xs``,
+    the cells open at the page break in ``open_top`` and ``open_bottom``."""
+    table = Table([], where)
+    xs = edges_of([b[0] for b in boxes] + [b[2] for b in boxes])
+    ys = edges_of([b[1] for b in boxes] + [b[3] for b in boxes])
     grid: list[list[Cell | None]] = [[None] * (len(xs) - 1) for _ in range(len(ys) - 1)]
     for box in boxes:
         inner = [c for c in chars if _inside(c, box)]
         text = "\n".join(line.text for line in _lines(inner))
         cell = Cell(text)
+        for page_break in breaks:
+            if page_break.opens(box):
+                (table.open_top if page_break.side == "top" else table.open_bottom).append(cell)
         for r in range(_index(ys, box[1]), _index(ys, box[3])):
             for c in range(_index(xs, box[0]), _index(xs, box[2])):
                 grid[r][c] = cell
     rows = [[x or Cell("") for x in row] for row in grid]
-    return square([row for row in rows if row])
+    table.grid, table.xs = square([row for row in rows if any(c.text.strip() for c in row)]), xs
+    return table
 
 
 _HEADING_LINE = re.compile(r"^[一二三四五六七八九十]{1,2}[、.．]")
@@ -159,6 +161,16 @@ def _paragraphs(lines: list[_Line], left: float, right: float, where: str,
     return paras
 
 
+def _one_grid(previous: Table, table: Table) -> None:
+    """Lay a table's piece on the next page and the piece before on the same columns."""
+    if not same_frame(previous.xs, table.xs) or previous.xs == table.xs:
+        return
+    union = edges_of(previous.xs + table.xs)
+    previous.grid = regrid(previous.grid, previous.xs, union)
+    table.grid = regrid(table.grid, table.xs, union)
+    previous.xs = table.xs = union
+
+
 def _drop_running_lines(pages: list[tuple[str, list[_Line], list[Table], list[float]]]) -> None:
     """A running header or footer (the same line at the same height on most pages) is not text."""
     if len(pages) < 3:
@@ -189,10 +201,11 @@ def read_pdf(path: Path) -> Document:
             page = page.dedupe_chars()
             chars = list(page.chars)
             text_chars += sum(1 for c in chars if str(c["text"]).strip())
-            found = page.find_tables()
+            breaks = page_breaks(page.edges)
+            found = page.find_tables({"explicit_horizontal_lines": [b.y for b in breaks]})
             boxes = [t.bbox for t in found]
             where = f"第 {number} 页"
-            tables = [Table(_table(chars, list(t.cells)), where) for t in found]
+            tables = [_table(chars, list(t.cells), where, breaks) for t in found]
             outside = [c for c in chars if not any(_inside(c, b) for b in boxes)]
             lines = [ln for ln in _lines(outside) if not _PAGE_NUMBER.match(ln.text)]
             pages.append((where, lines, tables, [b[1] for b in boxes]))
@@ -210,11 +223,15 @@ def read_pdf(path: Path) -> Document:
             items: list[tuple[float, int, Any]] = [(ln.top, 0, ln) for ln in lines]
             items += [(top, 1, t) for top, t in zip(tops, tables, strict=True)]
             items.sort(key=lambda x: (x[0], x[1]))
-            for _top, kind, item in items:
+            for n, (_top, kind, item) in enumerate(items):
                 if kind == 0:
                     lines_before.append(item)
                     continue
                 blocks.extend(_paragraphs(lines_before, left, right, where, pitch))
+                previous = blocks[-1] if blocks else None
+                if n == 0 and not lines_before and isinstance(previous, Table):
+                    _one_grid(previous, item)  # a table going on from the page before
+                    join_over_break(previous, item)
                 lines_before = []
                 blocks.append(item)
             # a paragraph may go on over the page break: keep collecting lines

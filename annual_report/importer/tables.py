@@ -68,7 +68,9 @@ def merge_split_tables(blocks: list[Block]) -> list[Block]:
         if isinstance(block, Table) and isinstance(previous, Table) and block.grid:
             if block.width == previous.width:
                 _realign(previous, block)
-                rows = block.grid
+                rows = block.grid[_repeated_header(previous, block):]
+                if not rows:
+                    continue
                 if previous.grid and _broken(previous.grid[-1], rows[0]):
                     _join_row(previous.grid[-1], rows[0])
                     rows = rows[1:]
@@ -82,6 +84,17 @@ def merge_split_tables(blocks: list[Block]) -> list[Block]:
             continue
         merged.append(block)
     return merged
+
+
+def _repeated_header(previous: Table, block: Table) -> int:
+    """How many first rows of ``block`` repeat the table's header (a heading row repeated on
+    every page: Word's 「重复标题行」, a web page's <thead>); they hold labels only."""
+    count = 0
+    for top, row in zip(previous.grid, block.grid, strict=False):
+        if _has_values(row) or [norm(c.text) for c in top] != [norm(c.text) for c in row]:
+            break
+        count += 1
+    return count
 
 
 def _realign(previous: Table, block: Table) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pdfplumber
 import pytest
 from test_import_layouts import AGENCY, ORDERS, RENDERING, TEXTS, _html, expected_apps
+from test_import_tables import _split_table_three
 
 from annual_report.importer.blocks import Para
 from annual_report.importer.pdf_in import read_pdf
@@ -67,3 +68,55 @@ def test_an_unindented_heading_after_a_full_line(tmp_path: Path, space: str) -> 
     texts = [b.text for b in read_pdf(pdf).blocks if isinstance(b, Para)]
     assert texts == ["五、存在的主要问题及改进情况", full.lstrip("　"), "六、其他需要报告的事项",
                      "本年度本机关未收取信息处理费。"]
+
+
+TALL = "<style>td{border:1px solid black;padding:4px;height:110px} table{border-collapse:collapse}</style>"
+
+
+def _import(page: str, folder: Path) -> tuple[dict[str, object], list[tuple[str, str]]]:
+    pdf = print_to_pdf(page, folder)
+    record, log = import_document(read_pdf(pdf), pdf.name, None, RENDERING)
+    return record, log
+
+
+def test_rows_broken_over_pages_and_open_at_the_break(tmp_path: Path) -> None:
+    """Rows 110 px tall: Chromium breaks some over the page and draws no rule at the break;
+    on later pages the merged 「三、本年度办理结果」 has no rule across and is no column."""
+    page = _split_table_three("none").replace("<head>", f"<head>{TALL}")
+    record, log = _import(page, tmp_path)
+    for key, value in expected_apps().items():
+        assert record.get(key) == value, (key, log)
+
+
+def test_a_header_repeated_on_every_page(tmp_path: Path) -> None:
+    page = _split_table_three("none").replace("<head>", f"<head>{TALL}")
+    head_end = page.index("</tr>", page.index("<td>其他</td>")) + len("</tr>")
+    page = (page[:head_end].replace("<table border='1'>", "<table border='1'><thead>")
+            + "</thead><tbody>" + page[head_end:].replace("</table>", "</tbody></table>", 1))
+    record, log = _import(page, tmp_path)
+    for key, value in expected_apps().items():
+        assert record.get(key) == value, (key, log)
+    assert not any("不是本格式的行" in d for _i, d in log), log
+
+
+APPEALS = [1, 0, 0, 0, 1, 0, 1, 0, 0, 1, 0, 0, 0, 2, 2]
+
+
+def _appeals_page(space: int) -> str:
+    parts = "".join(f"<td>{p}</td>" for p in ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"])
+    table = ("<table border='1'><tr><td colspan='5'>行政复议</td><td colspan='10'>行政诉讼</td></tr>"
+             f"<tr>{parts.replace('<td>', '<td rowspan=2>')}<td colspan='5'>未经复议直接起诉</td>"
+             f"<td colspan='5'>复议后起诉</td></tr><tr>{parts * 2}</tr>"
+             f"<tr>{''.join(f'<td>{v}</td>' for v in APPEALS)}</tr></table>")
+    return (f"<html><head><meta charset='utf-8'>{TALL.replace('110px', '60px')}</head><body>"
+            f"<h1>{AGENCY}2024年政府信息公开工作年度报告</h1><p>一、总体情况</p>"
+            f"<div style='height:{space}px'></div><p>四、政府信息公开行政复议、行政诉讼情况</p>"
+            f"{table}<p>五、存在问题和改进情况</p></body></html>")
+
+
+@pytest.mark.parametrize("space", [560, 640, 700, 760, 820])
+def test_table_four_where_the_page_breaks_inside_its_header(tmp_path: Path, space: int) -> None:
+    record, log = _import(_appeals_page(space), tmp_path)
+    assert record.get("review.total") == 1 and record.get("suit_direct.corrected") == 1, log
+    assert record.get("suit_after_review.pending") == 2 and record.get("suit_after_review.total") == 2
+    assert record.get("review.corrected") == 0 and record.get("suit_direct.upheld") == 0
