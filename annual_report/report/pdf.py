@@ -20,6 +20,7 @@ from pathlib import Path, PureWindowsPath
 
 from ..errors import ReportError
 from ..outputs import PDF_STAGING_PREFIX
+from .guarded import Running, run_guarded
 from .pdf_tables import write_libreoffice_copy
 
 SOFFICE_NAMES = ("soffice", "libreoffice")
@@ -217,8 +218,10 @@ class _Converter:
     """One soffice worker: its own profile folder (two instances sharing one block each other)."""
 
     def __init__(self, soffice: str, work: Path,
-                 facts: tuple[str | None, str | None] = (None, None)) -> None:
+                 facts: tuple[str | None, str | None] = (None, None),
+                 running: Running | None = None) -> None:
         self.soffice = soffice
+        self.running = running
         self.profile = Path(tempfile.mkdtemp(prefix="profile-", dir=work))
         seed_profile(self.profile, facts)
         self.staging = Path(tempfile.mkdtemp(prefix="pdf-", dir=work))
@@ -242,9 +245,7 @@ class _Converter:
         timeout = SECONDS_BASE + SECONDS_PER_FILE * len(files)
         env = dict(os.environ, HOME=str(self.profile), FONTCONFIG_FILE=str(self.fonts))
         try:
-            completed = subprocess.run(
-                command, capture_output=True, timeout=timeout, env=env, check=False
-            )
+            completed = run_guarded(command, timeout, env, self.running)
             problem = None if completed.returncode == 0 else (
                 f"LibreOffice 退出码 {completed.returncode}："
                 f"{completed.stderr.decode('utf-8', 'replace').strip()[:200]}")
@@ -279,8 +280,9 @@ def convert_to_pdf(
     work = Path(tempfile.mkdtemp(prefix=PDF_STAGING_PREFIX, dir=min(files).parent)).resolve()
     converters: queue.Queue[_Converter] = queue.Queue()
     facts = installation_facts(soffice)
+    running = Running()
     for _ in range(min(jobs, len(batches))):
-        converters.put(_Converter(soffice, work, facts))
+        converters.put(_Converter(soffice, work, facts, running))
 
     def run(batch: list[Path]) -> dict[Path, str | None]:
         converter = converters.get()
@@ -290,12 +292,17 @@ def convert_to_pdf(
             converters.put(converter)
 
     results: dict[Path, str | None] = {}
+    pool = ThreadPoolExecutor(max_workers=converters.qsize())
     try:
-        with ThreadPoolExecutor(max_workers=converters.qsize()) as pool:
-            for part in pool.map(run, batches):
-                results.update(part)
-                if progress:
-                    progress(len(results), len(files))
+        for part in pool.map(run, batches):
+            results.update(part)
+            if progress:
+                progress(len(results), len(files))
         return results
+    except BaseException:  # Ctrl+C, SIGTERM: LibreOffice stops now, not when its batch ends
+        pool.shutdown(wait=False, cancel_futures=True)
+        running.kill_all()
+        raise
     finally:
+        pool.shutdown(wait=True)
         shutil.rmtree(work, ignore_errors=True)
