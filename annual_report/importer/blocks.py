@@ -59,8 +59,12 @@ _SUPPLEMENT = {
     "\u2ee6": "鸟", "\u2ee7": "卤", "\u2ee8": "麦", "\u2ee9": "黄", "\u2eea": "黾",
     "\u2ef0": "龙", "\u2ef3": "龟",
 }
+# Kangxi radicals whose NFKC ideograph is the traditional code point of a character that
+# Simplified Chinese writes with another (a Simplified Chinese font draws them alike)
+_SIMPLIFIED = {"\u2f3e": "户", "\u2fad": "青", "\u2fc8": "黄"}
 RADICALS = str.maketrans(
-    {chr(c): unicodedata.normalize("NFKC", chr(c)) for c in range(0x2F00, 0x2FD6)} | _SUPPLEMENT)
+    {chr(c): unicodedata.normalize("NFKC", chr(c)) for c in range(0x2F00, 0x2FD6)}
+    | _SUPPLEMENT | _SIMPLIFIED)
 
 
 @dataclass

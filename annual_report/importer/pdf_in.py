@@ -20,7 +20,7 @@ from typing import Any
 
 from ..errors import InputError
 from .blocks import PAGE_NUMBER as _PAGE_NUMBER
-from .blocks import Block, Cell, Document, Para, Table, square
+from .blocks import RADICALS, Block, Cell, Document, Para, Table, square
 from .pdf_grid import PageBreak, edges_of, join_over_break, page_breaks, regrid, same_frame
 
 _ASCII = re.compile(r"[A-Za-z0-9]")
@@ -41,10 +41,12 @@ class _Line:
 
 
 def _join(chars: Sequence[dict[str, Any]]) -> str:
+    """A line's text from its characters (radicals standing for characters read as those, so
+    that headings and dates are seen in the lines, see :data:`~.blocks.RADICALS`)."""
     parts: list[str] = []
     previous: dict[str, Any] | None = None
     for ch in chars:
-        text = str(ch["text"])
+        text = str(ch["text"]).translate(RADICALS)
         if previous is not None and text != " " and parts and parts[-1] != " ":
             gap = float(ch["x0"]) - float(previous["x1"])
             if gap > 1.5 * float(ch["size"]) or (gap > 0.25 * float(ch["size"]) and _ASCII.match(text)
@@ -143,7 +145,7 @@ def _paragraphs(lines: list[_Line], left: float, right: float, where: str,
         starts = line.x0 > left + 0.6 * size
         if previous is not None and paras and not (line.tabular or previous.tabular
                                                    or _CAPTION.match(line.text)):
-            full = previous.x1 >= right - 1.6 * previous.size
+            full = previous.x1 >= right - 1.6 * previous.size or not _would_fit(line, previous, right)
             near = line.top - previous.bottom < 2.5 * size
             same_title = (centred and abs((previous.x0 + previous.x1) / 2 - centre) < size
                           and abs(previous.size - size) < 0.5 and size > 17 and near)
@@ -159,6 +161,37 @@ def _paragraphs(lines: list[_Line], left: float, right: float, where: str,
         paras.append(Para(line.text, where))
         previous = line
     return paras
+
+
+_CLOSING = "，。、；：！？）」』”’》〉】%"
+_LATIN_RUN = re.compile(r"[A-Za-z0-9.,%]+")
+
+
+def _would_fit(line: _Line, previous: _Line, right: float) -> bool:
+    """Whether the first unbreakable piece of ``line`` (a Chinese character with the closing
+    punctuation after it, a run of Latin letters and digits) would have fit at the end of
+    ``previous``: if not, ``previous`` ended only because it was full."""
+    text = line.text
+    latin = _LATIN_RUN.match(text)
+    if latin:
+        width = 0.55 * line.size * len(latin.group())
+    else:
+        piece = 1 + len(text[1:]) - len(text[1:].lstrip(_CLOSING))
+        width = line.size * piece
+    return previous.x1 + width <= right + 0.3 * line.size
+
+
+def _right_margin(lines: list[_Line], left: float) -> float:
+    """Where full lines end: the body's justified lines all end at the margin, the last lines of
+    paragraphs short of it. The median end of the lines within two characters of the furthest
+    (a line set past the margin, if any, counts for one)."""
+    body = [ln for ln in lines if not ln.tabular]
+    if not body:
+        return left
+    furthest = max(ln.x1 for ln in body)
+    size = statistics.median(ln.size or 12 for ln in body)
+    near = [ln.x1 for ln in body if ln.x1 >= furthest - 2 * size]
+    return statistics.median(near)
 
 
 def _one_grid(previous: Table, table: Table) -> None:
@@ -214,9 +247,7 @@ def read_pdf(path: Path) -> Document:
         _drop_running_lines(pages)
         all_lines = [ln for _w, lines, _t, _b in pages for ln in lines]
         left = min((ln.x0 for ln in all_lines), default=0.0)
-        wide = [ln.x1 for ln in all_lines if ln.x1 > left + 0.6 * max(
-            (x.x1 - left for x in all_lines), default=0.0)]
-        right = statistics.median(wide) if wide else left
+        right = _right_margin(all_lines, left)
         pitch = line_pitch(all_lines)
         lines_before: list[_Line] = []
         for where, lines, tables, tops in pages:

@@ -28,8 +28,9 @@ from .fees import KEYS as FEE_KEYS
 from .fees import fee_only, read_fees
 from .html_in import read_html
 from .pdf_in import read_pdf
+from .pieces import merge_split_tables
 from .sections import Sections, split_problems, split_sections
-from .tables import merge_split_tables, read_tables
+from .tables import read_tables
 
 LOG_SHEET = "导入记录"
 READERS: dict[str, Callable[[Path], Document]] = {
@@ -129,6 +130,8 @@ def import_document(doc: Document, name: str, year: int | None,
         record["title"] = sections.title
     if sections.report_date:
         record["report_date"] = sections.report_date
+    else:
+        log.append(("成文日期", "没有找到成文日期（报告末尾落款下的日期，如“2025年1月20日”），已留空，请核对。"))
     missing = [s.heading for s in SECTIONS if s.id not in sections.headings]
     for sid, printed in sections.headings.items():
         standard = next(s.heading for s in SECTIONS if s.id == sid)
@@ -136,9 +139,10 @@ def import_document(doc: Document, name: str, year: int | None,
             record[f"heading.{sid}"] = printed
     log.append(("章节", f"找到 {len(sections.headings)} / {len(SECTIONS)} 个部分的标题："
                 + "、".join(sections.headings.values()) + "。" if sections.headings else
-                "一个部分的标题也没有找到。"))
+                NO_HEADING))
     if missing:
-        log.append(("章节", "没有找到这些部分的标题：" + "、".join(missing) + "；其正文未导入。"))
+        log.append(("章节", MISSING_HEADINGS + "、".join(missing)
+                    + "；这些部分的文字并入了前一个找到的部分（或没有导入），请核对。"))
     log.extend(("章节", n) for n in sections.notes)
     texts = sections.texts
     other = texts.get("other", [])
@@ -186,6 +190,26 @@ def import_document(doc: Document, name: str, year: int | None,
     return record, log
 
 
+NO_HEADING = "一个部分的标题也没有找到。"
+MISSING_HEADINGS = "没有找到这些部分的标题："
+
+
+def missing_parts(record: dict[str, Any], log: list[tuple[str, str]]) -> list[str]:
+    """What of a report was not read (for the 导入记录's 结果): figures, sections, date, year."""
+    missing: list[str] = []
+    figures = sum(1 for f in FIGURE_FIELDS if f.key not in record)
+    if figures:
+        missing.append(f"{figures} 项数字")
+    if any(item == "章节" and (detail == NO_HEADING or detail.startswith(MISSING_HEADINGS))
+           for item, detail in log):
+        missing.append("部分章节")
+    if "report_date" not in record:
+        missing.append("成文日期")
+    if "year" not in record:
+        missing.append("报告年度")
+    return missing
+
+
 _TABLE_TEXT = re.compile(r"(?:^|\s)(?:[0-9]+|/|-)(?:\s+(?:[0-9]+|/|-)){2,}\s*$"
                          r"|^(?:规章|行政规范性文件|行政许可|行政处罚|行政强制|行政事业性收费)(?:\s+[0-9./-]+)*$")
 
@@ -211,7 +235,8 @@ def _figure_log(found: Any, record: dict[str, Any]) -> list[tuple[str, str]]:
             if f.key in found.problems:
                 lines.append((f"{name}·{f.header}", f"已留空：{found.problems[f.key]}。"))
             elif f.key not in found.values:
-                lines.append((f"{name}·{f.header}", "已留空：表中没有找到这一项（行或列的名称对不上）。"))
+                lines.append((f"{name}·{f.header}", "已留空：第六部分关于信息处理费的文字中没有写明这一项。"
+                              if table == "费" else "已留空：表中没有找到这一项（行或列的名称对不上）。"))
     lines.extend((_TABLE_NAMES.get("三", ""), n) for n in found.notes)
     return lines
 
@@ -251,10 +276,11 @@ def import_paths(paths: Iterable[Path], year: int | None = None,
             lines.append(("机关全称", f"与第 {same} 行是同一机关、同一年度的报告（可能是同一份报告的另一种格式），"
                                     "check 会按 DUPLICATE 指出；请只保留一行。"))
         result.records.append(record)
-        left = any(d.startswith("已留空") or "未导入" in d or "没有找到" in d for _i, d in lines)
-        status = "部分导入" if left else "已导入"
-        result.log.append(LogLine(str(file), record["agency"], record.get("year"), row, status,
-                                  "结果", "每一项都已读出。" if not left else "有未读出的项目，见下面各行。"))
+        missing = missing_parts(record, lines)
+        status = "部分导入" if missing else "已导入"
+        result.log.append(LogLine(str(file), record["agency"], record.get("year"), row, status, "结果",
+                                  "每一项都已读出。" if not missing else
+                                  f"没有读出：{'、'.join(missing)}，见下面各行。"))
         result.log.extend(LogLine(str(file), record["agency"], record.get("year"), row, status, i, d)
                           for i, d in lines)
     return result

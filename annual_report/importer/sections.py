@@ -27,6 +27,13 @@ TITLE_YEAR_FIRST = re.compile(  # 「2024年丽水市政府信息公开工作年
     r"^(?P<year>(?:19|20)\d{2})\s*年\s*(?:度)?\s*(?P<agency>[^，。；：]{2,40}?)\s*(?:政府)?信息公开(?:工作)?\s*"
     r"(?:年度)?报告\s*$"
 )
+TITLE_YEAR_LAST = re.compile(  # 「某局政府信息公开工作年度报告（2024年度）」
+    r"^(?P<agency>[^，。；：]{2,40}?)\s*(?:政府)?信息公开(?:工作)?\s*(?:年度)?报告\s*"
+    r"[（(]\s*(?P<year>(?:19|20)\d{2})\s*年?\s*(?:度)?\s*[)）]\s*$"
+)
+TITLE_NO_YEAR = re.compile(  # 「某局政府信息公开工作年度报告」: the year is asked for (--year)
+    r"^(?P<agency>[^，。；：]{2,40}?)\s*(?:政府)?信息公开(?:工作)?\s*年度报告\s*$"
+)
 _DATE = re.compile(r"^(?P<before>.{0,40}?)\s*(?P<y>[0-9〇零○一二三四五六七八九]{4})\s*年\s*"
                    r"(?P<m>[0-9一二三四五六七八九十]{1,3})\s*月\s*(?P<d>[0-9一二三四五六七八九十]{1,3})\s*日$")
 _CN_DIGIT = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0, "○": 0}
@@ -58,7 +65,8 @@ def parse_printed_date(text: str) -> tuple[str, dt.date | None] | None:
     return match.group("before").strip(), date
 _AGENCY_END = ("局", "办", "委", "政府", "处", "中心", "院", "会", "所", "室", "站", "队", "馆", "分局", "厅")
 _JUNK = ("打印本页", "关闭窗口", "扫一扫", "分享到", "网站地图", "主办单位", "版权所有", "ICP备",
-         "网站标识码", "【打印】", "【关闭】", "上一篇", "下一篇", "相关链接", "纠错")
+         "网站标识码", "【打印】", "【关闭】", "上一篇", "下一篇", "相关链接", "纠错", "友情链接",
+         "承办单位", "技术支持", "联系我们")
 
 
 @dataclass
@@ -102,6 +110,10 @@ _UNNUMBERED: tuple[frozenset[str], ...] = tuple(
     for s in SECTIONS)
 
 
+def _names_agency(text: str) -> bool:
+    return tidy(text).endswith(_AGENCY_END) and not re.search(r"[，。；：:《》>＞|｜]", text)
+
+
 def find_title(paragraphs: list[str], hint: str = "") -> tuple[str, str, int | None, int]:
     """``(title, agency, year, index after the title)`` from the paragraphs before section 一."""
     for start in range(len(paragraphs) - 1, -1, -1):
@@ -109,9 +121,12 @@ def find_title(paragraphs: list[str], hint: str = "") -> tuple[str, str, int | N
             joined = "".join(tidy(p) for p in paragraphs[start:start + width])
             match = TITLE.match(joined)
             if not match or re.search(r"[，。；：:《》>＞|｜]", match.group("agency")):
-                match = TITLE_YEAR_FIRST.match(joined)
+                match = TITLE_YEAR_FIRST.match(joined) or TITLE_YEAR_LAST.match(joined)
                 if match:
                     return joined, match.group("agency").strip(), int(match.group("year")), start + width
+                match = TITLE_NO_YEAR.match(joined)
+                if match and _names_agency(match.group("agency")):
+                    return joined, match.group("agency").strip(), None, start + width
                 continue
             before = tidy(paragraphs[start - 1]) if start else ""
             if not match.group("agency").strip() and before and len(before) <= 40 \
@@ -128,36 +143,73 @@ def find_title(paragraphs: list[str], hint: str = "") -> tuple[str, str, int | N
 _FOOTER_MAX = 80
 _NUMBERED = re.compile(r"^\s*(?:[（(][一二三四五六七八九十0-9]{1,3}[）)]"
                        r"|[0-9]{1,2}[、.．]|[一二三四五六七八九十]{1,3}[、.．])")
+_QUOTED = re.compile(r"“[^”]*”|「[^」]*」|‘[^’]*’|『[^』]*』|\"[^\"]*\"")
 
 
 def _footer_line(text: str) -> bool:
     """A web page's footer line (「【打印本页】【关闭窗口】」, 「主办单位：……」), not a sentence
-    of the report that names the same words (「处理网民纠错留言5条。」, 「（三）网站纠错」)."""
+    of the report that names the same words (「处理网民纠错留言5条。」, 「（三）网站纠错」,
+    「对“相关链接”栏目开展核查，清理失效链接12个」): short, no sentence end, no comma, not
+    numbered, and the word not quoted."""
     line = tidy(text)
-    return (any(j in line for j in _JUNK) and len(line) <= _FOOTER_MAX
+    bare = _QUOTED.sub("", line)
+    return (any(j in bare for j in _JUNK) and len(line) <= _FOOTER_MAX and "，" not in line
             and not line.endswith(("。", "；", "！", "？", ";")) and not _NUMBERED.match(line))
+
+
+def _sentence(text: str) -> bool:
+    line = tidy(text)
+    return len(line) >= 20 and line.endswith(("。", "；", "！", "？"))
+
+
+def _cut_footer(paras: list[str], sections: Sections) -> list[str]:
+    """Cut a web page's footer: from the first footer line after which the report says no more
+    (no sentence follows it)."""
+    for i, text in enumerate(paras):
+        if _footer_line(text) and not any(_sentence(p) for p in paras[i + 1:]):
+            sections.notes.append(f"第六部分从「{tidy(text)[:20]}」起是网页的页脚，不是报告的内容，没有作为正文导入。")
+            return paras[:i]
+    return paras
 
 
 _FOOTER_TOKEN = re.compile(r"[【\[［]\s*(?:打印本页|打印|关闭窗口|关闭|返回顶部|收藏|纠错)\s*[】\]］]")
 
 
+def _signature_like(text: str, agency: str) -> bool:
+    line = tidy(text)
+    return bool(agency and norm(line) == norm(agency)) or (
+        len(line) <= 30 and line.endswith(_AGENCY_END) and not re.search(r"[，。；：]", line))
+
+
+def _report_date(text: str, agency: str) -> tuple[str, dt.date | None] | None:
+    """The 成文日期 of a line that is a date, or a signature and a date 「某局 2025年1月20日」;
+    not a sentence that ends in a date 「本报告数据统计时点为2024年12月31日」."""
+    printed = parse_printed_date(text)
+    if printed is None or (printed[0] and not _signature_like(printed[0], agency)):
+        return None
+    return printed
+
+
+def _without_tokens(text: str, agency: str) -> str:
+    """「2025年1月20日 【打印本页】【关闭窗口】」 (a page printed to PDF sets them on one line) as
+    the date alone; any other paragraph as it is (a report may print 【纠错】 in a sentence)."""
+    stripped = _FOOTER_TOKEN.sub("", text).strip()
+    return stripped if stripped != text.strip() and stripped and (
+        _report_date(stripped, agency) or _signature_like(stripped, agency)) else text
+
+
 def _cut_signature(paras: list[str], agency: str, sections: Sections) -> list[str]:
-    # 「2025年1月20日 【打印本页】【关闭窗口】」: a page printed to PDF sets them on one line
-    paras = [_FOOTER_TOKEN.sub("", p).strip() or p for p in paras]
+    paras = _cut_footer([_without_tokens(p, agency) for p in paras], sections)
     dates = [i for i in range(max(0, len(paras) - 10), len(paras))
-             if parse_printed_date(paras[i]) is not None]
+             if _report_date(paras[i], agency) is not None]
     if dates and dates[-1] < len(paras) - 1:
         tail = paras[dates[-1] + 1:]
-        sections.notes.append(f"成文日期之后的 {len(tail)} 段（「{tidy(tail[0])[:20]}」……）不是正文，未导入。")
+        sections.notes.append(f"成文日期之后的 {len(tail)} 段（「{tidy(tail[0])[:20]}」……）不是报告的内容，"
+                              "没有作为正文导入。")
         paras = paras[:dates[-1] + 1]
-    for i, text in enumerate(paras if not dates else []):  # a date is the end: nothing after it
-        if _footer_line(text):
-            sections.notes.append(f"第六部分从「{text[:20]}」起是网页的页脚，未作为正文导入。")
-            paras = paras[:i]
-            break
     while paras:
         last = tidy(paras[-1])
-        printed = parse_printed_date(last)
+        printed = _report_date(last, agency)
         if printed is not None and sections.report_date is None:
             before, date = printed
             if date is None:
@@ -167,13 +219,22 @@ def _cut_signature(paras: list[str], agency: str, sections: Sections) -> list[st
             if date is None:
                 break
             continue
-        if (agency and norm(last) == norm(agency)) or (
-                len(last) <= 30 and last.endswith(_AGENCY_END) and not re.search(r"[，。；：]", last)):
+        if _signature_like(last, agency):
             sections.signature = last
             paras = paras[:-1]
             continue
         break
     return paras
+
+
+_CHROME = ("发布时间", "发布日期", "来源：", "来源:", "浏览次数", "阅读次数", "访问次数", "字号",
+           "分享到", "打印本页", "关闭窗口", "【打印】", "【关闭】", "扫一扫", "索引号", "信息来源")
+
+
+def _chrome(text: str) -> bool:
+    """A web page's article line before the report (发布时间、来源、字号、分享到 …)."""
+    line = tidy(text)
+    return any(w in line for w in _CHROME) and len(line) <= 120 and not line.endswith("。")
 
 
 def split_sections(blocks: list[Block], hint: str = "") -> Sections:
@@ -192,7 +253,8 @@ def split_sections(blocks: list[Block], hint: str = "") -> Sections:
                 break
     first = found[0][0] if found else len(paras)
     sections.title, sections.agency, sections.year, after = find_title(paras[:first], hint)
-    sections.preamble = [tidy(p) for p in paras[after:first]] if sections.title else []
+    sections.preamble = ([tidy(p) for p in paras[after:first] if not _chrome(p)]
+                         if sections.title else [])
     bounds = [i for i, *_ in found] + [len(paras)]
     for n, (i, k, heading, rest) in enumerate(found):
         sid = SECTIONS[k].id

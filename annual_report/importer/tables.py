@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..format.model import APP_COLUMN_LABEL, APP_ROW_BY_KEY, FIELD_BY_KEY
-from .blocks import Block, Cell, Para, Printed, Table, norm, read_figure, strip_number
+from .blocks import Block, Cell, Printed, Table, norm, read_figure, strip_number
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -57,105 +57,6 @@ def is_label(cell: Cell) -> bool:
 
 def _where(table: Table, name: str, r: int, c: int) -> str:
     return f"{table.where}表{name}第 {r + 1} 行第 {c + 1} 列"
-
-
-def merge_split_tables(blocks: list[Block]) -> list[Block]:
-    """Tables printed in pieces (page breaks, several ``w:tbl`` in a row) joined into one:
-    a table that directly follows another, with the same width or no header of its own."""
-    merged: list[Block] = []
-    for block in blocks:
-        previous = merged[-1] if merged else None
-        if isinstance(block, Table) and isinstance(previous, Table) and block.grid:
-            if block.width == previous.width:
-                _realign(previous, block)
-                rows = block.grid[_repeated_header(previous, block):]
-                if not rows:
-                    continue
-                if previous.grid and _broken(previous.grid[-1], rows[0]):
-                    _join_row(previous.grid[-1], rows[0])
-                    rows = rows[1:]
-                previous.grid.extend(rows)
-                continue
-            if block.width < previous.width and not _has_header(block):
-                pad = previous.width - block.width
-                previous.grid.extend([[Cell("") for _ in range(pad)] + row for row in block.grid])
-                continue
-        if isinstance(block, Para) and isinstance(previous, Table) and _between(block.text):
-            continue
-        merged.append(block)
-    return merged
-
-
-def _repeated_header(previous: Table, block: Table) -> int:
-    """How many first rows of ``block`` repeat the table's header (a heading row repeated on
-    every page: Word's 「重复标题行」, a web page's <thead>); they hold labels only."""
-    count = 0
-    for top, row in zip(previous.grid, block.grid, strict=False):
-        if _has_values(row) or [norm(c.text) for c in top] != [norm(c.text) for c in row]:
-            break
-        count += 1
-    return count
-
-
-def _realign(previous: Table, block: Table) -> None:
-    """The first rows of ``block`` that cover fewer positions than the table: a table split
-    inside a merge (「三、本年度办理结果」 down the side) lacks the merged cells there, and its
-    figures would stand one or two columns too far left. The cells are taken from the row above,
-    where they are labels (their merge goes on)."""
-    above = previous.grid[-1] if previous.grid else None
-    for r, row in enumerate(block.grid):
-        filled = block.filled.get(r)
-        if above is None or filled is None:
-            return
-        missing = previous.width - filled
-        if missing <= 0 or not all(is_label(c) or not c.text.strip() for c in above[:missing]):
-            return
-        row[:] = above[:missing] + row[:filled]
-        above = row
-
-
-_CONTINUED = re.compile(r"^[（(]?\s*续\s*(表[一二三四1-4]?)?\s*[）)]?[:：]?$|^[—\-\s]*\d{1,3}[—\-\s]*$")
-
-
-def _between(text: str) -> bool:
-    """A paragraph that may stand between two pieces of one table (「续表」, a page number)."""
-    return not text.strip() or bool(_CONTINUED.match(text.strip()))
-
-
-def _has_values(row: list[Cell]) -> bool:
-    return any(c.text.strip() and not is_label(c) for c in row)
-
-
-def _broken(last: list[Cell], first: list[Cell]) -> bool:
-    """The first row of a table's next piece is the rest of the piece's last row (a row broken
-    over a page): it has label text only, or the row above has no figures of its own."""
-    if not any(is_label(c) for c in first) or _has_header(Table([first])):
-        return False
-    if all(c is first[0] for c in first):
-        return False  # one cell across the table: a caption (「第二十条第（五）项」), a title
-    if not _has_values(first):
-        return True  # only the rest of the labels
-    if any(app_row(c.text) or _first(c.text, _ITEMS) for c in first if is_label(c)):
-        return False  # a whole row of its own: its label names a row of the format
-    return not _has_values(last)
-
-
-def _join_row(last: list[Cell], rest: list[Cell]) -> None:
-    done: list[Cell] = []
-    for c, (top, bottom) in enumerate(zip(last, rest, strict=True)):
-        if any(top is d for d in done) or not bottom.text.strip():
-            continue
-        done.append(top)
-        if not top.text.strip():
-            last[c] = bottom
-        elif is_label(top) and is_label(bottom):
-            top.text = top.text + bottom.text
-        # a figure is never glued to anything: _broken() refused two figures meeting
-
-
-def _has_header(table: Table) -> bool:
-    first = " ".join(c.text for c in table.grid[0])
-    return any(word in norm(first) for word in ("自然人", "申请人", "结果维持", "信息内容", "本年制发"))
 
 
 # --- table 三 -------------------------------------------------------------------------------------
@@ -295,6 +196,11 @@ def _group(text: str) -> str | None:
     return None
 
 
+def _across(row: list[Cell]) -> bool:
+    """One cell across the whole row (a title or caption row)."""
+    return len(row) > 1 and all(c is row[0] for c in row)
+
+
 def read_table4(table: Table, found: Found) -> bool:
     grid = table.grid
     text = norm(" ".join(c.text for row in grid for c in row))
@@ -309,7 +215,8 @@ def read_table4(table: Table, found: Found) -> bool:
             seen.append(cell)
             if is_label(cell):
                 continue
-            above = _distinct([grid[i][c] for i in range(r) if is_label(grid[i][c])])
+            above = _distinct([grid[i][c] for i in range(r) if is_label(grid[i][c])
+                               and not _across(grid[i])])  # not a title row inside the table
             left = _distinct([row[j] for j in range(c) if is_label(row[j])])
             if not above and not left:
                 continue
@@ -354,35 +261,51 @@ def _heads(grid: list[list[Cell]], r: int, c: int) -> list[str]:
     return heads
 
 
+def _table2_key(left: Cell, above: Cell) -> tuple[str, Cell] | None:
+    """The field a figure gives, by its row label and column label: the items down the side
+    (the format's layout) or across the top (a transposed table); with the label that heads
+    the figure's group (a header spanning several cells)."""
+    for item_label, column_label in ((left, above), (above, left)):
+        item, column = _first(item_label.text, _ITEMS), _first(column_label.text, _COLUMNS)
+        if item is not None and column is not None and f"{item}.{column}" in FIELD_BY_KEY:
+            return f"{item}.{column}", column_label
+    return None
+
+
 def read_table2(table: Table, found: Found) -> bool:
     grid = table.grid
-    hit = False
+    # key -> the printed cells of each group (one header's cells in one row), in order
+    groups: dict[tuple[str, int, int], list[tuple[Cell, int, int]]] = {}
     seen: list[Cell] = []
     for r, row in enumerate(grid):
         for c, cell in enumerate(row):
             if any(cell is s for s in seen) or is_label(cell):
                 continue
             seen.append(cell)
-            left = _distinct([row[j] for j in range(c) if is_label(row[j])])
-            above = next((grid[i][c] for i in range(r - 1, -1, -1) if is_label(grid[i][c])), None)
+            left = _distinct([row[j] for j in range(c) if is_label(row[j]) and not _across(row)])
+            above = next((grid[i][c] for i in range(r - 1, -1, -1) if is_label(grid[i][c])
+                          and not _across(grid[i])), None)
             if not left or above is None:
                 continue
-            item, column = _first(left[-1].text, _ITEMS), _first(above.text, _COLUMNS)
-            if item is None or column is None:
-                continue
-            key = f"{item}.{column}"
-            if key not in FIELD_BY_KEY:
-                continue
-            where = _where(table, "二", r, c)
-            hit = True
-            if column == "amount" and not any("万元" in norm(h) for h in _heads(grid, r, c)):
-                found.problems.setdefault(
-                    key, f"{where}：收费金额的单位没有写明是万元（印的是「{above.text}」），无法确定")
-                continue
-            found.put(key, read_figure(cell.text, money=column == "amount"), where)
-    if hit:
+            hit = _table2_key(left[-1], above)
+            if hit is not None:
+                groups.setdefault((hit[0], r, id(hit[1])), []).append((cell, r, c))
+    for (key, _r, _header), cells in groups.items():
+        cell, r, c = cells[0]
+        where = _where(table, "二", r, c)
+        heads = [*_heads(grid, r, c), *(x.text for x in grid[r][:c] if is_label(x))]
+        if key.endswith(".amount") and not any("万元" in norm(h) for h in heads):
+            found.problems.setdefault(
+                key, f"{where}：收费金额的单位没有写明是万元（印的是「{heads[0] if heads else ''}」），无法确定")
+            continue
+        texts = list(dict.fromkeys(x.text.strip() for x, _, _ in cells if x.text.strip()))
+        if len(texts) > 1:  # one header over several cells that print different things
+            found.problems.setdefault(key, f"{where}一格被拆成几格，印着「{'」「'.join(texts)}」，无法确定")
+            continue
+        found.put(key, read_figure(texts[0] if texts else "", money=key.endswith(".amount")), where)
+    if groups:
         found.tables.add("二")
-    return hit
+    return bool(groups)
 
 
 def read_tables(blocks: list[Block]) -> Found:
