@@ -65,6 +65,7 @@ class Numbering:
         self.overrides: dict[tuple[str, int], int] = {}  # (numId, ilvl) -> start
         self.counts: dict[tuple[str, int], int] = {}
         self.started: set[tuple[str, int]] = set()
+        self._styles(document)
         try:
             root = document.part.numbering_part.element
         except (KeyError, NotImplementedError, AttributeError):
@@ -88,13 +89,46 @@ class Numbering:
                 if start is not None:
                     self.overrides[(nid, int(override.get(f"{W}ilvl", 0)))] = _int_attr(start, "val", 1)
 
+    def _styles(self, document: Any) -> None:
+        """Each paragraph style's numbering (``w:numPr`` in the style or one it is based on)."""
+        self.style_numbers: dict[str, tuple[str, int]] = {}
+        try:
+            root = document.styles.element
+        except (KeyError, NotImplementedError, AttributeError):
+            return
+        own: dict[str, Any] = {}
+        based: dict[str, str] = {}
+        for style in root.findall(f"{W}style"):
+            sid = str(style.get(f"{W}styleId"))
+            own[sid] = style.find(f"{W}pPr/{W}numPr")
+            parent = style.find(f"{W}basedOn")
+            if parent is not None:
+                based[sid] = str(parent.get(f"{W}val"))
+        for sid in own:
+            seen, current = set(), sid
+            while current in own and current not in seen and own[current] is None:
+                seen.add(current)
+                current = based.get(current, "")
+            pr = own.get(current)
+            if pr is not None:
+                num = pr.find(f"{W}numId")
+                if num is not None:
+                    self.style_numbers[sid] = (str(num.get(f"{W}val")),
+                                               _int_attr(pr.find(f"{W}ilvl"), "val", 0))
+
     def label(self, p: Any) -> str:
         pr = p.find(f"{W}pPr/{W}numPr")
-        if pr is None:
+        style = p.find(f"{W}pPr/{W}pStyle")
+        if pr is None and style is not None and str(style.get(f"{W}val")) in self.style_numbers:
+            nid, ilvl = self.style_numbers[str(style.get(f"{W}val"))]  # numbered by its style
+        elif pr is None:
             return ""
-        num, ilvl_node = pr.find(f"{W}numId"), pr.find(f"{W}ilvl")
-        nid = str(num.get(f"{W}val")) if num is not None else ""
-        ilvl = _int_attr(ilvl_node, "val", 0)
+        else:
+            num, ilvl_node = pr.find(f"{W}numId"), pr.find(f"{W}ilvl")
+            nid = str(num.get(f"{W}val")) if num is not None else ""
+            ilvl = _int_attr(ilvl_node, "val", 0)
+            if num is None and style is not None and str(style.get(f"{W}val")) in self.style_numbers:
+                nid = self.style_numbers[str(style.get(f"{W}val"))][0]  # the level alone is set
         aid = self.lists.get(nid)
         if aid is None or (aid, ilvl) not in self.levels:
             return ""

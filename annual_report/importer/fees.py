@@ -15,12 +15,21 @@ from .blocks import Printed, tidy
 from .tables import Found
 
 _NUM = r"(\d+(?:\.\d+)?|零)"
-_NOTICES = re.compile(r"收费通知(?:书)?(?:的件数|件数)?(?:为|共|合计)?" + _NUM + r"\s*(?:件|份|次)")
-_AMOUNT = re.compile(r"(?<!收取的)(?<!收取)(?:收费通知的?|通知)?总金额(?:为|共|合计)?" + _NUM + r"\s*(万)?元")
-_COLLECTED = re.compile(r"实际收取(?:的总金额|的金额|信息处理费|费用|金额)?(?:为|共|合计)?" + _NUM + r"\s*(万)?元")
+_ZERO = r"(0|零)(?![\d.])(?!\s*万)(?!\s*元)()"  # 0 without a unit: 0 in any unit
+_IS = r"(?:为|是|共|合计)?"
+# Each figure by the ways it is printed, tried in order; group 1 the number, group 2 「万」.
+_NOTICES = (re.compile(r"收费通知(?:书)?(?:的件数|件数)?" + _IS + _NUM + r"\s*(?:件|份|次)()"),
+            re.compile(r"收费通知(?:书)?的?件数" + _IS + r"(\d+)(?![\d.])(?!\s*[万元])()"))
+_NOT_COLLECTING = r"(?<!收取的)(?<!收取)"
+_AMOUNT = (re.compile(_NOT_COLLECTING + r"(?:收费通知的?|通知)?总金额" + _IS + _NUM + r"\s*(万)?元"),
+           re.compile(_NOT_COLLECTING + r"(?:收费通知的?|通知)?总金额" + _IS + _ZERO))
+_COLLECTED = (re.compile(r"实际收取(?:的总金额|总金额|的金额|信息处理费|费用|金额)?" + _IS + _NUM
+                         + r"\s*(万)?元"),
+              re.compile(r"实际收取(?:的总金额|总金额|的金额|金额)" + _IS + _ZERO),
+              re.compile(r"(?<![未不没])收取(?:了)?信息处理费" + _IS + _NUM + r"\s*(万)?元"))
 _ALL_ZERO = re.compile(r"件数.*总金额.*实际收取.*均为\s*(?:0|零)")
 _NO_NOTICE = re.compile(r"(?:未|没有|无)(?:发出|开具|送达)(?:过)?(?:信息处理费)?收费通知")
-_NOT_COLLECTED = re.compile(r"(?:未|没有|不)(?:收取|收缴)(?:任何)?(?:信息处理费|费用)")
+_NOT_COLLECTED = re.compile(r"(?:未|没有|不)(?:收取|收缴|产生)(?:任何)?(?:信息处理费|费用)")
 _SENTENCE = re.compile(r"[^。；;！!？?]+[。；;！!？?]*")
 _QUOTED = re.compile(r"“[^”]*”|「[^」]*」|‘[^’]*’|\"[^\"]*\"")
 _CITES_RULE = re.compile(r"条例|第四十二条|办法|规定[:：，,]")
@@ -57,10 +66,12 @@ def _zero_statements(sentence: str) -> set[str]:
 
 def _explicit(sentence: str) -> dict[str, re.Match[str]]:
     found: dict[str, re.Match[str]] = {}
-    for key, pattern in zip(KEYS, (_NOTICES, _AMOUNT, _COLLECTED), strict=True):
-        match = pattern.search(sentence)
-        if match is not None:
-            found[key] = match
+    for key, patterns in zip(KEYS, (_NOTICES, _AMOUNT, _COLLECTED), strict=True):
+        for pattern in patterns:
+            match = pattern.search(sentence)
+            if match is not None:
+                found[key] = match
+                break
     return found
 
 

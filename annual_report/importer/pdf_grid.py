@@ -101,20 +101,25 @@ def _among(cell: Cell, cells: list[Cell]) -> bool:
     return any(cell is c for c in cells)
 
 
-def edges_of(values: list[float]) -> list[float]:
-    """Sorted positions, those closer than the tolerance taken as one."""
+def edges_of(values: list[float], tolerance: float = _TOLERANCE) -> list[float]:
+    """Sorted positions, those closer than ``tolerance`` taken as one."""
     found: list[float] = []
     for v in sorted(values):
-        if not found or v - found[-1] > _TOLERANCE:
+        if not found or v - found[-1] > tolerance:
             found.append(v)
     return found
+
+
+# One table's rules on two pages may stand a few points apart (3.5 pt seen in a browser's PDF);
+# columns are far wider than that.
+ACROSS_PAGES = 4.0
 
 
 def same_frame(xs: list[float], other: list[float]) -> bool:
     """Two pieces of one table: the same right edge, or the same left edge (a merged cell
     down one side with no rule across on a page is not found as a column there)."""
-    return bool(xs and other) and (abs(xs[0] - other[0]) <= 2 * _TOLERANCE
-                                   or abs(xs[-1] - other[-1]) <= 2 * _TOLERANCE)
+    return bool(xs and other) and (abs(xs[0] - other[0]) <= ACROSS_PAGES
+                                   or abs(xs[-1] - other[-1]) <= ACROSS_PAGES)
 
 
 def regrid(grid: list[list[Cell]], xs: list[float], union: list[float]) -> list[list[Cell]]:

@@ -21,7 +21,15 @@ from typing import Any
 from ..errors import InputError
 from .blocks import PAGE_NUMBER as _PAGE_NUMBER
 from .blocks import RADICALS, Block, Cell, Document, Para, Table, square
-from .pdf_grid import PageBreak, edges_of, join_over_break, page_breaks, regrid, same_frame
+from .pdf_grid import (
+    ACROSS_PAGES,
+    PageBreak,
+    edges_of,
+    join_over_break,
+    page_breaks,
+    regrid,
+    same_frame,
+)
 
 _ASCII = re.compile(r"[A-Za-z0-9]")
 _CAPTION = re.compile(r"^第二十条第[（(][一二三四五六七八九十]+[)）]项$")
@@ -95,6 +103,19 @@ def _index(edges: list[float], value: float) -> int:
     return min(range(len(edges)), key=lambda i: abs(edges[i] - value))
 
 
+_DIGITS = re.compile(r"[0-9.,]+")
+
+
+def _cell_text(chars: list[dict[str, Any]], box: tuple[float, float, float, float]) -> str:
+    """A cell's lines; a number wrapped in a narrow cell (「13」 over 「0」, its first line
+    filling the cell) is one number again."""
+    lines = _lines(chars)
+    if len(lines) > 1 and all(_DIGITS.fullmatch(ln.text) for ln in lines) and all(
+            box[2] - ln.x1 < 1.2 * (ln.size or 12) for ln in lines[:-1]):
+        return "".join(ln.text for ln in lines)
+    return "\n".join(ln.text for ln in lines)
+
+
 def _table(chars: list[dict[str, Any]], boxes: list[tuple[float, float, float, float]],
            where: str, breaks: list[PageBreak]) -> Table:
     """The table of pdfplumber's cell boxes; rows with nothing printed in them (the empty
@@ -105,9 +126,7 @@ def _table(chars: list[dict[str, Any]], boxes: list[tuple[float, float, float, f
     ys = edges_of([b[1] for b in boxes] + [b[3] for b in boxes])
     grid: list[list[Cell | None]] = [[None] * (len(xs) - 1) for _ in range(len(ys) - 1)]
     for box in boxes:
-        inner = [c for c in chars if _inside(c, box)]
-        text = "\n".join(line.text for line in _lines(inner))
-        cell = Cell(text)
+        cell = Cell(_cell_text([c for c in chars if _inside(c, box)], box))
         for page_break in breaks:
             if page_break.opens(box):
                 (table.open_top if page_break.side == "top" else table.open_bottom).append(cell)
@@ -198,7 +217,7 @@ def _one_grid(previous: Table, table: Table) -> None:
     """Lay a table's piece on the next page and the piece before on the same columns."""
     if not same_frame(previous.xs, table.xs) or previous.xs == table.xs:
         return
-    union = edges_of(previous.xs + table.xs)
+    union = edges_of(previous.xs + table.xs, ACROSS_PAGES)
     previous.grid = regrid(previous.grid, previous.xs, union)
     table.grid = regrid(table.grid, table.xs, union)
     previous.xs = table.xs = union

@@ -266,10 +266,19 @@ def _table2_key(left: Cell, above: Cell) -> tuple[str, Cell] | None:
     (the format's layout) or across the top (a transposed table); with the label that heads
     the figure's group (a header spanning several cells)."""
     for item_label, column_label in ((left, above), (above, left)):
-        item, column = _first(item_label.text, _ITEMS), _first(column_label.text, _COLUMNS)
-        if item is not None and column is not None and f"{item}.{column}" in FIELD_BY_KEY:
-            return f"{item}.{column}", column_label
+        # a label may name two columns where only one is a field of the item
+        # (「本年处理决定数量/收费金额」 over 行政许可 and 行政事业性收费)
+        keys = [f"{item}.{column}" for item in _all(item_label.text, _ITEMS)
+                for column in _all(column_label.text, _COLUMNS)
+                if f"{item}.{column}" in FIELD_BY_KEY]
+        if len(_all(item_label.text, _ITEMS)) == 1 and len(keys) == 1:
+            return keys[0], column_label
     return None
+
+
+def _all(label: str, table: tuple[tuple[str, tuple[str, ...]], ...]) -> list[str]:
+    bare = norm(label)
+    return [k for k, words in table if any(w in bare for w in words)]
 
 
 def read_table2(table: Table, found: Found) -> bool:
