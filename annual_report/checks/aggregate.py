@@ -234,7 +234,7 @@ def _blank_errors(aggregate: AgencyRow, children: list[AgencyRow], blank: set[st
         yield aggregate.finding(
             first, "R5",
             f"这是汇总行（下级 {len(children)} 个机关：{_names(children)}），有 {len(summed)} 项数字为空。"
-            "汇总行的数字应为下级之和：运行 python generate.py rollup 总表.xlsx --into 总表-汇总.xlsx "
+            "汇总行的数字应为下级之和：运行 python3 generate.py rollup 总表.xlsx --into 总表-汇总.xlsx "
             "可按下级之和自动填写（已填的数字不会改动），再用副本校验、生成报告；也可以手工填写。")
     for key in IN_FORCE_KEYS:
         if key in blank and key not in keys:

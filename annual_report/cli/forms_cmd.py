@@ -16,6 +16,7 @@ from .common import (
     OnlyOption,
     PreviousOption,
     WorkbookArg,
+    command_name,
     fail,
     out,
 )
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
     from ..forms.issue import IssueResult
 
 
-def print_issue_result(result: IssueResult, workbook: Path) -> None:
+def print_issue_result(result: IssueResult, workbook: Path, due: str | None = None) -> None:
     for agency, message in result.problems:
         out.print(f"[red]未生成[/] {escape(agency)}：{escape(message)}", highlight=False)
     if 0 < len(result.written) <= LIST_BUILT_UP_TO:
@@ -37,9 +38,9 @@ def print_issue_result(result: IssueResult, workbook: Path) -> None:
             f"文件夹：{escape(str(result.folder))}")
     out.print(("[green]" if not result.problems else "[yellow]") + line + "[/]", highlight=False)
     if result.written:
-        out.print(f"下一步：python generate.py send {escape(str(workbook))} --forms "
-                  f"{escape(str(result.folder))} --due 交回日期 --dry-run，检查邮件后去掉 --dry-run "
-                  "发送。", highlight=False)
+        out.print(f"下一步：{command_name()} send {escape(str(workbook))} --forms "
+                  f"{escape(str(result.folder))} --due {escape(due or '交回日期')} --dry-run，"
+                  "检查邮件后去掉 --dry-run 发送。", highlight=False)
 
 
 def forms(
@@ -65,13 +66,13 @@ def forms(
     from ..forms.issue import issue_forms
 
     try:
-        due = due_text(due) if due else None
+        due_shown = due_text(due) if due else None
     except ValueError as exc:
         raise typer.BadParameter(f"{exc}", param_hint="--due") from None
     try:
         result = issue_forms(workbook, folder, out=DEFAULT_OUT, previous_path=previous,
-                             only=only, force=force, due=due)
+                             only=only, force=force, due=due_shown)
     except ReportError as error:
         raise fail(error) from None
-    print_issue_result(result, workbook)
+    print_issue_result(result, workbook, due)
     raise typer.Exit(code=result.exit_code)

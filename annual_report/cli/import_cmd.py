@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 
 from ..errors import ReportError
-from .common import err, fail, out, refuse_existing
+from .common import command_name, err, fail, out, refuse_existing
 
 if TYPE_CHECKING:
     from ..importer.run import Rendering
@@ -76,5 +76,5 @@ def import_reports(
             out.print(f"{tag} {escape(Path(line.file).name)} {who} {escape(line.detail)}", highlight=False)
     partial = sum(1 for line in result.log if line.item == "结果" and line.status == "部分导入")
     out.print(f"共导入 {len(result.records)} 份报告（其中 {partial} 份有留空的项目），已写入 "
-              f"{escape(str(into))}；逐项说明见工作表“{LOG_SHEET}”。下一步：python generate.py check "
+              f"{escape(str(into))}；逐项说明见工作表“{LOG_SHEET}”。下一步：{command_name()} check "
               f"{escape(str(into))}", highlight=False)

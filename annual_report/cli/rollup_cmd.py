@@ -15,6 +15,7 @@ from .common import (
     SheetOption,
     SumInForceOption,
     WorkbookArg,
+    command_name,
     fail,
     out,
     refuse_existing,
@@ -43,7 +44,7 @@ def print_rollup_result(result: RollupResult) -> None:
     errors = sum(f.is_error for f in others)
     if others:
         out.print(f"副本中另有 {errors} 个错误、{len(others) - errors} 个提醒（不属于汇总核对），"
-                  f"请用 python generate.py check {escape(str(result.into))} 查看。", highlight=False)
+                  f"请用 {command_name()} check {escape(str(result.into))} 查看。", highlight=False)
     out.print(f"“汇总”工作表附图表：{escape('；'.join(result.charts))}", highlight=False)
     style = "[green]" if result.report.ok else "[yellow]"
     out.print(f"{style}已写出汇总副本：{escape(str(result.into))}（原总表未改动）[/]", highlight=False)

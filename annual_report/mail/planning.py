@@ -178,6 +178,14 @@ def _digest(path: Path) -> str | None:
             from exc
 
 
+def _hand_edited(entry: Entry, out: Path) -> bool:
+    """The report on disk is not the one build wrote last (a hand edit build keeps)."""
+    try:
+        return _digest(entry.path(out)) != entry.current_sha256 and entry.path(out).exists()
+    except FileChanged:
+        return False
+
+
 def _report_problem(row: AgencyRow, entry: Entry | None, out: Path) -> tuple[Status, str] | None:
     changed = entry is None or entry.row_sha256 != row.fingerprint()
     errors = [f for f in check_row(row) if f.is_error] if changed or row.has_errors else []
@@ -191,6 +199,11 @@ def _report_problem(row: AgencyRow, entry: Entry | None, out: Path) -> tuple[Sta
     if not entry.valid:
         return Status.INVALID, "该单位的报告是带着错误生成的（--allow-invalid），不能发送；请改正总表后重新运行 build"
     if changed:
+        if _hand_edited(entry, out):
+            return Status.NOT_CURRENT, (
+                f"报告未更新：总表中该单位的数据已改动，而 {entry.file} 有手工修改，build 不会覆盖它。"
+                "请把改动写进这份报告，或运行 build --force --only \"" + row.agency
+                + "\" 重新生成（手工修改会丢失）")
         return Status.NOT_CURRENT, "报告未更新，请先运行 build（总表中该单位的数据已改动）"
     try:
         if _digest(entry.path(out)) != entry.current_sha256:

@@ -119,7 +119,7 @@ def missing_message(missing: Sequence[Field], seen: Iterable[str], sheet: str) -
         lines.append(f"  - {f.header}（键名 {f.key}）{hint}")
     if len(missing) > 12:
         lines.append(f"  ……共缺少 {len(missing)} 列。")
-    lines.append("表头可以写中文列名或键名；请用 `python generate.py init` 生成空白总表对照。")
+    lines.append("表头可以写中文列名或键名；请用 `python3 generate.py init` 生成空白总表对照。")
     return "\n".join(lines)
 
 
@@ -138,7 +138,7 @@ def choose_sheet(
     if not usable:
         raise InputError(
             f"在 {path.name} 中找不到总表的表头行（前 {HEADER_SCAN_ROWS} 行里没有“机关全称”等列名）。"
-            "请用 `python generate.py init` 生成空白总表，按其表头填写。"
+            "请用 `python3 generate.py init` 生成空白总表，按其表头填写。"
         )
     preferred = [u for u in usable if u[0] == MAIN_SHEET]
     name, grid, layout = preferred[0] if preferred else max(usable, key=lambda u: u[2].score)

@@ -397,6 +397,15 @@ def test_send_log_survives_a_cut_off_last_line(tmp_path: Path) -> None:
 # --- planning and dry run -------------------------------------------------------------------------
 
 
+def test_a_changed_row_whose_report_was_edited_by_hand_is_told_how_to_rebuild(
+        office: Office) -> None:
+    """build keeps the hand edit and does not rebuild: "run build" would not help."""
+    docx = office.out / str(YEAR) / f"{safe_stem(JUSTICE)}.docx"
+    docx.write_bytes(docx.read_bytes() + b" hand edit")
+    detail = by_agency(send(office, SendSettings(sender=SENDER), dry_run=True))[JUSTICE].detail
+    assert "手工修改" in detail and f'build --force --only "{JUSTICE}"' in detail, detail
+
+
 def test_dry_run_writes_one_eml_per_agency(office: Office) -> None:
     settings = SendSettings(sender=SENDER, bcc=("archive@example.cn",))
     result = send(office, settings, dry_run=True)
