@@ -82,6 +82,8 @@ def _apply(book: Any, master: Workbook, outcome: Outcome) -> None:
     ws = book[master.sheet]
     header_row = master.header_row
     for key in FORM_KEYS:
+        if key in outcome.ret.unknown:
+            continue  # a total over a text: the master keeps what it has (see collect's notes)
         new = _master_value(key, outcome.ret.values.get(key))
         col = master.columns.get(key)
         if col is None:
@@ -193,6 +195,11 @@ def collect_forms(paths: list[Path], master_path: Path, save_as: Path | None = N
         merged = [o for o in outcomes if o.verdict == Verdict.MERGED]
         for outcome in merged:
             _apply(book, master, outcome)
+            if outcome.ret.unknown:
+                who = outcome.row.agency if outcome.row is not None else outcome.ret.source
+                result.notes.append(
+                    f"{who}：{'；'.join(outcome.ret.unknown.values())}。这个合计算不出来，没有并入总表"
+                    "（总表中原来的值未改）；请机关把该格改成数字后重新交回，再运行 collect。")
         recorded = [o for o in outcomes if o.record and o.verdict.ledger_state is not None]
         if not recorded:
             return result

@@ -55,6 +55,8 @@ class FormReturn:
     identity: FormIdentity | None = None
     values: dict[str, Any] = field(default_factory=dict)  # field key -> value as entered
     problems: list[str] = field(default_factory=list)  # each names the form's cell
+    # totals over a text (「5件」): not merged, the master keeps its value; key -> why
+    unknown: dict[str, str] = field(default_factory=dict)
     note: str = ""  # why a file is not read as a form
 
     @property
@@ -197,7 +199,7 @@ def read_form(path: Path, source: str, sha256: str, received_at: dt.datetime) ->
             continue
         cells[key] = _value(raw, key.startswith("text."))
     try:
-        result.values = resolve(cells)
+        result.values = resolve(cells, result.unknown)
     except FormulaProblem as exc:
         result.problems.append(str(exc))
     return result

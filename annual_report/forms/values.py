@@ -37,11 +37,17 @@ def _number(value: Any) -> Decimal | None:
     return None
 
 
-def resolve(cells: Mapping[str, Cell]) -> dict[str, Any]:
+class _Unknown(Exception):
+    """A total over a text: what the agency meant it to be is not known."""
+
+
+def resolve(cells: Mapping[str, Cell], unknown: dict[str, str] | None = None) -> dict[str, Any]:
     """Field key -> value, with every :class:`Formula` replaced by the figure it computes.
 
     SUM skips blanks and texts (as Excel does); ``=N+B6-C6`` counts a blank as 0 and cannot be
-    computed over a text (Excel shows #VALUE!), which raises :class:`FormulaProblem`.
+    computed over a text (Excel shows #VALUE!), which raises :class:`FormulaProblem`. Given
+    ``unknown``, a SUM over a text (「5件」) is not a figure either: the total, and every total
+    computed from it, is left out of the result and its key mapped to why (Chinese).
     """
     by_ref = _slot_by_ref()
     slots = form_layout().slots
@@ -54,7 +60,12 @@ def resolve(cells: Mapping[str, Cell]) -> dict[str, Any]:
         if isinstance(cell, Formula):
             if depth > 5:  # pragma: no cover - the layout's totals nest two deep at most
                 raise FormulaProblem(f"{slots[key].where} 的公式循环引用")
-            cell = compute(key, cell, depth)
+            try:
+                cell = compute(key, cell, depth)
+            except _Unknown as why:
+                assert unknown is not None
+                unknown.setdefault(key, str(why))
+                cell = _UNKNOWN
         done[key] = cell
         return cell
 
@@ -64,8 +75,14 @@ def resolve(cells: Mapping[str, Cell]) -> dict[str, Any]:
         total = Decimal(formula.const)
         for refs, sign in ((formula.plus, 1), (formula.minus, -1)):
             for ref in refs:
-                part = value_of(by_ref[(sheet, ref)], depth + 1)
+                part_key = by_ref[(sheet, ref)]
+                part = value_of(part_key, depth + 1)
+                if part is _UNKNOWN:
+                    raise _Unknown(unknown[part_key] if unknown else "")
                 number = _number(part)
+                if number is None and not is_blank(part) and is_sum and unknown is not None:
+                    raise _Unknown(f"{slots[key].where} 的合计要用 {sheet}!{ref}，那里填的是「{part}」，"
+                                   "不是数字")
                 if number is None and not is_blank(part) and not is_sum:
                     raise FormulaProblem(
                         f"{slots[key].where} 的公式要用 {sheet}!{ref}，但那里填的不是数字"
@@ -77,7 +94,10 @@ def resolve(cells: Mapping[str, Cell]) -> dict[str, Any]:
 
     for key in cells:
         value_of(key)
-    return done
+    return {key: value for key, value in done.items() if value is not _UNKNOWN}
+
+
+_UNKNOWN = object()
 
 
 def canonical(value: Any) -> str:
