@@ -139,6 +139,11 @@ def _earlier_run(ret: FormReturn, ledger: list[LedgerRow], row: AgencyRow) -> Ou
     return None
 
 
+def _issued(ret: FormReturn) -> Any:
+    assert ret.identity is not None
+    return ret.identity.issued()
+
+
 def _differences(returns: list[FormReturn], limit: int = 5) -> str:
     """Where conflicting returns differ: ``表二!B6（1 / 2）``, as an office can compare them."""
     slots = form_layout().slots
@@ -193,6 +198,16 @@ def decide(returns: list[FormReturn], master: Workbook, ledger: list[LedgerRow],
                 outcomes[i] = Outcome(returns[i], Verdict.UNCHANGED,
                                       "与下发时完全相同（没有填写或改动任何内容），无需合并", row)
             kept = [i for i in kept if i not in blank]
+        # a form issued again voids the earlier one: returns of both, the earlier is older
+        issued = {i: _issued(returns[i]) for i in kept}
+        newest = max(issued.values(), default=None)
+        for i in [i for i in kept if issued[i] != newest]:
+            identity = returns[i].identity
+            assert identity is not None
+            outcomes[i] = Outcome(returns[i], Verdict.OLDER, (
+                f"这份是 {identity.issued_at} 下发的表单，之后已重新下发（以新表为准，旧表作废），"
+                "本次也收到了新表，这份不合并"), row)
+            kept.remove(i)
         if len(kept) > 1:
             differ = _differences([returns[i] for i in kept])
             for i in kept:

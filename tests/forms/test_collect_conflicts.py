@@ -227,3 +227,18 @@ def test_a_form_issued_again_at_once_is_still_the_newer(tmp_path: Path) -> None:
         assert identity is not None
         times.append(dt.datetime.fromisoformat(identity.issued_at))
     assert times[0] < times[1] < times[2]
+
+
+def test_a_return_of_a_voided_issue_arriving_with_the_new_one_is_older(cycle) -> None:  # type: ignore[no-untyped-def]
+    """The form was issued again for a correction (the e-mail says the earlier one is void):
+    a copy of the earlier form that comes back in the same run as the new one does not block it."""
+    master, tmp, forms, records = cycle
+    old = fill(forms[A], tmp / "in" / "旧表.xlsx", records[A], overrides={"表二!B6": 5})
+    reissued = issue(master, tmp / "表单", only=[A])
+    new = fill(form_of(reissued, A), tmp / "in" / "新表.xlsx", records[A], overrides={"表二!B6": 6})
+    set_mtime(new, 10)
+    set_mtime(old, 12)  # received later, issued earlier
+    result = collect_forms([old, new], master)
+    assert verdicts(result) == {"旧表.xlsx": Verdict.OLDER, "新表.xlsx": Verdict.MERGED}
+    assert "重新下发" in next(o.message for o in result.outcomes if o.verdict is Verdict.OLDER)
+    assert read_workbook(master).by_agency()[A].values["rules.issued"] == 6
