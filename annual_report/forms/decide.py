@@ -13,6 +13,7 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..clock import shown
 from ..findings import Finding
 from ..workbook.rows import AgencyRow, Workbook
 from .layout import form_layout
@@ -123,18 +124,18 @@ def _earlier_run(ret: FormReturn, ledger: list[LedgerRow], row: AgencyRow) -> Ou
         n, r = final[-1]
         if r.state == State.ERROR:
             return None  # told again below; recorded once
-        return Outcome(ret, Verdict.SEEN, f"这份已于 {r.recorded_at} 处理过（{r.state}，收表记录第 "
+        return Outcome(ret, Verdict.SEEN, f"这份已于 {shown(r.recorded_at)} 处理过（{r.state}，收表记录第 "
                        f"{n + 2} 行），不再重复处理", row, record=False)
     for n, _r in mine:  # a conflict the office decided since: a return merged after it
         later = [x for x in ledger[n + 1:] if x.agency == agency and x.state == State.MERGED]
         if later:
             return Outcome(ret, Verdict.DECIDED, f"这份曾与另一份冲突；之后已合并 {later[-1].file}"
-                           f"（{later[-1].recorded_at}），这份不再采用", row, record=False)
+                           f"（{shown(later[-1].recorded_at)}），这份不再采用", row, record=False)
     latest = _latest(ledger, agency)
     if latest is not None and _order(ret) < latest.order():
         return Outcome(ret, Verdict.OLDER, (
-            f"比已合并的 {latest.file} 旧（那份表单 {latest.issued_at} 发出、{latest.received_at} "
-            f"收到；这份 {ret.identity.issued_at if ret.identity else ''} 发出、"
+            f"比已合并的 {latest.file} 旧（那份表单 {shown(latest.issued_at)} 发出、{shown(latest.received_at)} "
+            f"收到；这份 {shown(ret.identity.issued_at) if ret.identity else ''} 发出、"
             f"{show_time(ret.received_at)} 收到），不覆盖"), row)
     return None
 
@@ -205,7 +206,7 @@ def decide(returns: list[FormReturn], master: Workbook, ledger: list[LedgerRow],
             identity = returns[i].identity
             assert identity is not None
             outcomes[i] = Outcome(returns[i], Verdict.OLDER, (
-                f"这份是 {identity.issued_at} 下发的表单，之后已重新下发（以新表为准，旧表作废），"
+                f"这份是 {shown(identity.issued_at)} 下发的表单，之后已重新下发（以新表为准，旧表作废），"
                 "本次也收到了新表，这份不合并"), row)
             kept.remove(i)
         if len(kept) > 1:

@@ -18,6 +18,7 @@ from typing import Any
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.workbook import Workbook
 
+from ..clock import shown
 from ..workbook.cells import put
 from .identity import parse_time
 
@@ -65,7 +66,7 @@ def _time(text: str) -> dt.datetime:
 
 
 def show_time(moment: dt.datetime) -> str:
-    return moment.isoformat(sep=" ", timespec="seconds")
+    return shown(moment)
 
 
 def _rows(grid: list[list[Any]]) -> list[LedgerRow]:

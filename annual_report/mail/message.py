@@ -28,6 +28,7 @@ from io import BytesIO
 from pathlib import Path
 from urllib.parse import quote
 
+from ..clock import CHINA_TIME
 from ..errors import MailError
 from .templates import (
     CORRECTION_MARK,
@@ -52,7 +53,6 @@ _ADDRESS = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-
 _SMTP_POLICY = policy.compat32.clone(linesep="\r\n", max_line_length=78)
 # The Date header in the recipients' time (China has one zone and no summer time), whatever the
 # sending machine's clock zone is.
-CHINA_TIME = dt.timezone(dt.timedelta(hours=8))
 _SEGMENT = 60  # characters of percent-encoded text per RFC 2231 continuation
 _WORD_BYTES = 42  # UTF-8 bytes per RFC 2047 encoded word (56 base64 characters)
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ..checks.run import check_workbook, usual_year
+from ..clock import shown
 from ..forms.issue import forms_folder, load_record
 from ..forms.ledger import LedgerRow, State, read_ledger_file
 from ..mail.forms_planning import FORM
@@ -69,7 +70,7 @@ class Overview:
 
 
 def _short(moment: str) -> str:
-    return moment.replace("T", " ")[:16]
+    return shown(moment, seconds=False) if moment else ""
 
 
 def _delivered(log: SendLog, agency: str, kind: str) -> list[dict[str, Any]]:
@@ -134,7 +135,7 @@ def build_overview(master: Path, out: Path, forms_dir: Path | None = None) -> Ov
                 else:
                     status.sent = "已发送（更正）" if last.get("corrected") else "已发送"
         agencies.append(status)
-    made = dt.datetime.now().astimezone().isoformat(sep=" ", timespec="seconds")
+    made = shown(dt.datetime.now().astimezone()) + "（北京时间）"
     notes = [] if forms_dir.is_dir() else [f"没有找到填报表文件夹 {forms_dir}（“表单”一列为空）；"
                                              "表单在别处时请用 --forms 指定。"]
     return Overview(master, year, agencies, made, notes)
