@@ -54,12 +54,21 @@ def guide_lines(agency: str, year: int, due: str | None) -> list[tuple[str, str]
     ]
 
 
-def write_guide(book: Workbook, agency: str, year: int, due: str | None = None) -> None:
+def correction_lines(corrections: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The 「需要更正」 rows: each cell the agency is to correct, and why (first in the sheet)."""
+    if not corrections:
+        return []
+    return [("需要更正", f"上次交回的内容有 {len(corrections)} 处需要更正，已在表中标成红色并加了批注"
+                     "（鼠标移到格子上可见）：")] + [(where, why) for where, why in corrections]
+
+
+def write_guide(book: Workbook, agency: str, year: int, due: str | None = None,
+                corrections: list[tuple[str, str]] | None = None) -> None:
     ws = book.create_sheet(GUIDE_SHEET)
     ws.append(["事项", "说明"])
     for cell in ws[1]:
         cell.font = Font(name="宋体", bold=True, size=12)
-    for topic, text in guide_lines(agency, year, due):
+    for topic, text in [*correction_lines(corrections or []), *guide_lines(agency, year, due)]:
         ws.append([topic, text])
     for row in ws.iter_rows(min_row=2):
         row[0].font = Font(name="宋体", bold=True)

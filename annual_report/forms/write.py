@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from openpyxl.comments import Comment
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.workbook import Workbook
@@ -53,6 +54,7 @@ _CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 _LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
 _BOX = Alignment(horizontal="left", vertical="top", wrap_text=True)
 _UNLOCKED = Protection(locked=False)
+CORRECTION_FILL = PatternFill("solid", fgColor="FFC7CE")  # Excel's own "bad" red
 NUMBER_FORMATS = {Kind.COUNT: "0", Kind.MONEY_WAN: "0.00##", Kind.MONEY_YUAN: "0.00"}
 
 
@@ -64,6 +66,9 @@ class FormContent:
     year: int
     cells: dict[str, Cell]
     hints: dict[str, str] = field(default_factory=dict)  # key -> a note beside its cell
+    # key -> what the master's check says is wrong there: the cell is marked and commented,
+    # and 填表说明 lists them (a form issued again for a correction says what to correct)
+    corrections: dict[str, str] = field(default_factory=dict)
 
     def values(self) -> dict[str, Any]:
         return resolve(self.cells)
@@ -115,7 +120,22 @@ def prefill(agency: str, year: int, row: AgencyRow | None = None,
         for key in kept:  # a master total that does not add up: shown as it is
             cells[key] = master[key]
             hints.pop(key, None)
-    return FormContent(agency, year, cells, hints)
+    return FormContent(agency, year, cells, hints, _corrections(row, layout))
+
+
+def _corrections(row: AgencyRow | None, layout: FormLayout) -> dict[str, str]:
+    """The master row's errors on the form's cells, by field: what the agency is to correct."""
+    if row is None:
+        return {}
+    from ..checks.run import check_row
+
+    found: dict[str, str] = {}
+    for finding in check_row(row):
+        # a blank is to be filled, not corrected (a form issued first has blanks everywhere)
+        if finding.is_error and finding.field in layout.slots \
+                and _master_value(row, finding.field) is not None:
+            found.setdefault(finding.field, finding.message)
+    return found
 
 
 def _font(size: float = 10.5, bold: bool = False, color: str = "000000",
@@ -246,6 +266,10 @@ def _inputs(ws: Worksheet, st: _Styles, layout: FormLayout, content: FormContent
         hint = content.hints.get(key)
         if hint:
             st.apply(ws.cell(row=slot.row, column=slot.col + 1, value=hint), "hint")
+        correction = content.corrections.get(key)
+        if correction:
+            cell.fill = CORRECTION_FILL
+            cell.comment = Comment(f"请更正：{correction}", "区政府办", width=320, height=120)
     if counts:
         ws.add_data_validation(_validation(Kind.COUNT, " ".join(counts)))
 
@@ -309,7 +333,8 @@ def build_form(content: FormContent, *, issued_at: str | None = None,
     styles = _Styles()
     for name in layout.sheets:
         _sheet(book, styles, layout, name, content)
-    write_guide(book, content.agency, content.year, due)
+    write_guide(book, content.agency, content.year, due,
+                [(layout.slots[key].where, text) for key, text in content.corrections.items()])
     write_identity(book, identity)
     book.active = 0
     book.security = WorkbookProtection(lockStructure=True)
