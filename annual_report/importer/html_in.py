@@ -32,29 +32,38 @@ _BLOCK = frozenset(
 _SKIP = frozenset("script style noscript template head select option button iframe object".split())
 
 
-def decode(data: bytes) -> tuple[str, str]:
-    """The page's text and the encoding used."""
+def decode(data: bytes) -> tuple[str, str, str]:
+    """The page's text, the encoding used and how it was chosen (Chinese).
+
+    A byte order mark decides; then text that is valid UTF-8 is UTF-8, whatever the page
+    declares (Chinese text in GBK is practically never valid UTF-8, while GB18030 decodes
+    nearly any bytes, UTF-8 ones into nonsense: a page saved as UTF-8 that still declares
+    gb2312 is common); then the declared charset; then GB18030."""
     for bom, name in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
                       (codecs.BOM_UTF16_BE, "utf-16")):
         if data.startswith(bom):
-            return data.decode(name), name
+            return data.decode(name), name, "按文件开头的字节顺序标记"
     match = _META.search(data[:4096])
-    if match:
-        name = match.group(1).decode("ascii").lower()
-        if name in ("gb2312", "gbk", "gb18030", "x-gbk", "cp936"):
-            name = "gb18030"
-        try:
-            return data.decode(name), name
-        except (LookupError, UnicodeDecodeError):
-            pass  # a wrong meta charset: fall back to detection
+    declared = match.group(1).decode("ascii").lower() if match else None
     try:
-        return data.decode("utf-8"), "utf-8"
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
         pass
+    else:
+        if declared in (None, "utf-8", "utf8"):
+            return text, "utf-8", ("按网页中的 meta charset" if declared else "网页没有声明编码，按内容识别")
+        return text, "utf-8", f"网页声明的是 {declared}，但内容是 UTF-8，按内容识别"
+    if declared:
+        name = "gb18030" if declared in ("gb2312", "gbk", "gb18030", "x-gbk", "cp936") else declared
+        try:
+            return data.decode(name), name, "按网页中的 meta charset"
+        except (LookupError, UnicodeDecodeError):
+            pass  # a wrong meta charset: fall back to detection
+    how = f"网页声明的是 {declared}，与内容不符，按内容识别" if declared else "网页没有声明编码，按内容识别"
     try:
-        return data.decode("gb18030"), "gb18030"
+        return data.decode("gb18030"), "gb18030", how
     except UnicodeDecodeError:
-        return data.decode("gb18030", errors="replace"), "gb18030（有无法识别的字节）"
+        return data.decode("gb18030", errors="replace"), "gb18030（有无法识别的字节）", how
 
 
 def _span(node: Any, name: str) -> int:
@@ -161,8 +170,7 @@ def read_html(path: Path) -> Document:
         data = path.read_bytes()
     except OSError as error:
         raise InputError(f"无法读取 {path}：{error.strerror}。") from None
-    text, encoding = decode(data)
-    how = "按网页中的 meta charset" if _META.search(data[:4096]) else "网页没有声明编码，按内容识别"
+    text, encoding, how = decode(data)
     try:
         root = lxml_html.document_fromstring(text.encode("utf-8"),
                                               parser=lxml_html.HTMLParser(encoding="utf-8"))

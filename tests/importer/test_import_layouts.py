@@ -456,3 +456,15 @@ def test_a_title_in_a_text_box_is_read_once(tmp_path: Path) -> None:
     assert blocks[0].text == AGENCY  # type: ignore[union-attr]
     record, log = import_document(read_docx(path), path.name, None, RENDERING)
     check_common(record, log)
+
+
+def test_a_utf8_page_that_declares_gb2312(tmp_path: Path) -> None:
+    """Saved again as UTF-8, the page still says gb2312: its text is read as UTF-8 (GB18030 would
+    decode the bytes, into nonsense), and the note says so."""
+    page = _html(ORDERS["ours"]).replace("<head>", "<head><meta charset='gb2312'>")
+    path = tmp_path / "report.html"
+    path.write_text(page, encoding="utf-8")
+    document = read_html(path)
+    record, _log = import_document(document, path.name, None, RENDERING)
+    assert record["agency"] == AGENCY and record["text.overview"] == TEXTS["一、总体情况"][0]
+    assert any("声明的是 gb2312" in note and "UTF-8" in note for note in document.notes)
