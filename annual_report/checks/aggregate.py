@@ -256,14 +256,14 @@ def check_aggregates(rows: list[AgencyRow], findings: Iterable[Finding],
     found = list(hierarchy.findings)
     errors: dict[int, int] = defaultdict(int)
     for finding in (*findings, *found):
-        if finding.is_error:
+        if finding.is_error and finding.field in _FIGURE_KEYS:  # a text at odds: figures usable
             errors[finding.row] += 1
     keys = summed_keys(sum_in_force)
     for aggregate in hierarchy.aggregates_bottom_up():
         new = list(_check_one(aggregate, hierarchy.kids(aggregate), keys, errors,
                               blanks.get(aggregate.row, set())))
         for finding in new:
-            if finding.is_error:
+            if finding.is_error and finding.field in _FIGURE_KEYS:
                 errors[aggregate.row] += 1
         found.extend(new)
     return found

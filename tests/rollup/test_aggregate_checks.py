@@ -181,3 +181,19 @@ def test_an_aggregate_without_parent_column_is_ordinary(tmp_path: Path) -> None:
     records = [{k: v for k, v in r.items() if k != "parent"} for r in filled(two_levels())]
     report = check(tmp_path, [*records, aggregate("测试区某中心")])
     assert not rules(report, "A1") and not rules(report, "A3")
+
+
+def test_a_child_whose_text_is_at_odds_with_its_figures_still_counts(tmp_path: Path) -> None:
+    """R7 (the text states other figures) is an error of the text: the child's figures are
+    usable, so its aggregate is checked in full (and rollup sums them)."""
+    records = filled(two_levels())
+    child = next(r for r in records if r["agency"] == "测试区第2局")
+    child["text.applications"] = f"本年共收到政府信息公开申请{child['apps.new.total'] + 7}件。"
+    district = next(r for r in records if r["agency"] == DISTRICT)
+    district["apps.carried_over.total"] += 1
+    report = check(tmp_path, records)
+    assert [f for f in report.errors if f.agency == "测试区第2局" and f.rule == "R7"]
+    assert not rules(report, "A2")
+    a1 = [f for f in rules(report, "A1") if f.agency == DISTRICT]
+    assert [f.cell for f in a1] == [cell_of(records, DISTRICT, "apps.carried_over.total")]
+    assert a1[0].is_error
