@@ -58,38 +58,70 @@ class Running:
             _signal_group(process)
 
 
+class Guarded:
+    """A program started guarded (see the module's docstring); :meth:`wait` for its end."""
+
+    def __init__(self, command: list[str], env: Mapping[str, str] | None = None,
+                 running: Running | None = None) -> None:
+        self.command, self.running = command, running
+        self.watchdog: subprocess.Popen[bytes] | None = None
+        posix = os.name == "posix"
+        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                        stdin=subprocess.DEVNULL, env=env, start_new_session=posix)
+        if not posix:
+            return
+        if running is not None:
+            running.add(self.process)
+        try:
+            self.watchdog = subprocess.Popen(
+                [sys.executable, "-I", "-S", "-c", _WATCHDOG, str(self.process.pid)],
+                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                start_new_session=True)
+        except BaseException:
+            self._end(finished=False)
+            raise
+
+    def wait(self, timeout: float) -> subprocess.CompletedProcess[bytes]:
+        """Its output once it ends; on timeout (or anything else raised here) the whole
+        group is killed first."""
+        finished = False
+        try:
+            out, err = self.process.communicate(timeout=timeout)
+            finished = True
+            return subprocess.CompletedProcess(self.command, self.process.returncode, out, err)
+        finally:
+            self._end(finished)
+
+    def stop(self) -> None:
+        """Kill the whole group now (the caller gave up on it)."""
+        self._end(finished=False)
+
+    def _end(self, finished: bool) -> None:
+        if self.running is not None:
+            self.running.discard(self.process)
+        if not finished:
+            if os.name == "posix":
+                _signal_group(self.process)
+            else:
+                self.process.kill()
+            self.process.communicate()
+        watchdog, self.watchdog = self.watchdog, None
+        if watchdog is not None:
+            assert watchdog.stdin is not None
+            try:
+                watchdog.stdin.write(DONE)
+                watchdog.stdin.close()
+            except OSError:
+                pass
+            watchdog.wait()
+
+
 def run_guarded(command: list[str], timeout: float, env: Mapping[str, str] | None = None,
                 running: Running | None = None) -> subprocess.CompletedProcess[bytes]:
     """Like ``subprocess.run(command, capture_output=True, timeout=timeout)``; on timeout the
     whole group is killed before :class:`subprocess.TimeoutExpired` is raised. While it runs,
     the program is in ``running``."""
-    if os.name != "posix":
-        return subprocess.run(command, capture_output=True, timeout=timeout, env=env, check=False)
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               stdin=subprocess.DEVNULL, env=env, start_new_session=True)
-    if running is not None:
-        running.add(process)
-    watchdog = subprocess.Popen([sys.executable, "-I", "-S", "-c", _WATCHDOG, str(process.pid)],
-                                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL, start_new_session=True)
-    finished = False
-    try:
-        out, err = process.communicate(timeout=timeout)
-        finished = True
-        return subprocess.CompletedProcess(command, process.returncode, out, err)
-    finally:
-        if running is not None:
-            running.discard(process)
-        if not finished:
-            _signal_group(process)
-            process.communicate()
-        assert watchdog.stdin is not None
-        try:
-            watchdog.stdin.write(DONE)
-            watchdog.stdin.close()
-        except OSError:
-            pass
-        watchdog.wait()
+    return Guarded(command, env, running).wait(timeout)
 
 
 def _signal_group(process: subprocess.Popen[bytes]) -> None:

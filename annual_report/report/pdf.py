@@ -14,13 +14,13 @@ import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path, PureWindowsPath
 
 from ..errors import ReportError
 from ..outputs import PDF_STAGING_PREFIX
-from .guarded import Running, run_guarded
+from .guarded import Guarded, Running
 from .pdf_tables import write_libreoffice_copy
 
 SOFFICE_NAMES = ("soffice", "libreoffice")
@@ -234,34 +234,79 @@ class _Converter:
         copy = self.copies / source.name
         return copy if write_libreoffice_copy(source, copy) else source.resolve()
 
-    def convert(self, files: list[Path]) -> dict[Path, str | None]:
-        """Convert one batch in one soffice process; returns file -> error message or None."""
-        command = [
+    def _write_late(self, source: Path) -> bool:
+        """Write the copy of ``source`` under its final name at once (soffice may be about to
+        open it: it sees no file or the whole file); False when none could be written."""
+        partial = self.copies / f".{source.name}.part"
+        if not write_libreoffice_copy(source, partial):
+            partial.unlink(missing_ok=True)
+            return False
+        os.replace(partial, self.copies / source.name)
+        return True
+
+    def _command(self, inputs: list[Path]) -> list[str]:
+        return [
             self.soffice, "--headless", "--norestore", "--nologo", "--nodefault", "--nolockcheck",
             f"-env:UserInstallation={self.profile.as_uri()}",
             "--convert-to", "pdf:writer_pdf_Export", "--outdir", str(self.staging),
-            *[str(self._input(p)) for p in files],
+            *map(str, inputs),
         ]
-        timeout = SECONDS_BASE + SECONDS_PER_FILE * len(files)
+
+    def _run(self, inputs: list[Path], late: Sequence[Path] = ()) -> str | None:
+        """One soffice process on ``inputs``, then the copies of ``late`` (written while it
+        starts: it opens one file at a time, each far slower than a copy is written); the
+        problem of the whole run, or None."""
+        names = [*inputs, *(self.copies / p.name for p in late)]
+        timeout = SECONDS_BASE + SECONDS_PER_FILE * len(names)
         env = dict(os.environ, HOME=str(self.profile), FONTCONFIG_FILE=str(self.fonts))
         try:
-            completed = run_guarded(command, timeout, env, self.running)
-            problem = None if completed.returncode == 0 else (
-                f"LibreOffice 退出码 {completed.returncode}："
-                f"{completed.stderr.decode('utf-8', 'replace').strip()[:200]}")
+            started = Guarded(self._command(names), env, self.running)
+            try:
+                for source in late:
+                    self._write_late(source)
+            except BaseException:
+                started.stop()
+                raise
+            completed = started.wait(timeout)
         except subprocess.TimeoutExpired:
-            problem = f"LibreOffice 超过 {timeout:.0f} 秒没有完成，已中止。"
+            return f"{TIMED_OUT} {timeout:.0f} 秒没有完成，已中止。"
+        if completed.returncode == 0:
+            return None
+        return (f"LibreOffice 退出码 {completed.returncode}："
+                f"{completed.stderr.decode('utf-8', 'replace').strip()[:200]}")
+
+    def _take(self, source: Path) -> bool:
+        produced = self.staging / f"{source.stem}.pdf"
+        if produced.exists() and produced.stat().st_size > 0:
+            os.replace(produced, source.with_suffix(".pdf"))  # same file system: atomic
+            return True
+        produced.unlink(missing_ok=True)
+        return False
+
+    def convert(self, files: list[Path]) -> dict[Path, str | None]:
+        """Convert one batch in one soffice process; returns file -> error message or None.
+
+        The first copies are written before soffice starts, the rest while it starts. A file
+        it did not find (its copy not there in time, or none could be written) is converted
+        again in a second process, from its copy or from the file itself."""
+        ready, late = files[:AHEAD], files[AHEAD:]
+        problem = self._run([self._input(p) for p in ready], late)
+        done = {p: self._take(p) for p in files}
+        again = [p for p in late if not done[p]]
+        if again and not (problem or "").startswith(TIMED_OUT):  # not after a run out of time
+            problem = self._run([self._input(p) for p in again])
+            done.update({p: self._take(p) for p in again})
         results: dict[Path, str | None] = {}
         for source in files:
-            produced = self.staging / f"{source.stem}.pdf"
-            if produced.exists() and produced.stat().st_size > 0:
-                os.replace(produced, source.with_suffix(".pdf"))  # same file system: atomic
-                results[source] = None
-            else:
-                produced.unlink(missing_ok=True)
-                results[source] = problem or "LibreOffice 没有生成 PDF（文件缺失或为空）。"
+            results[source] = None if done[source] else (
+                problem or "LibreOffice 没有生成 PDF（文件缺失或为空）。")
             (self.copies / source.name).unlink(missing_ok=True)
         return results
+
+
+# Copies written before soffice starts: it then opens the first while the rest are written.
+AHEAD = 2
+TIMED_OUT = "LibreOffice 超过"
 
 
 def convert_to_pdf(
