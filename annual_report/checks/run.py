@@ -72,6 +72,8 @@ def check_workbook(
     notes = previous_notes(workbook, previous, year) if previous else []
     if against is not None:
         published, against_notes = check_against(workbook, against)
+        # the published reports are compared, not sent: they carry no 联系邮箱
+        findings = [f for f in findings if f.rule != "EMAIL"]
         findings.extend(published)
         notes.extend(against_notes)
     # Stable: each row's findings keep check_row's order (the cause first), errors first.

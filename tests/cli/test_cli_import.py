@@ -51,6 +51,7 @@ def test_import_then_check_against_the_master(tmp_path: Path) -> None:
     assert set(rows) == {"甲局", "乙局"}
     code, output = invoke("check", str(into), "--against", str(master))
     assert code == 0 and "P1" not in output, output
+    assert "EMAIL" not in output  # published reports carry no 联系邮箱: they are compared, not sent
     # the published report differs from the approved master: P1 names both cells
     changed = write_workbook(tmp_path / "改过.xlsx", [dict(good, **{"apps.new.natural": 2,
                                                                    "apps.new.total": 2}), edited])
