@@ -28,6 +28,8 @@ class Table:
     # many): in the piece after a split, the cells of merges carried over the split are missing
     filled: dict[int, int] = field(default_factory=dict)
     xs: list[float] = field(default_factory=list)  # a PDF table's column edges (points)
+    # each row's piece and row in it, once pieces are joined (empty: all rows are this one's)
+    origin: list[tuple[str, int]] = field(default_factory=list)
     # a PDF table's cells left open at the page break (its first row's top, last row's foot)
     open_top: list[Cell] = field(default_factory=list)
     open_bottom: list[Cell] = field(default_factory=list)
@@ -35,6 +37,20 @@ class Table:
     @property
     def width(self) -> int:
         return max((len(r) for r in self.grid), default=0)
+
+    def printed_at(self, r: int) -> tuple[str, int]:
+        """Where row ``r`` is printed: its piece's place (「第 3 页」) and its row there."""
+        return self.origin[r] if r < len(self.origin) else (self.where, r)
+
+    def take(self, piece: Table, rows: list[list[Cell]], first: int) -> None:
+        """Append ``rows`` (``piece``'s rows from its row ``first`` on) to this table."""
+        if not self.origin:
+            self.origin = [self.printed_at(r) for r in range(len(self.grid))]
+        for i in range(len(rows)):  # on another page: that page and its row there
+            where, row = piece.printed_at(first + i)
+            self.origin.append((where, row) if where and where != self.where
+                               else (self.where, len(self.origin)))
+        self.grid.extend(rows)
 
 
 @dataclass

@@ -21,17 +21,16 @@ def merge_split_tables(blocks: list[Block]) -> list[Block]:
             if block.width == previous.width:
                 header = _repeated_header(previous, block)
                 _realign(previous, block, header)
-                rows = block.grid[header:]
-                if not rows:
-                    continue
-                if previous.grid and _broken(previous.grid[-1], rows[0]):
-                    _join_row(previous.grid[-1], rows[0])
-                    rows = rows[1:]
-                previous.grid.extend(rows)
+                first = header
+                if first < len(block.grid) and previous.grid \
+                        and _broken(previous.grid[-1], block.grid[first]):
+                    _join_row(previous.grid[-1], block.grid[first])
+                    first += 1
+                previous.take(block, block.grid[first:], first)
                 continue
             if block.width < previous.width and not _has_header(block):
                 pad = previous.width - block.width
-                previous.grid.extend([[Cell("") for _ in range(pad)] + row for row in block.grid])
+                previous.take(block, [[Cell("") for _ in range(pad)] + row for row in block.grid], 0)
                 continue
         if isinstance(block, Para) and isinstance(previous, Table) and _between(block.text):
             continue

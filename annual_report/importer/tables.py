@@ -56,7 +56,8 @@ def is_label(cell: Cell) -> bool:
 
 
 def _where(table: Table, name: str, r: int, c: int) -> str:
-    return f"{table.where}表{name}第 {r + 1} 行第 {c + 1} 列"
+    where, row = table.printed_at(r)
+    return f"{where}表{name}第 {row + 1} 行第 {c + 1} 列"
 
 
 # --- table 三 -------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ apart by spacing only, and the page's 【打印本页】 links share the date's 
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -120,3 +121,19 @@ def test_table_four_where_the_page_breaks_inside_its_header(tmp_path: Path, spac
     assert record.get("review.total") == 1 and record.get("suit_direct.corrected") == 1, log
     assert record.get("suit_after_review.pending") == 2 and record.get("suit_after_review.total") == 2
     assert record.get("review.corrected") == 0 and record.get("suit_direct.upheld") == 0
+
+
+def test_a_figure_on_the_next_page_is_named_by_that_page(tmp_path: Path) -> None:
+    """表四's header at the foot of one page, its figures on the next: a figure that cannot be
+    read is named by the page and the row where it is printed."""
+    for space in (560, 640, 700, 760, 820):
+        page = _appeals_page(space).replace("<td>2</td>", "<td>3 4</td>", 1)
+        folder = tmp_path / str(space)
+        folder.mkdir()
+        record, log = _import(page, folder)
+        if "第 2 页" not in " ".join(d for _i, d in log):
+            continue  # the table did not break at this height
+        message = next(d for _i, d in log if "「3 4」" in d)
+        assert re.search(r"第 2 页表四第 [12] 行", message), message  # not 「第 1 页表四第 4 行」
+        return
+    pytest.fail("no height broke 表四 between its header and its figures")
