@@ -140,6 +140,10 @@ def _earlier_run(ret: FormReturn, ledger: list[LedgerRow], row: AgencyRow) -> Ou
     return None
 
 
+def _digest(ret: FormReturn) -> str:
+    return ret.content or content_digest(ret.values)
+
+
 def _issued(ret: FormReturn) -> Any:
     assert ret.identity is not None
     return ret.identity.issued()
@@ -182,7 +186,7 @@ def decide(returns: list[FormReturn], master: Workbook, ledger: list[LedgerRow],
         for i in members:
             ret = returns[i]
             same = next((j for j in kept if returns[j].sha256 == ret.sha256 or
-                         content_digest(returns[j].values) == content_digest(ret.values)), None)
+                         _digest(returns[j]) == _digest(ret)), None)
             if same is not None:
                 outcomes[i] = Outcome(ret, Verdict.DUPLICATE,
                                       f"与 {returns[same].source} 内容相同，只算一次", row,

@@ -41,6 +41,7 @@ class IssuedForm:
     sha256: str
     issued_at: str
     form_id: str
+    corrections: int = 0  # cells marked to be corrected (a form issued again for a correction)
 
 
 @dataclass
@@ -177,5 +178,5 @@ def _issue_one(row: AgencyRow, year: int, folder: Path, record: FormsRecord, ste
     atomic_write_bytes(path, data)
     record.forms[(year, row.agency)] = IssuedForm(
         row.agency, year, path.relative_to(folder).as_posix(), sha256_bytes(data),
-        identity.issued_at, identity.form_id)
+        identity.issued_at, identity.form_id, len(content.corrections))
     result.written.append((row.agency, path, earlier is not None))

@@ -57,12 +57,15 @@ class FormReturn:
     problems: list[str] = field(default_factory=list)  # each names the form's cell
     # totals over a text (「5件」): not merged, the master keeps its value; key -> why
     unknown: dict[str, str] = field(default_factory=dict)
+    # the digest of what the form holds, its totals as the form computes them (as when issued)
+    content: str = ""
     note: str = ""  # why a file is not read as a form
 
     @property
     def unchanged(self) -> bool:
         """The form came back exactly as it was issued (nothing filled in or changed)."""
-        return self.identity is not None and content_digest(self.values) == self.identity.content
+        return self.identity is not None and (self.content or content_digest(self.values)) \
+            == self.identity.content
 
 
 def _grids(path: Path) -> dict[str, list[list[Any]]]:
@@ -200,6 +203,7 @@ def read_form(path: Path, source: str, sha256: str, received_at: dt.datetime) ->
         cells[key] = _value(raw, key.startswith("text."))
     try:
         result.values = resolve(cells, result.unknown)
+        result.content = content_digest(resolve(cells)) if result.unknown else ""
     except FormulaProblem as exc:
         result.problems.append(str(exc))
     return result

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ..clock import shown
 from ..errors import MailError
 from ..forms.issue import FORMS_RECORD, IssuedForm, load_record
 from ..outputs import safe_stem
@@ -56,6 +57,11 @@ FORM_BODY_TEMPLATE = """\
 {% if corrected %}
 
     此前发送的填报表作废，请以本邮件所附的填报表为准。
+{% endif %}
+{% if corrections %}
+
+    上次交回的内容有 {{ corrections }} 处需要更正，已在表中标成红色并加了批注，\
+表中“填表说明”的开头逐条列出，请改正后交回。
 {% endif %}
 
     请按表中“填表说明”填写正文和各项数字（浅黄色格子），核对格全部显示 ✓ 后，\
@@ -116,10 +122,11 @@ def _form_item(plan: Plan, row: AgencyRow, form: IssuedForm, folder: Path,
             return item
         when = min(who.delivered[a.lower()] for a in addresses)
         return AgencyResult(row.agency, Status.ALREADY_SENT, addresses,
-                            f"这份填报表已于 {when.replace('T', ' ')[:16]} 发送，不再重复发送",
+                            f"这份填报表已于 {shown(when, seconds=False)} 发送，不再重复发送",
                             file=form.file)
     item.subject, item.body = render(plan.templates, plan.sender, row.agency, form.year, files,
-                                     addresses, corrected=item.corrected)
+                                     addresses, corrected=item.corrected,
+                                     corrections=form.corrections)
     return item
 
 

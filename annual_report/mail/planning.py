@@ -247,11 +247,11 @@ def _files(entry: Entry, out: Path, agency: str, year: int | None) -> tuple[Outg
 
 def render(templates: MessageTemplates, sender: Sender, agency: str, year: int | None,
            files: Sequence[OutgoingFile], addresses: Sequence[str], *, corrected: bool = False,
-           supplement: bool = False) -> tuple[str, str]:
+           supplement: bool = False, corrections: int = 0) -> tuple[str, str]:
     """The subject and body of one message (the templates run in Jinja's sandbox)."""
     context = template_context(agency, year, corrected=corrected,
                                attachments=[f.name for f in files], addresses=addresses,
-                               sender=sender, supplement=supplement)
+                               sender=sender, supplement=supplement, corrections=corrections)
     return templates.render(context, agency)
 
 

@@ -62,6 +62,7 @@ TEMPLATE_VARIABLES: dict[str, str] = {
     "year": "报告年度（如 2024）",
     "corrected": "是否为更正后重发（true/false）",
     "supplement": "是否为补发 PDF（此前已发过同一份报告的 DOCX；true/false）",
+    "corrections": "重新下发的填报表中标红、要求更正的格子数（只用于填报表邮件，报告邮件为 0）",
     "attachments": "附件文件名列表",
     "addresses": "收件地址列表",
     "sender": "发件人（含名称）",
@@ -132,6 +133,7 @@ def _sample_context() -> dict[str, Any]:
         "year": 2024,
         "corrected": True,
         "supplement": True,
+        "corrections": 2,
         "attachments": ["示例单位2024年政府信息公开工作年度报告.docx"],
         "addresses": ["office@example.cn"],
         "sender": "区政府办公室 <gov@example.cn>",
@@ -232,13 +234,15 @@ def _read_template(path: Path) -> str:
 
 def template_context(agency: str, year: int | None, *, corrected: bool,
                      attachments: Sequence[str], addresses: Sequence[str], sender: Sender,
-                     today: dt.date | None = None, supplement: bool = False) -> dict[str, Any]:
+                     today: dt.date | None = None, supplement: bool = False,
+                     corrections: int = 0) -> dict[str, Any]:
     today = today or dt.date.today()
     return {
         "agency": agency,
         "year": year if year is not None else "",
         "corrected": corrected,
         "supplement": supplement,
+        "corrections": corrections,
         "attachments": list(attachments),
         "addresses": list(addresses),
         "sender": f"{sender.name} <{sender.address}>" if sender.name else sender.address,

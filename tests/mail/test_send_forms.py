@@ -68,11 +68,16 @@ def test_forms_go_out_once_and_come_back(tmp_path: Path, monkeypatch: pytest.Mon
         assert again.exit_code == 0 and len(server.messages) == 2
         assert "不再重复发送" in again.output
 
+        records[0]["apps.new.natural"] = "5件"  # as collect merged a text typed into a figure
+        write_workbook(master, records)
         issue(master, None, out=out, only=[WHO[0]])
         corrected = send(master, out, folder, server.port)
         assert corrected.exit_code == 0, corrected.output
         assert len(server.messages) == 3
         assert str(server.messages[2].message["Subject"]).startswith("【更正】")
+        text = server.messages[2].message.get_body(("plain",)).get_content()
+        assert "有 1 处需要更正" in text and "标成红色" in text, text
+        assert "需要更正" not in sent[WHO[1]].message.get_body(("plain",)).get_content()
         reply = server.messages[2].data
     overview = {s.agency: s for s in build_overview(master, out).agencies}
     assert overview[WHO[0]].form == overview[WHO[1]].form == "已发送"
