@@ -23,6 +23,8 @@ from typing import NamedTuple
 
 from lxml import etree
 
+from .pdf_styles import inline_table_styles
+
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 DOCUMENT = "word/document.xml"
 
@@ -181,8 +183,9 @@ def _remove_all(root: etree._Element, tag: str) -> None:
 
 
 def write_libreoffice_copy(source: Path, dest: Path) -> bool:
-    """Write ``source`` to ``dest`` with its merges cut (:func:`cut_merges`) and punctuation that
-    never hangs (:func:`no_hanging_punctuation`); False when ``source`` is no DOCX this can read
+    """Write ``source`` to ``dest`` with its merges cut (:func:`cut_merges`), punctuation that
+    never hangs (:func:`no_hanging_punctuation`) and table styles inlined where that changes
+    nothing (:mod:`.pdf_styles`); False when ``source`` is no DOCX this can read
     (soffice then converts ``source`` itself and says what is wrong with it)."""
     try:
         return _write_copy(source, dest)
@@ -199,6 +202,7 @@ def _write_copy(source: Path, dest: Path) -> bool:
         _remove_all(root, OVERFLOW_PUNCT)  # a paragraph's own setting would win
         names = archive.namelist()
         styles = etree.fromstring(archive.read(STYLES), parser) if STYLES in names else None
+        inline_table_styles(root, styles)  # before the styles change below
         if styles is not None:
             no_hanging_punctuation(styles)
         with zipfile.ZipFile(dest, "w", zipfile.ZIP_STORED) as copy:  # read once, then deleted
