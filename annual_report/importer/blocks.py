@@ -185,11 +185,24 @@ class Printed:
     problem: str = ""
 
 
+# A cell that sends the reader elsewhere for its figure (「见附件」「详见附件2」「附后」), where a
+# figure stands: not a label, and not a figure that can be read here.
+_ELSEWHERE = re.compile(r"^(?:详见|参见|见)?附(?:件|表)[0-9一二三四五六七八九十]*(?:所示)?$"
+                        r"|^(?:详见|参见|见)?(?:附后|后附|另附)$")
+
+
+def refers_elsewhere(text: str) -> bool:
+    """A cell that says its figure is in an attachment."""
+    return bool(_ELSEWHERE.match(norm(text)))
+
+
 def read_figure(text: str, money: bool = False) -> Printed:
     """A printed figure, read only where its meaning is certain."""
     raw = tidy(text)
     if not raw:
         return Printed(None)
+    if refers_elsewhere(raw):
+        return Printed(None, f"单元格印的是「{raw[:30]}」，数字在附件里，没有导入：请对照附件在总表中填写")
     half = unicodedata.normalize("NFKC", raw).strip()
     if re.search(r"\d\s+\d", half):
         return Printed(None, f"单元格印的是「{raw[:30]}」，数字中间有空格，无法确定是一个数还是几个数")

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..format.model import APP_COLUMN_LABEL, APP_ROW_BY_KEY, FIELD_BY_KEY
-from .blocks import Block, Cell, Printed, Table, norm, read_figure, strip_number
+from .blocks import Block, Cell, Printed, Table, norm, read_figure, refers_elsewhere, strip_number
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -50,9 +50,11 @@ def _shown(printed: Printed) -> str:
 
 
 def is_label(cell: Cell) -> bool:
-    """A printed label (has Chinese words and is not a figure such as 「无」 or 「3件」)."""
+    """A printed label (has Chinese words and is not a figure such as 「无」 or 「3件」, nor a
+    pointer to an attachment such as 「见附件」 where a figure stands)."""
     text = cell.text.strip()
-    return bool(_CJK.search(text)) and read_figure(text).problem != ""
+    return (bool(_CJK.search(text)) and read_figure(text).problem != ""
+            and not refers_elsewhere(text))
 
 
 def _where(table: Table, name: str, r: int, c: int) -> str:

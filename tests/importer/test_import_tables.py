@@ -17,7 +17,7 @@ from test_import_layouts import (
     figure,
 )
 
-from annual_report.format.model import APP_COLUMNS, APP_ROWS
+from annual_report.format.model import APP_COLUMNS, APP_ROWS, FIELD_BY_KEY
 from annual_report.importer.docx_in import read_docx
 from annual_report.importer.html_in import read_html
 from annual_report.importer.run import import_document
@@ -170,3 +170,39 @@ def test_a_docx_table_three_whose_second_piece_lacks_the_merged_cells(tmp_path: 
     record, log = import_document(read_docx(path), path.name, None, RENDERING)
     for key, value in expected_apps().items():
         assert record.get(key) == value, (key, log)
+
+
+FIGURE_HEADER = {k: f.header for k, f in FIELD_BY_KEY.items()}
+
+
+def test_a_figure_given_as_see_the_attachment(tmp_path: Path) -> None:
+    """「见附件」 where a figure stands: that field is left blank and the log says the figure is
+    in an attachment (not that the row or column was not found); the other figures are read."""
+    document = base_document(ORDERS["ours"], subtotal=False)
+    two, licensing, three, four = None, None, None, None
+    for table in document.tables:
+        texts = [c.text for row in table.rows for c in row.cells]
+        if "行政许可" in texts:
+            licensing = table
+        elif "结果维持" in texts:
+            four = table
+        elif any("新收政府信息公开申请数量" in t for t in texts):
+            three = table
+        elif "规章" in texts:
+            two = table
+    assert two and licensing and three and four
+    licensing.cell(1, 1).text = "详见附件2"
+    four.cell(3, 0).text = "见附件"  # 行政复议 · 结果维持
+    row = next(r for r in three.rows if any("新收政府信息公开申请数量" in c.text for c in r.cells))
+    row.cells[-1].text = "（见附件）"  # 新收 · 总计
+    path = tmp_path / "attachment.docx"
+    document.save(str(path))
+    record, log = import_document(read_docx(path), path.name, None, RENDERING)
+    for key in ("licensing.decisions", "review.upheld", "apps.new.total"):
+        assert key not in record, key
+        (line,) = [d for item, d in log if "附件" in d and FIGURE_HEADER[key] in item]
+        assert "数字在附件里" in line and "没有找到" not in line, line
+    # only the fee amount, which the base document does not print, is not found
+    assert [i for i, d in log if "没有找到这一项" in d] == [f"表二·{FIGURE_HEADER['fees.amount']}"]
+    assert record["review.total"] == 1 and record["rules.in_force"] == 1
+    assert record["apps.new.natural"] == figure(0, 0)
