@@ -8,6 +8,12 @@ place later cannot redirect a write either: every file lands in the folder that 
 Temporary names carry the process id and a counter (no random names to draw); they start with
 :data:`.outputs.TEMP_PREFIX`, so :func:`.outputs.remove_leftovers` removes those a killed run left.
 
+On Linux a new file is written without a name at all (``O_TMPFILE``) and linked into the folder
+under its own name once whole: a killed run leaves nothing, and the folder is changed once per file
+instead of twice (creating a name, then renaming it), with the new inode made outside the folder's
+lock. Two workers writing into one folder spent a tenth of a build's CPU waiting for that lock. A
+file that already exists is replaced as before, through a temporary name and a rename.
+
 Where ``open`` and ``rename`` take no ``dir_fd`` (Windows), each write is ``atomic_write_bytes``.
 """
 
@@ -34,6 +40,13 @@ _FLAGS = (os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
           | getattr(os, "O_CLOEXEC", 0))
 _DIRECTORY = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0)
 _ATTEMPTS = 100  # names already taken (a killed run's leftovers under a reused pid) are skipped
+_PROC_FD = "/proc/self/fd"
+# A file with no name yet, linked in once whole (open(2), O_TMPFILE): Linux only.
+_UNNAMED_FLAGS = getattr(os, "O_TMPFILE", 0) | os.O_WRONLY | getattr(os, "O_CLOEXEC", 0)
+_UNNAMED = (_RELATIVE and bool(getattr(os, "O_TMPFILE", 0)) and os.link in os.supports_dir_fd
+            and os.path.isdir(_PROC_FD))
+# What open(O_TMPFILE) fails with where the kernel or the file system cannot make such files.
+_NO_UNNAMED = frozenset((errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL, errno.ENOTSUP))
 
 
 class HeldFolder:
@@ -46,6 +59,7 @@ class HeldFolder:
         self.root, self.folder = root, folder
         self._fd: int | None = None
         self._counter = itertools.count()
+        self._unnamed = _UNNAMED
 
     def write(self, name: str, data: bytes, before_replace: Callable[[], None] | None = None) -> None:
         """Write ``data`` as ``name`` in the folder: a temporary file, then renamed over ``name``.
@@ -64,11 +78,18 @@ class HeldFolder:
                 self.close()
                 folder = self._open()
                 tmp, fd = self._create(folder)
+            if tmp is None:  # no name yet: it gets its own once whole, and nothing if killed
+                try:
+                    _write_all(fd, data)
+                    if before_replace is not None:
+                        before_replace()
+                    self._link(fd, folder, name)
+                finally:
+                    os.close(fd)
+                return
             try:
                 try:
-                    view = memoryview(data)
-                    while view:
-                        view = view[os.write(fd, view):]
+                    _write_all(fd, data)
                 finally:
                     os.close(fd)
                 if before_replace is not None:
@@ -80,6 +101,23 @@ class HeldFolder:
                 raise
         except OSError as exc:
             raise write_error(target, exc) from exc
+
+    def _link(self, fd: int, folder: int, name: str) -> None:
+        """Give the unnamed file ``fd`` the name ``name``: at once where the name is free, else
+        under a temporary name renamed over the file there."""
+        source = f"{_PROC_FD}/{fd}"
+        try:
+            os.link(source, name, dst_dir_fd=folder)  # follows the fd's link to the file
+            return
+        except FileExistsError:
+            pass
+        tmp = self._temporary_name(lambda tmp: os.link(source, tmp, dst_dir_fd=folder))
+        try:
+            os.rename(tmp, name, src_dir_fd=folder, dst_dir_fd=folder)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp, dir_fd=folder)
+            raise
 
     def close(self) -> None:
         if self._fd is not None:
@@ -102,13 +140,37 @@ class HeldFolder:
             self._fd = fd
         return self._fd
 
-    def _create(self, folder: int) -> tuple[str, int]:
+    def _create(self, folder: int) -> tuple[str | None, int]:
+        """A file to write: unnamed where it can be (None, fd), else (its temporary name, fd)."""
+        if self._unnamed:
+            try:
+                return None, os.open(".", _UNNAMED_FLAGS, FILE_MODE, dir_fd=folder)
+            except OSError as exc:
+                if os.fstat(folder).st_nlink == 0:  # (EPERM) the folder was deleted meanwhile
+                    raise FileNotFoundError(errno.ENOENT, "folder deleted", ".") from exc
+                if exc.errno not in _NO_UNNAMED:
+                    raise
+                self._unnamed = False  # this file system cannot: named from now on
+        fds: list[int] = []
+        tmp = self._temporary_name(
+            lambda tmp: fds.append(os.open(tmp, _FLAGS, FILE_MODE, dir_fd=folder)))
+        return tmp, fds[0]
+
+    def _temporary_name(self, make: Callable[[str], None]) -> str:
+        """The first temporary name that ``make`` can create (skipping names already taken)."""
         pid = os.getpid()
         for _ in range(_ATTEMPTS):
             tmp = f"{TEMP_PREFIX}{pid}-{next(self._counter)}{TEMP_SUFFIX}"
             try:
-                return tmp, os.open(tmp, _FLAGS, FILE_MODE, dir_fd=folder)
+                make(tmp)
+                return tmp
             except FileExistsError:
                 continue
         raise FileExistsError(f"{TEMP_PREFIX}{pid}-*{TEMP_SUFFIX}")
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
 

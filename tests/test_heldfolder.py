@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import stat
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,13 +24,18 @@ from annual_report.outputs import (
 )
 
 
-@pytest.fixture(params=["dir_fd", "by path"])
+@pytest.fixture(params=["unnamed", "dir_fd", "by path"])
 def way(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """Both ways of writing: relative to the open folder, and the one for systems without it."""
+    """Every way of writing: unnamed files linked in (Linux), named temporary files relative to
+    the open folder, and the one for systems without dir_fd."""
     if request.param == "by path":
         monkeypatch.setattr(heldfolder, "_RELATIVE", False)
     elif not heldfolder._RELATIVE:
         pytest.skip("open and rename take no dir_fd here")
+    elif request.param == "unnamed" and not heldfolder._UNNAMED:
+        pytest.skip("no O_TMPFILE here")
+    elif request.param == "dir_fd":
+        monkeypatch.setattr(heldfolder, "_UNNAMED", False)
     yield request.param
 
 
@@ -136,3 +144,58 @@ def test_a_folder_deleted_meanwhile_is_made_again(tmp_path: Path, way: str) -> N
     held.write("b.docx", b"b")
     held.close()
     assert files(out) == {"2024/b.docx": b"b"}
+
+
+def _write_and_wait(held: HeldFolder, name: str, ready: Any) -> None:
+    def wait() -> None:  # the data is written, the file not yet in place: killed here
+        ready.send(True)
+        time.sleep(60)
+
+    held.write(name, b"x" * 3_000_000, before_replace=wait)
+
+
+@pytest.mark.parametrize("way", ["unnamed", "dir_fd"], indirect=True)
+def test_a_writer_killed_before_its_file_is_in_place_leaves_no_part_of_it(
+        tmp_path: Path, way: str) -> None:
+    """Killed (-9) with the data written: the folder has no such file; an unnamed file leaves
+    nothing at all, a named temporary file only a leftover the next run removes."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("no fork here")
+    out = tmp_path / "out"
+    held = HeldFolder(out, out / "2024")
+    held.write("old.docx", b"old")
+    mine, theirs = multiprocessing.Pipe()
+    child = multiprocessing.get_context("fork").Process(
+        target=_write_and_wait, args=(held, "new.docx", theirs))
+    child.start()
+    try:
+        assert mine.poll(30), "the writer did not get as far as writing its data"
+        os.kill(child.pid or 0, signal.SIGKILL)
+        child.join(10)
+    finally:
+        if child.is_alive():
+            child.kill()
+    held.close()
+    left = sorted(p.name for p in (out / "2024").iterdir())
+    if way == "unnamed":
+        assert left == ["old.docx"]
+    else:
+        assert [n for n in left if not n.startswith(TEMP_PREFIX)] == ["old.docx"]
+        assert len(left) == 2  # the killed run's temporary file
+        remove_leftovers(out)
+    assert files(out) == {"2024/old.docx": b"old"}
+
+
+def test_where_unnamed_files_cannot_be_made_named_ones_are_used(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    if not heldfolder._UNNAMED:
+        pytest.skip("no O_TMPFILE here")
+    # O_TMPFILE without O_WRONLY: the kernel's own EINVAL, as from a file system without it
+    monkeypatch.setattr(heldfolder, "_UNNAMED_FLAGS", os.O_TMPFILE | os.O_RDONLY)
+    out = tmp_path / "out"
+    held = HeldFolder(out, out / "2024")
+    held.write("a.docx", b"a")
+    assert not held._unnamed
+    held.write("b.docx", b"b")
+    held.close()
+    assert files(out) == {"2024/a.docx": b"a", "2024/b.docx": b"b"}
