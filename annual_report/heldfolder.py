@@ -47,6 +47,9 @@ _UNNAMED = (_RELATIVE and bool(getattr(os, "O_TMPFILE", 0)) and os.link in os.su
             and os.path.isdir(_PROC_FD))
 # What open(O_TMPFILE) fails with where the kernel or the file system cannot make such files.
 _NO_UNNAMED = frozenset((errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL, errno.ENOTSUP))
+# What linking it in through /proc fails with where that is not allowed or not there.
+_CANNOT_LINK = frozenset((errno.EPERM, errno.EACCES, errno.ENOENT, errno.EXDEV, errno.EOPNOTSUPP,
+                          errno.ENOTSUP, errno.EINVAL))
 
 
 class HeldFolder:
@@ -62,10 +65,11 @@ class HeldFolder:
         self._unnamed = _UNNAMED
 
     def write(self, name: str, data: bytes, before_replace: Callable[[], None] | None = None) -> None:
-        """Write ``data`` as ``name`` in the folder: a temporary file, then renamed over ``name``.
+        """Write ``data`` as ``name`` in the folder: an unnamed file linked in, or a temporary
+        file renamed over ``name`` (see the module's docstring).
 
-        ``before_replace`` runs once the data is written, before the rename; when it raises,
-        nothing is renamed and the temporary file is removed."""
+        ``before_replace`` runs once the data is written, before the file gets its name; when it
+        raises, nothing is renamed and no temporary file is left."""
         target = self.folder / name
         if not _RELATIVE:
             atomic_write_bytes(target, data, root=self.root, before_replace=before_replace)
@@ -83,10 +87,14 @@ class HeldFolder:
                     _write_all(fd, data)
                     if before_replace is not None:
                         before_replace()
-                    self._link(fd, folder, name)
+                    linked = self._link(fd, folder, name)
                 finally:
                     os.close(fd)
-                return
+                if linked:
+                    return
+                self._unnamed = False  # it cannot be linked here: named from now on
+                before_replace = None  # it has run
+                tmp, fd = self._create_named(folder)
             try:
                 try:
                     _write_all(fd, data)
@@ -102,15 +110,20 @@ class HeldFolder:
         except OSError as exc:
             raise write_error(target, exc) from exc
 
-    def _link(self, fd: int, folder: int, name: str) -> None:
+    def _link(self, fd: int, folder: int, name: str) -> bool:
         """Give the unnamed file ``fd`` the name ``name``: at once where the name is free, else
-        under a temporary name renamed over the file there."""
+        under a temporary name renamed over the file there. False when no unnamed file can be
+        linked here (``/proc`` closed to this process, say): nothing was changed."""
         source = f"{_PROC_FD}/{fd}"
         try:
             os.link(source, name, dst_dir_fd=folder)  # follows the fd's link to the file
-            return
+            return True
         except FileExistsError:
             pass
+        except OSError as exc:
+            if exc.errno in _CANNOT_LINK and os.fstat(folder).st_nlink > 0:
+                return False
+            raise
         tmp = self._temporary_name(lambda tmp: os.link(source, tmp, dst_dir_fd=folder))
         try:
             os.rename(tmp, name, src_dir_fd=folder, dst_dir_fd=folder)
@@ -118,6 +131,7 @@ class HeldFolder:
             with contextlib.suppress(OSError):
                 os.unlink(tmp, dir_fd=folder)
             raise
+        return True
 
     def close(self) -> None:
         if self._fd is not None:
@@ -151,6 +165,9 @@ class HeldFolder:
                 if exc.errno not in _NO_UNNAMED:
                     raise
                 self._unnamed = False  # this file system cannot: named from now on
+        return self._create_named(folder)
+
+    def _create_named(self, folder: int) -> tuple[str, int]:
         fds: list[int] = []
         tmp = self._temporary_name(
             lambda tmp: fds.append(os.open(tmp, _FLAGS, FILE_MODE, dir_fd=folder)))

@@ -199,3 +199,21 @@ def test_where_unnamed_files_cannot_be_made_named_ones_are_used(
     held.write("b.docx", b"b")
     held.close()
     assert files(out) == {"2024/a.docx": b"a", "2024/b.docx": b"b"}
+
+
+def test_where_an_unnamed_file_cannot_be_linked_in_it_is_written_again_named(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """/proc closed to the process (a sandbox): the link fails with ENOENT; the file is written
+    under a temporary name instead, the journal called once, and later files are named."""
+    if not heldfolder._UNNAMED:
+        pytest.skip("no O_TMPFILE here")
+    monkeypatch.setattr(heldfolder, "_PROC_FD", str(tmp_path / "no-proc"))
+    out = tmp_path / "out"
+    held = HeldFolder(out, out / "2024")
+    calls: list[str] = []
+    held.write("a.docx", b"a", before_replace=lambda: calls.append("a"))
+    assert not held._unnamed and calls == ["a"]
+    held.write("b.docx", b"b", before_replace=lambda: calls.append("b"))
+    held.close()
+    assert calls == ["a", "b"]
+    assert files(out) == {"2024/a.docx": b"a", "2024/b.docx": b"b"}
