@@ -25,6 +25,7 @@ import itertools
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from .outputs import (
     FILE_MODE,
@@ -39,6 +40,7 @@ _RELATIVE = os.open in os.supports_dir_fd and os.rename in os.supports_dir_fd
 _FLAGS = (os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
           | getattr(os, "O_CLOEXEC", 0))
 _DIRECTORY = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0)
+_T = TypeVar("_T")
 _ATTEMPTS = 100  # names already taken (a killed run's leftovers under a reused pid) are skipped
 _PROC_FD = "/proc/self/fd"
 # A file with no name yet, linked in once whole (open(2), O_TMPFILE): Linux only.
@@ -102,11 +104,11 @@ class HeldFolder:
                     os.close(fd)
                 if before_replace is not None:
                     before_replace()
-                os.rename(tmp, name, src_dir_fd=folder, dst_dir_fd=folder)
             except BaseException:
                 with contextlib.suppress(OSError):
                     os.unlink(tmp, dir_fd=folder)
                 raise
+            _rename_into_place(folder, tmp, name)
         except OSError as exc:
             raise write_error(target, exc) from exc
 
@@ -124,13 +126,8 @@ class HeldFolder:
             if exc.errno in _CANNOT_LINK and os.fstat(folder).st_nlink > 0:
                 return False
             raise
-        tmp = self._temporary_name(lambda tmp: os.link(source, tmp, dst_dir_fd=folder))
-        try:
-            os.rename(tmp, name, src_dir_fd=folder, dst_dir_fd=folder)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp, dir_fd=folder)
-            raise
+        tmp, _ = self._temporary_name(lambda tmp: os.link(source, tmp, dst_dir_fd=folder))
+        _rename_into_place(folder, tmp, name)
         return True
 
     def close(self) -> None:
@@ -168,22 +165,29 @@ class HeldFolder:
         return self._create_named(folder)
 
     def _create_named(self, folder: int) -> tuple[str, int]:
-        fds: list[int] = []
-        tmp = self._temporary_name(
-            lambda tmp: fds.append(os.open(tmp, _FLAGS, FILE_MODE, dir_fd=folder)))
-        return tmp, fds[0]
+        return self._temporary_name(lambda tmp: os.open(tmp, _FLAGS, FILE_MODE, dir_fd=folder))
 
-    def _temporary_name(self, make: Callable[[str], None]) -> str:
-        """The first temporary name that ``make`` can create (skipping names already taken)."""
+    def _temporary_name(self, make: Callable[[str], _T]) -> tuple[str, _T]:
+        """The first temporary name that ``make`` can create (skipping names already taken),
+        and what ``make`` returned."""
         pid = os.getpid()
         for _ in range(_ATTEMPTS):
             tmp = f"{TEMP_PREFIX}{pid}-{next(self._counter)}{TEMP_SUFFIX}"
             try:
-                make(tmp)
-                return tmp
+                return tmp, make(tmp)
             except FileExistsError:
                 continue
         raise FileExistsError(f"{TEMP_PREFIX}{pid}-*{TEMP_SUFFIX}")
+
+
+def _rename_into_place(folder: int, tmp: str, name: str) -> None:
+    """Rename the temporary file ``tmp`` over ``name``; removed if that fails."""
+    try:
+        os.rename(tmp, name, src_dir_fd=folder, dst_dir_fd=folder)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp, dir_fd=folder)
+        raise
 
 
 def _write_all(fd: int, data: bytes) -> None:

@@ -19,13 +19,19 @@ exactly as the document, pixel for pixel, is tested for every mix (tests/report/
 
 from __future__ import annotations
 
+import copy
+
 from lxml import etree
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 
 
-def _q(name: str) -> str:
+def w_tag(name: str) -> str:
+    """The Clark name of a WordprocessingML element or attribute: ``{W}name``."""
     return f"{{{W}}}{name}"
+
+
+_q = w_tag
 
 
 STYLE, STYLE_ID, TYPE, DEFAULT, BASED_ON = _q("style"), _q("styleId"), _q("type"), _q("default"), \
@@ -43,6 +49,7 @@ _TBL_PR_ORDER = tuple(_q(name) for name in (
     "tblStyle", "tblpPr", "tblOverlap", "bidiVisual", "tblStyleRowBandSize",
     "tblStyleColBandSize", "tblW", "jc", "tblCellSpacing", "tblInd", "tblBorders", "shd",
     "tblLayout", "tblCellMar", "tblLook", "tblCaption", "tblDescription"))
+_TBL_PR_RANK = {tag: rank for rank, tag in enumerate(_TBL_PR_ORDER)}
 # What LibreOffice 7.4 takes from a table style as it takes it from the table itself: a style's
 # alignment (jc) and width (tblW), for one, it does not apply, so writing them into the table
 # would move it (tests/report/test_pdf_styles.py prints every mix both ways). A style that sets
@@ -88,7 +95,7 @@ def _own_properties(style: etree._Element) -> Properties | None:
             return None
         if child.tag == TBL_PR:
             for item in child:
-                if isinstance(item.tag, str) and item.tag in _TBL_PR_ORDER \
+                if isinstance(item.tag, str) and item.tag in _TBL_PR_RANK \
                         and item.tag != TBL_STYLE:
                     found[item.tag] = item
                 elif isinstance(item.tag, str):
@@ -174,19 +181,17 @@ def inline_table_style(table: etree._Element, styles: TableStyles) -> bool:
 
 
 def _copy(element: etree._Element) -> etree._Element:
-    copied = etree.fromstring(etree.tostring(element))
-    copied.tail = None
+    copied = copy.deepcopy(element)
+    copied.tail = None  # deepcopy takes the text after the element too
     return copied
 
 
 def _insert_in_order(props: etree._Element, element: etree._Element) -> None:
-    rank = _TBL_PR_ORDER.index(element.tag)
+    rank = _TBL_PR_RANK[element.tag]
     for index, child in enumerate(props):
-        if child.tag in _TBL_PR_ORDER and _TBL_PR_ORDER.index(child.tag) > rank:
+        # before the first property ranked after it, or before a tracked change (which is last)
+        if isinstance(child.tag, str) and _TBL_PR_RANK.get(child.tag, len(_TBL_PR_RANK)) > rank:
             props.insert(index, element)
-            return
-        if isinstance(child.tag, str) and child.tag not in _TBL_PR_ORDER:
-            props.insert(index, element)  # before a tracked change, which comes last
             return
     props.append(element)
 

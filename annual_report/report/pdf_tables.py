@@ -24,21 +24,17 @@ from typing import NamedTuple
 from lxml import etree
 
 from .pdf_styles import inline_table_styles
+from .pdf_styles import w_tag as _q
 
-W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 DOCUMENT = "word/document.xml"
 
 # The children of w:tcPr that come after w:tcBorders (ECMA-376 CT_TcPr sequence).
-_AFTER_BORDERS = frozenset(f"{{{W}}}{name}" for name in (
+_AFTER_BORDERS = frozenset(_q(name) for name in (
     "shd", "noWrap", "tcMar", "textDirection", "tcFitText", "vAlign", "hideMark", "headers",
     "cellIns", "cellDel", "cellMerge", "tcPrChange"))
 # The children of w:tcBorders, in their order.
 _BORDER_ORDER = ("top", "start", "left", "bottom", "end", "right", "insideH", "insideV",
                  "tl2br", "tr2bl")
-
-
-def _q(name: str) -> str:
-    return f"{{{W}}}{name}"
 
 
 TC, TC_PR, GRID_SPAN, V_MERGE = _q("tc"), _q("tcPr"), _q("gridSpan"), _q("vMerge")
