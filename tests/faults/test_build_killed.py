@@ -114,17 +114,17 @@ def test_a_stopped_rebuild_resumes_and_refuses_nothing_it_wrote(
     workbook, out = rebuilt
     template = slow_template(tmp_path / "新模板.docx", "（新模板）")  # every report is rebuilt
     run = command(workbook, out, template)
-    process = subprocess.Popen(run, cwd=ROOT, env=env(), stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
-    try:
-        wait_for(lambda: journaled(out) >= 20 or process.poll() is not None, 60, "20 reports")
-        assert process.poll() is None, process.communicate()
-        workers = children(process.pid)
-        assert len(workers) == 2
-        process.send_signal(signum)
-        _stdout, stderr = process.communicate(timeout=30)
-    finally:
-        process.kill()
+    with subprocess.Popen(run, cwd=ROOT, env=env(), stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True) as process:
+        try:
+            wait_for(lambda: journaled(out) >= 20 or process.poll() is not None, 60, "20 reports")
+            assert process.poll() is None, process.communicate()
+            workers = children(process.pid)
+            assert len(workers) == 2
+            process.send_signal(signum)
+            _stdout, stderr = process.communicate(timeout=30)
+        finally:
+            process.kill()
     if signum == signal.SIGKILL:
         assert process.returncode == -signal.SIGKILL
     else:

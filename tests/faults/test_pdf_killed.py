@@ -26,17 +26,26 @@ pytestmark = [pytest.mark.pdf, needs_libreoffice,
 SAMPLE = ROOT / "input" / "master.xlsx"
 
 
+def command_line(pid: int) -> str:
+    """``pid``'s command line, or "" once it has ended (it may end while it is being looked at)."""
+    try:
+        return (Path("/proc") / str(pid) / "cmdline").read_bytes().replace(b"\0", b" ").decode(
+            "utf-8", "replace")
+    except OSError:
+        return ""
+
+
 def converters(out: Path) -> list[int]:
     """LibreOffice processes working for ``out`` (their profile lies inside it)."""
     found = []
-    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+    for proc in Path("/proc").glob("[0-9]*"):
+        text = command_line(int(proc.name))
         try:
-            text = cmdline.read_bytes().replace(b"\0", b" ").decode("utf-8", "replace")
-            state = (cmdline.parent / "stat").read_text().rsplit(")", 1)[1].split()[0]
+            state = (proc / "stat").read_text().rsplit(")", 1)[1].split()[0]
         except OSError:
             continue
         if "soffice" in text and str(out) in text and state != "Z":
-            found.append(int(cmdline.parent.name))
+            found.append(int(proc.name))
     return found
 
 
@@ -55,19 +64,19 @@ def test_libreoffice_ends_with_a_stopped_build(tmp_path: Path, signum: int) -> N
     run = [sys.executable, "generate.py", "build", str(SAMPLE), "--out", str(out), "--jobs", "2"]
     env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "200"}
     subprocess.run(run, cwd=ROOT, env=env, capture_output=True, timeout=300, check=True)
-    process = subprocess.Popen([*run, "--pdf"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE)
-    try:
-        wait_for(lambda: any("soffice.bin" in Path(f"/proc/{p}/cmdline").read_bytes().decode(
-            "utf-8", "replace") for p in converters(out)) or process.poll() is not None, 120,
-            "LibreOffice converting")
-        assert process.poll() is None, process.communicate()
-        process.send_signal(signum)
-        # a batch has 18 reports to go (each 0.15-0.35 s): what outlives us would be seen
-        wait_for(lambda: not converters(out), 1.0, "LibreOffice ends with the build")
-        process.communicate(timeout=30)
-    finally:
-        process.kill()
+    # the with block closes the pipes and reaps the process however the test ends
+    with subprocess.Popen([*run, "--pdf"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE) as process:
+        try:
+            wait_for(lambda: any("soffice.bin" in command_line(p) for p in converters(out))
+                     or process.poll() is not None, 120, "LibreOffice converting")
+            assert process.poll() is None, process.communicate()
+            process.send_signal(signum)
+            # a batch has 18 reports to go (each 0.15-0.35 s): what outlives us would be seen
+            wait_for(lambda: not converters(out), 1.0, "LibreOffice ends with the build")
+            process.communicate(timeout=30)
+        finally:
+            process.kill()
     assert not list((out / "2024").glob("*.pdf.tmp"))
     again = subprocess.run([*run, "--pdf"], cwd=ROOT, env=env, capture_output=True, text=True,
                            timeout=600)

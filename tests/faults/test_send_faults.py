@@ -97,15 +97,13 @@ def run(root: Path, out: Path, *args: str, **popen: Any) -> subprocess.Completed
 def kill_at_data(root: Path, out: Path, server: Server) -> None:
     """Start a send and kill it (SIGKILL) the moment the server has the message's content."""
     server.handler.data_received.clear()
-    process = program(root, out)
-    try:
-        assert server.handler.data_received.wait(RUN_TIMEOUT), "the send never reached DATA"
-        process.send_signal(signal.SIGKILL)
-        process.wait(10)
-    finally:
-        if process.poll() is None:
+    with program(root, out) as process:
+        try:
+            assert server.handler.data_received.wait(RUN_TIMEOUT), "the send never reached DATA"
+            process.send_signal(signal.SIGKILL)
+            process.wait(10)
+        finally:
             process.kill()
-        process.communicate()
     assert process.returncode == -signal.SIGKILL
 
 
@@ -185,10 +183,10 @@ def test_killed_at_random_moments(tmp_path: Path, plain: Server) -> None:
     plain.handler.data_delay = 0.4
     chance = random.Random(8)
     for _ in range(4):
-        process = program(tmp_path, out)
-        time.sleep(chance.uniform(0.3, 3.0))
-        process.send_signal(signal.SIGKILL)
-        process.communicate(timeout=RUN_TIMEOUT)
+        with program(tmp_path, out) as process:
+            time.sleep(chance.uniform(0.3, 3.0))
+            process.send_signal(signal.SIGKILL)
+            process.communicate(timeout=RUN_TIMEOUT)
     settle(plain, len(plain.messages))
     time.sleep(plain.handler.data_delay + 0.2)  # let a held answer finish on the server
     plain.handler.data_delay = 0
@@ -213,16 +211,16 @@ def test_two_sends_at_once_and_a_build_in_between(tmp_path: Path, plain: Server)
     write_config(tmp_path, plain)
     plain.handler.data_delay = 1.0
     plain.handler.data_received.clear()
-    first = program(tmp_path, out)
-    try:
-        assert plain.handler.data_received.wait(RUN_TIMEOUT)
-        second = run(tmp_path, out)
-        build = subprocess.run(
-            [sys.executable, str(ROOT / "generate.py"), "build", str(workbook), "--out", str(out)],
-            cwd=tmp_path, capture_output=True, text=True, timeout=RUN_TIMEOUT, check=False)
-        stdout, stderr = first.communicate(timeout=RUN_TIMEOUT)
-    finally:
-        if first.poll() is None:
+    with program(tmp_path, out) as first:
+        try:
+            assert plain.handler.data_received.wait(RUN_TIMEOUT)
+            second = run(tmp_path, out)
+            build = subprocess.run(
+                [sys.executable, str(ROOT / "generate.py"), "build", str(workbook), "--out",
+                 str(out)], cwd=tmp_path, capture_output=True, text=True, timeout=RUN_TIMEOUT,
+                check=False)
+            stdout, stderr = first.communicate(timeout=RUN_TIMEOUT)
+        finally:
             first.kill()
     assert second.returncode == 2 and "另一个 send 或 build 正在使用输出文件夹" in second.stderr
     assert build.returncode == 2 and "正在" in build.stderr, build.stdout + build.stderr

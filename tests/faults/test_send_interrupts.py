@@ -46,13 +46,12 @@ def test_ctrl_c_while_the_server_holds_its_answer(tmp_path: Path, plain: Server,
     workbook, out = make_office(tmp_path, AGENCIES[:2])
     write_config(tmp_path, plain)
     plain.handler.data_delay = 3.0
-    process = program(tmp_path, out)
-    try:
-        assert plain.handler.data_received.wait(RUN_TIMEOUT)
-        process.send_signal(signum)
-        stdout, stderr = process.communicate(timeout=RUN_TIMEOUT)
-    finally:
-        if process.poll() is None:
+    with program(tmp_path, out) as process:
+        try:
+            assert plain.handler.data_received.wait(RUN_TIMEOUT)
+            process.send_signal(signum)
+            stdout, stderr = process.communicate(timeout=RUN_TIMEOUT)
+        finally:
             process.kill()
     assert process.returncode == 1, stdout + stderr
     assert "已中断" in stdout and listed(stdout, "状态不明") == {AGENCIES[0]}
