@@ -17,6 +17,11 @@ collect_less_often()  # before the imports below (see its docstring)
 if __name__ == "__main__":
     require([os.path.abspath(__file__), *sys.argv[1:]])
 
+if __name__ == "__main__":
+    from annual_report.cli.readahead import read_ahead
+
+    read_ahead(sys.argv[1:])  # check's workbook is read while the command line loads
+
 from annual_report.cli.app import EXIT_INTERNAL, EXIT_INTERRUPTED, app, main  # noqa: E402
 
 __all__ = ["EXIT_INTERNAL", "EXIT_INTERRUPTED", "app", "main"]

@@ -8,6 +8,6 @@ if __name__ == "__main__":  # a spawned worker imports this module too: it must 
     from .cli.reenter import require
 
     require(["-m", "annual_report", *sys.argv[1:]])
-    from .cli.app import main
+    from .cli.readahead import main
 
     sys.exit(main())

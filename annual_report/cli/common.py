@@ -12,12 +12,12 @@ from rich.console import Console
 from rich.markup import escape
 
 from ..errors import InputError, ReportError
+from .readahead import DEFAULT_WORKBOOK as DEFAULT_WORKBOOK  # its home: read before typer loads
 
 # Messages are long Chinese sentences: never hard-wrap them when the output goes to a file.
 out = Console(soft_wrap=not sys.stdout.isatty())
 err = Console(stderr=True, soft_wrap=not sys.stderr.isatty())
 
-DEFAULT_WORKBOOK = Path("input/master.xlsx")  # in the current folder; `sample` puts one there
 DEFAULT_OUT = Path("output")
 
 

@@ -34,7 +34,7 @@ def test_the_modules_reenter_looks_for_come_from_the_declared_packages() -> None
 
 
 def test_the_console_command_and_the_module_entry() -> None:
-    assert PROJECT["project"]["scripts"] == {"nianbao": "annual_report.cli.app:main"}
+    assert PROJECT["project"]["scripts"] == {"nianbao": "annual_report.cli.readahead:main"}
     assert (ROOT / "annual_report" / "__main__.py").is_file()
     forced = PROJECT["tool"]["hatch"]["build"]["targets"]["wheel"]["force-include"]
     assert sorted(forced.values()) == sorted(f"annual_report/bundled/{n}"

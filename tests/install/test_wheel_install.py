@@ -103,7 +103,7 @@ def test_the_wheel_carries_the_files_git_keeps_once(built: tuple[Path, Path]) ->
         for source, inside in BUNDLED.items():
             assert archive.read(inside) == (ROOT / source).read_bytes(), inside
         entry_points = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
-        assert "nianbao = annual_report.cli.app:main" in archive.read(entry_points).decode()
+        assert "nianbao = annual_report.cli.readahead:main" in archive.read(entry_points).decode()
     tracked = subprocess.run(["git", "ls-files", "annual_report"], cwd=ROOT, capture_output=True,
                              text=True, check=True, timeout=60).stdout.split()
     assert {n for n in tracked if n.endswith(".py")} <= names  # every stage, new ones too
