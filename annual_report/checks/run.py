@@ -16,6 +16,7 @@ from ..workbook.values import is_blank
 from .aggregate import tree_rows, with_aggregate_findings
 from .causes import by_cause, explain
 from .narrative import check_narrative
+from .parallel import check_rows
 from .published import check_against, check_published
 from .rules import check_figures, rule_email
 from .verdict import CheckReport, checker_sha256, checker_sources
@@ -61,13 +62,11 @@ def check_workbook(
     previous = read_workbook(previous_path, ReadOptions()) if previous_path else None
     last_year = previous.by_agency() if previous else {}
     year = usual_year(workbook.rows)
-    findings: list[Finding] = []
     checked = [row for row in workbook.rows
                if trusted is None or row.findings or not trusted(row)]
     workbook.load([*checked, *tree_rows(workbook.rows)])  # in one go, not one by one
-    for row in checked:
-        findings.extend(check_row(row, last_year.get(row.agency)))
-        findings.extend(check_year_and_date(row, year))
+    findings = check_rows(lambda row: [*check_row(row, last_year.get(row.agency)),
+                                       *check_year_and_date(row, year)], checked)
     findings = with_aggregate_findings(workbook.rows, findings, sum_in_force)  # needs every row
     notes = previous_notes(workbook, previous, year) if previous else []
     if against is not None:
