@@ -22,7 +22,18 @@ from typing import Any
 from lxml import html as lxml_html
 
 from ..errors import InputError
-from .blocks import Block, Cell, Document, Para, Table, is_layout_cell, short_rows, square, tidy
+from .blocks import (
+    Block,
+    Cell,
+    Document,
+    Para,
+    Table,
+    is_layout_cell,
+    printed_rows,
+    short_rows,
+    square,
+    tidy,
+)
 
 _META = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.IGNORECASE)
 _BLOCK = frozenset(
@@ -85,8 +96,10 @@ class _Reader:
             self.blocks.append(Para(text))
 
     def walk(self, node: Any) -> None:
-        tag = node.tag if isinstance(node.tag, str) else ""
-        tag = tag.lower()
+        if not isinstance(node.tag, str):  # a comment or processing instruction: not printed
+            self.line.append(node.tail or "")  # (Word's <![if !supportLists]> becomes one)
+            return
+        tag = node.tag.lower()
         if tag in _SKIP:
             self.line.append(node.tail or "")
             return
@@ -139,8 +152,9 @@ class _Reader:
                 c += _span(td, "colspan")
         # a rowspan reaching past the last row adds rows of its own: the table (a piece of one
         # split in two) ends at its last <tr>
-        printed = [[x or Cell("") for x in row] for row in grid[:len(rows)]]
-        self.blocks.append(Table(square(printed), filled=short_rows(printed)))
+        printed = printed_rows([[x or Cell("") for x in row] for row in grid[:len(rows)]])
+        if printed:
+            self.blocks.append(Table(square(printed), filled=short_rows(printed)))
 
     def walk_children(self, node: Any) -> None:
         self.flush()
