@@ -221,3 +221,48 @@ def test_built_reports_saved_again_by_libreoffice_as_docx_and_as_pdf_a(
                 assert {k: v for k, v in _values(back).items() if k in figures} == {
                     k: v for k, v in expected.items() if k in figures}, back.agency
             assert list(compare_rows(back, master[back.agency], SAMPLE.name)) == [], back.agency
+
+
+@pytest.mark.pdf
+@pytest.mark.skipif(not shutil.which("soffice"), reason="needs LibreOffice (soffice)")
+def test_reports_printed_landscape_import_from_their_pdf(sample_build: Path, tmp_path: Path) -> None:
+    """A report an agency turned to landscape pages (wide tables fit better) before it made
+    the PDF: longer lines, fewer pages, the tables no longer as wide as the text. Its figures
+    import as printed, and P1 finds nothing to say."""
+    import subprocess
+
+    import docx
+    from docx.enum.section import WD_ORIENT
+
+    from annual_report.report.pdf_tables import write_libreoffice_copy
+
+    turned = tmp_path / "turned"
+    turned.mkdir()
+    sources = sorted((sample_build / "2024").glob("*.docx"))[3:6]
+    for source in sources:
+        document = docx.Document(str(source))
+        for section in document.sections:
+            width, height = section.page_width, section.page_height
+            section.orientation = WD_ORIENT.LANDSCAPE
+            section.page_width, section.page_height = max(width, height), min(width, height)
+        document.save(str(tmp_path / source.name))
+        assert write_libreoffice_copy(tmp_path / source.name, turned / source.name)
+    subprocess.run(["soffice", "--headless", "--norestore",
+                    f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}",
+                    "--convert-to", "pdf", "--outdir", str(tmp_path / "pdf"),
+                    *map(str, sorted(turned.iterdir()))],
+                   check=True, capture_output=True, timeout=300)
+    import pdfplumber
+
+    with pdfplumber.open(next((tmp_path / "pdf").glob("*.pdf"))) as pdf:
+        assert pdf.pages[0].width > pdf.pages[0].height  # landscape indeed
+    master = {r.agency: r for r in read_workbook(SAMPLE).rows}
+    imported = import_paths([tmp_path / "pdf"], None, RENDERING)
+    assert len(imported.records) == len(sources)
+    figures = {f.key for f in FIELDS if f.kind.is_figure}
+    for record in imported.records:
+        back = make_row(record)
+        expected = _values(master[back.agency])
+        assert {k: v for k, v in _values(back).items() if k in figures} == {
+            k: v for k, v in expected.items() if k in figures}, back.agency
+        assert list(compare_rows(back, master[back.agency], SAMPLE.name)) == [], back.agency
