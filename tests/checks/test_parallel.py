@@ -3,7 +3,7 @@
 Each case runs in a fresh Python (no other thread there, so the child is really forked; the
 script says so) on a workbook of 300 agencies with errors and warnings of every kind, and
 compares every finding and note with a check in one process. The child is also killed for real,
-made to fail and made to end without a word: the findings stay the same. A parent stopped while
+made to fail, made to end without a word and made to hang: the findings stay the same. A parent stopped while
 the child works, or killed outright, leaves no child behind.
 """
 
@@ -54,7 +54,7 @@ def check_row(row, last=None):
             raise RuntimeError("a bug in the child only")
         if mode == "silent":
             os._exit(0)
-        if mode in ("stopped", "parent-killed"):
+        if mode in ("stopped", "parent-killed", "stuck"):
             time.sleep(60)
     if not in_child() and mode == "stopped" and row.row == 60:
         for _ in range(200):  # until the child has begun
@@ -68,6 +68,7 @@ def check_row(row, last=None):
     return real(row, last)
 
 run.check_row = check_row
+parallel._PATIENCE = 1.0  # a child stuck for a second is stuck: the parent goes on alone
 if mode == "serial":
     parallel.may_fork = lambda count: False
 else:
@@ -149,7 +150,7 @@ def serial(workbooks: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactor
     return result
 
 
-@pytest.mark.parametrize("mode", ["parallel", "kill", "raise", "silent"])
+@pytest.mark.parametrize("mode", ["parallel", "kill", "raise", "silent", "stuck"])
 def test_the_findings_are_those_of_one_process(workbooks: tuple[Path, Path],
                                                serial: dict[str, Any], tmp_path: Path,
                                                mode: str) -> None:
@@ -158,6 +159,8 @@ def test_the_findings_are_those_of_one_process(workbooks: tuple[Path, Path],
     assert result["forked"]  # the child ran (and, but for "parallel", failed)
     assert result["findings"] == serial["findings"]
     assert result["notes"] == serial["notes"]
+    if mode == "stuck":  # killed and reaped, not left behind
+        assert not Path(f"/proc/{(tmp_path / 'child').read_text()}").exists()
 
 
 def _wait_for(path: Path, seconds: float) -> int:
@@ -203,3 +206,18 @@ def _orphan_ended(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
     except OSError:
         return True
+
+
+def test_no_child_while_another_thread_runs() -> None:
+    """A thread Python's threading module does not know of (as a C library starts) counts too:
+    it could hold a lock the child would wait for forever."""
+    script = ("import _thread, sys, threading, time\n"
+              "from annual_report.checks.parallel import may_fork\n"
+              "alone = may_fork(1000)\n"
+              "_thread.start_new_thread(time.sleep, (5,))\n"
+              "time.sleep(0.1)\n"
+              "print(alone, threading.active_count(), may_fork(1000), may_fork(10))\n")
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
+                          text=True, timeout=60, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                          check=True)
+    assert done.stdout.split() == ["True", "1", "False", "False"]
