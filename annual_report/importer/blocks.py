@@ -122,15 +122,17 @@ def square(rows: list[list[Cell]]) -> list[list[Cell]]:
     return [r + [Cell("") for _ in range(width - len(r))] for r in rows]
 
 
-def printed_rows(rows: list[list[Cell]]) -> list[list[Cell]]:
-    """The rows up to the last one that prints anything. Blank rows closing a table (the
-    zero-height row Word writes at the end of every table of a web page, an empty row left at
-    the end of a table) hold nothing a reader would take for a figure, and would otherwise read
-    as a second, blank printing of the figures above them."""
+def printed_table(rows: list[list[Cell]]) -> Table | None:
+    """The table of a grid's rows (None if it prints nothing), up to the last row that prints
+    anything. Blank rows closing a table (the zero-height row Word writes at the end of every
+    table of a web page, an empty row left at the end of a table) hold nothing a reader would
+    take for a figure, and would otherwise read as a second, blank printing of the figures above
+    them."""
     end = len(rows)
     while end and not any(cell.text.strip() for cell in rows[end - 1]):
         end -= 1
-    return rows[:end]
+    rows = rows[:end]
+    return Table(square(rows), filled=short_rows(rows)) if rows else None
 
 
 def short_rows(rows: list[list[Cell]]) -> dict[int, int]:

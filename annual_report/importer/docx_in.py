@@ -12,17 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
-from .blocks import (
-    Block,
-    Cell,
-    Document,
-    Para,
-    Table,
-    is_layout_cell,
-    printed_rows,
-    short_rows,
-    square,
-)
+from .blocks import Block, Cell, Document, Para, is_layout_cell, printed_table
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
@@ -233,9 +223,9 @@ def _walk(parent: Any, out: list[Block], numbering: Numbering) -> None:
                     if tc.getparent() is not None and tc.getparent().getparent() is child:
                         _walk(tc, out, numbering)
             else:
-                rows = printed_rows(_grid(child))
-                if rows:
-                    out.append(Table(square(rows), filled=short_rows(rows)))
+                table = printed_table(_grid(child))
+                if table is not None:
+                    out.append(table)
         elif tag in (f"{W}sdt", f"{W}sdtContent", f"{W}customXml", f"{W}smartTag"):
             _walk(child, out, numbering)
 

@@ -22,18 +22,7 @@ from typing import Any
 from lxml import html as lxml_html
 
 from ..errors import InputError
-from .blocks import (
-    Block,
-    Cell,
-    Document,
-    Para,
-    Table,
-    is_layout_cell,
-    printed_rows,
-    short_rows,
-    square,
-    tidy,
-)
+from .blocks import Block, Cell, Document, Para, is_layout_cell, printed_table, tidy
 
 _META = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.IGNORECASE)
 _BLOCK = frozenset(
@@ -152,9 +141,9 @@ class _Reader:
                 c += _span(td, "colspan")
         # a rowspan reaching past the last row adds rows of its own: the table (a piece of one
         # split in two) ends at its last <tr>
-        printed = printed_rows([[x or Cell("") for x in row] for row in grid[:len(rows)]])
-        if printed:
-            self.blocks.append(Table(square(printed), filled=short_rows(printed)))
+        table = printed_table([[x or Cell("") for x in row] for row in grid[:len(rows)]])
+        if table is not None:
+            self.blocks.append(table)
 
     def walk_children(self, node: Any) -> None:
         self.flush()
