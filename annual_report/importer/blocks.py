@@ -209,11 +209,31 @@ def refers_elsewhere(text: str) -> bool:
     return bool(_ELSEWHERE.match(norm(text)))
 
 
+_RAISED = {"sup": str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹"),
+           "sub": str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")}
+
+
+def raised(text: str, how: str) -> str:
+    """Text printed raised (``how`` "sup") or lowered ("sub") as it reads: its digits as
+    superscript or subscript digits, so that a footnote mark after a figure (「2」 and a raised
+    「1」) is not read as part of it (「21」)."""
+    return text.translate(_RAISED[how]) if how in _RAISED else text
+
+
+def _marked(text: str) -> bool:
+    """Whether a digit is printed as a mark: superscript (¹), subscript, circled (①),
+    parenthesized (⑴), with a full stop (⒈)…: a footnote, not a part of the number."""
+    return any(c.isdigit() and not ("0" <= c <= "9" or "０" <= c <= "９") for c in text)
+
+
 def read_figure(text: str, money: bool = False) -> Printed:
     """A printed figure, read only where its meaning is certain."""
     raw = tidy(text)
     if not raw:
         return Printed(None)
+    if _marked(raw):
+        return Printed(None, f"单元格印的是「{raw[:30]}」，数字带有上标、圈码等注释标记，无法确定印的是哪个数，"
+                             "没有导入：请对照原文在总表中填写")
     if refers_elsewhere(raw):
         return Printed(None, f"单元格印的是「{raw[:30]}」，数字在附件里，没有导入：请对照附件在总表中填写")
     half = unicodedata.normalize("NFKC", raw).strip()

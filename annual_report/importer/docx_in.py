@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
-from .blocks import Block, Cell, Document, Para, is_layout_cell, printed_table
+from .blocks import Block, Cell, Document, Para, is_layout_cell, printed_table, raised
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
@@ -34,7 +34,7 @@ def _text(p: Any) -> str:
             continue
         tag = node.tag
         if tag == f"{W}t":
-            parts.append(node.text or "")
+            parts.append(raised(node.text or "", _vertical(node)))
         elif tag == f"{W}tab":
             parts.append(" ")
         elif tag == f"{W}sym":
@@ -42,6 +42,15 @@ def _text(p: Any) -> str:
         else:
             parts.append("\n")
     return "".join(parts)
+
+
+def _vertical(t: Any) -> str:
+    """"sup" or "sub" for the text of a run printed raised or lowered (``w:vertAlign``)."""
+    run = t.getparent()
+    props = run.find(f"{W}rPr") if run is not None else None
+    align = props.find(f"{W}vertAlign") if props is not None else None
+    value = align.get(f"{W}val") if align is not None else None
+    return {"superscript": "sup", "subscript": "sub"}.get(value or "", "")
 
 
 _CHINESE = "一二三四五六七八九十"

@@ -1,7 +1,8 @@
 """The 信息处理费 statement of section 六: its three figures, read from the sentence as printed.
 
 Only sentences whose meaning is certain are read: 「……发出收费通知的件数和总金额，以及实际收取的
-总金额均为0」, 「发出信息处理费收费通知3件，总金额120元，实际收取信息处理费80元」, 「未发出收费通知」
+总金额均为0」, 「发出信息处理费收费通知3件，总金额120元，实际收取信息处理费80元」 (or 「收费金额共计120元」),
+「未发出收费通知」
 (no notice, so no notice amount), 「未收取信息处理费」 (nothing collected). An amount in 万元 is not
 converted but left blank with the reason.
 """
@@ -16,13 +17,14 @@ from .tables import Found
 
 _NUM = r"(\d+(?:\.\d+)?|零)"
 _ZERO = r"(0|零)(?![\d.])(?!\s*万)(?!\s*元)()"  # 0 without a unit: 0 in any unit
-_IS = r"(?:为|是|共|合计)?"
+_IS = r"(?:为|是|共计|共|合计)?"
 # Each figure by the ways it is printed, tried in order; group 1 the number, group 2 「万」.
 _NOTICES = (re.compile(r"收费通知(?:书)?(?:的件数|件数)?" + _IS + _NUM + r"\s*(?:件|份|次)()"),
             re.compile(r"收费通知(?:书)?的?件数" + _IS + r"(\d+)(?![\d.])(?!\s*[万元])()"))
-_NOT_COLLECTING = r"(?<!收取的)(?<!收取)"
-_AMOUNT = (re.compile(_NOT_COLLECTING + r"(?:收费通知的?|通知)?总金额" + _IS + _NUM + r"\s*(万)?元"),
-           re.compile(_NOT_COLLECTING + r"(?:收费通知的?|通知)?总金额" + _IS + _ZERO))
+_NOT_COLLECTING = r"(?<!收取的)(?<!收取)(?<!实际)"
+_AMOUNT = (re.compile(_NOT_COLLECTING + r"(?:收费通知的?|通知)?(?:总金额|收费金额)" + _IS + _NUM
+                      + r"\s*(万)?元"),
+           re.compile(_NOT_COLLECTING + r"(?:收费通知的?|通知)?(?:总金额|收费金额)" + _IS + _ZERO))
 _COLLECTED = (re.compile(r"实际收取(?:的总金额|总金额|的金额|信息处理费|费用|金额)?" + _IS + _NUM
                          + r"\s*(万)?元"),
               re.compile(r"实际收取(?:的总金额|总金额|的金额|金额)" + _IS + _ZERO),

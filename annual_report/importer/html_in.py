@@ -22,7 +22,7 @@ from typing import Any
 from lxml import html as lxml_html
 
 from ..errors import InputError
-from .blocks import Block, Cell, Document, Para, is_layout_cell, printed_table, tidy
+from .blocks import Block, Cell, Document, Para, is_layout_cell, printed_table, raised, tidy
 
 _META = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.IGNORECASE)
 _BLOCK = frozenset(
@@ -99,6 +99,13 @@ class _Reader:
             return
         if tag == "br":
             self.flush()
+            self.line.append(node.tail or "")
+            return
+        if tag in ("sup", "sub"):  # a footnote mark is no part of the figure before it
+            inner = _Reader()
+            inner.walk_children(node)
+            self.line.append(raised(" ".join(b.text for b in inner.blocks
+                                             if isinstance(b, Para)), tag))
             self.line.append(node.tail or "")
             return
         block = tag in _BLOCK or tag in ("td", "th", "tr")

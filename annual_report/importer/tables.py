@@ -49,12 +49,18 @@ def _shown(printed: Printed) -> str:
     return "空白" if printed.value is None else f"「{printed.value}」"
 
 
+# A figure with a note after it (「0（无）」, 「4注」, 「30（注1）」) is no label; a numbered label
+# (「1.属于国家秘密」, 「2、重复申请」) or a year (「2024年」) is one.
+_NOTED_FIGURE = re.compile(r"[0-9０-９]+(?:[.．,，][0-9０-９]+)*(?![0-9０-９.．、年])")
+
+
 def is_label(cell: Cell) -> bool:
     """A printed label (has Chinese words and is not a figure such as 「无」 or 「3件」, nor a
-    pointer to an attachment such as 「见附件」 where a figure stands)."""
+    figure with a note after it, nor a pointer to an attachment such as 「见附件」 where a
+    figure stands)."""
     text = cell.text.strip()
     return (bool(_CJK.search(text)) and read_figure(text).problem != ""
-            and not refers_elsewhere(text))
+            and not _NOTED_FIGURE.match(text) and not refers_elsewhere(text))
 
 
 def _where(table: Table, name: str, r: int, c: int) -> str:
