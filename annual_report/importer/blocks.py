@@ -108,6 +108,16 @@ _SECTION_START = re.compile(
 LAYOUT_TEXT = 300  # characters: a cell holding more is a page's frame, not a figure table's cell
 
 
+HEADING_ROW_TEXT = 60  # characters: a section heading printed as a table's first row is short
+
+
+def is_heading_row(text: str) -> bool:
+    """A table's first row holding one section heading (「三、收到和处理政府信息公开申请情况」),
+    printed in the table instead of above it: a heading, and the table starts below it."""
+    text = text.strip()
+    return len(text) <= HEADING_ROW_TEXT and _SECTION_START.match(text) is not None
+
+
 def is_layout_cell(text: str) -> bool:
     """A table cell that holds the report's body (a page laid out in a table)."""
     return len(text) > LAYOUT_TEXT or bool(_SECTION_START.search(text))

@@ -12,7 +12,16 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
-from .blocks import Block, Cell, Document, Para, is_layout_cell, printed_table, raised
+from .blocks import (
+    Block,
+    Cell,
+    Document,
+    Para,
+    is_heading_row,
+    is_layout_cell,
+    printed_table,
+    raised,
+)
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
@@ -190,18 +199,28 @@ def _int_attr(node: Any, name: str, default: int) -> int:
         return default
 
 
-def _is_layout(tbl: Any) -> bool:
-    cells = tbl.findall(f"{W}tr/{W}tc")
+def _heading_rows(tbl: Any) -> list[Any]:
+    """The table's first rows that hold one section heading each (the table starts below)."""
+    rows = tbl.findall(f"{W}tr")
+    heads = []
+    for tr in rows[:-1]:
+        cells = tr.findall(f"{W}tc")
+        if len(cells) != 1 or not is_heading_row(_cell_text(cells[0])):
+            break
+        heads.append(cells[0])
+    return heads
+
+
+def _is_layout(tbl: Any, skip: int) -> bool:
+    cells = [tc for tr in tbl.findall(f"{W}tr")[skip:] for tc in tr.findall(f"{W}tc")]
     return len(cells) <= 1 or tbl.find(f".//{W}tc//{W}tbl") is not None or any(
         is_layout_cell(_cell_text(tc)) for tc in cells)
 
 
-def _grid(tbl: Any) -> list[list[Cell]]:
-    """The table's rows as printed (not yet padded to one width)."""
+def _grid(tbl: Any, skip: int) -> list[list[Cell]]:
+    """The table's rows as printed (not yet padded to one width), but the first ``skip``."""
     rows: list[list[Cell]] = []
-    for tr in tbl.iter(f"{W}tr"):
-        if tr.getparent() is not tbl:
-            continue
+    for tr in tbl.findall(f"{W}tr")[skip:]:
         row: list[Cell] = []
         pr = tr.find(f"{W}trPr")
         before = _int_attr(pr.find(f"{W}gridBefore") if pr is not None else None, "val", 0)
@@ -227,12 +246,16 @@ def _walk(parent: Any, out: list[Block], numbering: Numbering) -> None:
         if tag == f"{W}p":
             out.extend(_paragraphs(child, numbering))
         elif tag == f"{W}tbl":
-            if _is_layout(child):
+            heads = _heading_rows(child)
+            for tc in heads:  # section headings printed as the table's first rows
+                _walk(tc, out, numbering)
+            if _is_layout(child, len(heads)):
                 for tc in child.iter(f"{W}tc"):
-                    if tc.getparent() is not None and tc.getparent().getparent() is child:
+                    if tc.getparent() is not None and tc.getparent().getparent() is child \
+                            and not any(tc is head for head in heads):
                         _walk(tc, out, numbering)
             else:
-                table = printed_table(_grid(child))
+                table = printed_table(_grid(child, len(heads)))
                 if table is not None:
                     out.append(table)
         elif tag in (f"{W}sdt", f"{W}sdtContent", f"{W}customXml", f"{W}smartTag"):

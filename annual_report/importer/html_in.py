@@ -22,7 +22,17 @@ from typing import Any
 from lxml import html as lxml_html
 
 from ..errors import InputError
-from .blocks import Block, Cell, Document, Para, is_layout_cell, printed_table, raised, tidy
+from .blocks import (
+    Block,
+    Cell,
+    Document,
+    Para,
+    is_heading_row,
+    is_layout_cell,
+    printed_table,
+    raised,
+    tidy,
+)
 
 _META = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.IGNORECASE)
 _BLOCK = frozenset(
@@ -120,6 +130,12 @@ class _Reader:
 
     def table(self, node: Any) -> None:
         rows = [tr for tr in node.iter("tr") if _owner(tr) is node]
+        while len(rows) > 1:  # a section heading printed as the table's first row
+            first = [td for td in rows[0] if isinstance(td.tag, str) and td.tag in ("td", "th")]
+            if len(first) != 1 or not is_heading_row(text := tidy(_cell_text(first[0]))):
+                break
+            self.blocks.append(Para(text))
+            rows = rows[1:]
         cells = [td for tr in rows for td in tr if isinstance(td.tag, str) and td.tag in ("td", "th")]
         if len(cells) <= 1 or any(t is not node for t in node.iter("table")) or any(
                 is_layout_cell(_cell_text(td)) for td in cells):

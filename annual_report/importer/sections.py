@@ -237,6 +237,12 @@ def _chrome(text: str) -> bool:
     return any(w in line for w in _CHROME) and len(line) <= 120 and not line.endswith("。")
 
 
+# 「（一）第二十条第（一）项」 alone in a paragraph: a caption of a part of table 二, no text.
+_TABLE2_CAPTION = re.compile(
+    r"(?:[（(][一二三四五六七八][）)]|[一二三四五六七八][、.．]|[1-8][、.．])?\s*"
+    r"第二十条第\s*[（(][一二三四五六七八九十]+[）)]\s*项[:：]?$")
+
+
 def split_sections(blocks: list[Block], hint: str = "") -> Sections:
     """Title, headings and paragraphs of each section (tables are read apart, by labels)."""
     paras = [b.text for b in blocks if isinstance(b, Para) and b.text.strip()
@@ -261,6 +267,8 @@ def split_sections(blocks: list[Block], hint: str = "") -> Sections:
         sections.headings[sid] = heading
         sections.order.append(heading)
         body = ([rest] if rest else []) + paras[i + 1:bounds[n + 1]]
+        if sid == "proactive":  # the captions of table 二's parts, printed above each part
+            body = [text for text in body if not _TABLE2_CAPTION.match(tidy(text))]
         if sid == "other":
             body = _extra_headings(body, sections)
             body = _cut_signature(body, sections.agency, sections)
