@@ -238,9 +238,14 @@ def _drop_running_lines(pages: list[tuple[str, list[_Line], list[Table], list[fl
 
 def read_pdf(path: Path) -> Document:
     """The blocks of a PDF (its text layer)."""
+    import logging
+
     import pdfplumber
     from pdfminer.pdfparser import PDFSyntaxError
 
+    # pdfminer's warnings about a font's metrics (「Could not get FontBBox …」, dozens for a page a
+    # browser printed) are in English and about nothing the reading depends on: not for the user
+    logging.getLogger("pdfminer").setLevel(logging.ERROR)
     blocks: list[Block] = []
     try:
         pdf = pdfplumber.open(str(path))

@@ -4,6 +4,7 @@ apart by spacing only, and the page's 【打印本页】 links share the date's 
 
 from __future__ import annotations
 
+import logging
 import re
 import shutil
 import subprocess
@@ -37,14 +38,18 @@ def print_to_pdf(page: str, folder: Path) -> Path:
     return pdf
 
 
-def test_a_report_page_printed_by_chromium(tmp_path: Path) -> None:
+def test_a_report_page_printed_by_chromium(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     page = _html(ORDERS["ours"]).replace("<head>", f"<head><meta charset='utf-8'>{STYLE}")
     page = page.replace("<p>2025年1月20日</p><div>【打印本页】 【关闭窗口】</div>",
                         "<div class='foot'><span>2025年1月20日</span><span>【打印本页】【关闭窗口】</span></div>")
     pdf = print_to_pdf(page, tmp_path)
     with pdfplumber.open(pdf) as opened:  # the property the reader has to undo
         assert "\u2f00" in "".join(p.extract_text() or "" for p in opened.pages)
+    caplog.set_level(logging.DEBUG)
+    caplog.clear()  # what pdfplumber said above, before the reader was asked
     record, log = import_document(read_pdf(pdf), pdf.name, None, RENDERING)
+    # pdfminer's English warnings about the fonts (「Could not get FontBBox …」) are not shown
+    assert not [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
     assert record["agency"] == AGENCY and record["year"] == 2024
     for key, value in expected_apps().items():
         assert record.get(key) == value, key
