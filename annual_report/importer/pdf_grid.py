@@ -13,6 +13,7 @@ piece on the union of both pieces' column edges, a cell covering every column un
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 from typing import Any
 
@@ -131,3 +132,28 @@ def regrid(grid: list[list[Cell]], xs: list[float], union: list[float]) -> list[
         mapping.append(next((j for j in range(len(xs) - 1) if xs[j] <= middle < xs[j + 1]), None))
     return [[row[j] if j is not None and j < len(row) else Cell("") for j in mapping]
             for row in grid]
+
+
+_STRIKE_BAND = (0.3, 0.8)  # where a line through a character strikes it out: its middle, not
+# its top or foot (an underline, the border of its cell)
+
+
+def without_struck(chars: list[dict[str, Any]], edges: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The characters not struck through: a horizontal line across the middle of a character
+    deletes it (a tracked change shown in the PDF: 「280」 struck out before 「286」 is no part of
+    the figure, as in the document, where the deletion is no text)."""
+    if not edges or not chars:
+        return chars
+    lines = sorted((float(e["top"]), float(e["x0"]), float(e["x1"])) for e in edges)
+    heights = [y for y, _x0, _x1 in lines]
+    kept = []
+    for ch in chars:
+        top, bottom = float(ch["top"]), float(ch["bottom"])
+        size = bottom - top
+        middle = (float(ch["x0"]) + float(ch["x1"])) / 2
+        low = bisect.bisect_left(heights, top + _STRIKE_BAND[0] * size)
+        high = bisect.bisect_right(heights, top + _STRIKE_BAND[1] * size)
+        if size > 0 and any(x0 <= middle <= x1 for _y, x0, x1 in lines[low:high]):
+            continue
+        kept.append(ch)
+    return kept

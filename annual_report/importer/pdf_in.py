@@ -29,6 +29,7 @@ from .pdf_grid import (
     page_breaks,
     regrid,
     same_frame,
+    without_struck,
 )
 
 _ASCII = re.compile(r"[A-Za-z0-9]")
@@ -256,7 +257,7 @@ def read_pdf(path: Path) -> Document:
         text_chars = 0
         for number, page in enumerate(pdf.pages, start=1):
             page = page.dedupe_chars()
-            chars = list(page.chars)
+            chars = without_struck(list(page.chars), page.horizontal_edges)
             text_chars += sum(1 for c in chars if str(c["text"]).strip())
             breaks = page_breaks(page.edges)
             found = page.find_tables({"explicit_horizontal_lines": [b.y for b in breaks]})

@@ -266,3 +266,55 @@ def test_reports_printed_landscape_import_from_their_pdf(sample_build: Path, tmp
         assert {k: v for k, v in _values(back).items() if k in figures} == {
             k: v for k, v in expected.items() if k in figures}, back.agency
         assert list(compare_rows(back, master[back.agency], SAMPLE.name)) == [], back.agency
+
+
+@pytest.mark.pdf
+@pytest.mark.skipif(not shutil.which("soffice"), reason="needs LibreOffice (soffice)")
+def test_a_pdf_showing_tracked_changes(sample_build: Path, tmp_path: Path) -> None:
+    """A report exported with its tracked changes shown: an old figure struck through before the
+    new one (「280」 struck out, then 「286」) is no part of the figure, as in the document."""
+    import subprocess
+
+    import docx
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    from annual_report.report.pdf_tables import write_libreoffice_copy
+
+    source = sorted((sample_build / "2024").glob("*.docx"))[0]
+    row = next(r for r in read_workbook(SAMPLE).rows if source.stem.startswith(r.agency))
+    document = docx.Document(str(source))
+    changed = 0
+    for table in document.tables:
+        for cell in table._cells:
+            paragraph = cell.paragraphs[0] if cell.paragraphs else None
+            if paragraph is None or not paragraph.runs or not cell.text.strip().isdigit():
+                continue
+            old = str(int(cell.text) + 7)
+            paragraph._p.insert(paragraph._p.index(paragraph.runs[0]._r), parse_xml(
+                f'<w:del {nsdecls("w")} w:id="{900 + changed}" w:author="办公室" '
+                f'w:date="2025-01-15T10:00:00Z"><w:r><w:delText>{old}</w:delText></w:r></w:del>'))
+            changed += 1
+            if changed == 6:
+                break
+        if changed == 6:
+            break
+    edited = tmp_path / source.name
+    document.save(str(edited))
+    copies = tmp_path / "copies"
+    copies.mkdir()
+    assert write_libreoffice_copy(edited, copies / source.name)
+    subprocess.run(["soffice", "--headless", "--norestore",
+                    f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}",
+                    "--convert-to", "pdf", "--outdir", str(tmp_path / "pdf"),
+                    str(copies / source.name)], check=True, capture_output=True, timeout=300)
+    import pdfplumber
+
+    with pdfplumber.open(next((tmp_path / "pdf").glob("*.pdf"))) as pdf:
+        text = "".join(page.extract_text() or "" for page in pdf.pages)
+    assert changed == 6
+    imported = import_paths([tmp_path / "pdf"], None, RENDERING)
+    back = make_row(imported.records[0])
+    figures = {f.key for f in FIELDS if f.kind.is_figure}
+    assert {k: v for k, v in _values(back).items() if k in figures} == {
+        k: v for k, v in _values(row).items() if k in figures}, text[:400]
