@@ -14,6 +14,7 @@ piece on the union of both pieces' column edges, a cell covering every column un
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -96,6 +97,26 @@ def join_over_break(previous: Table, table: Table) -> None:
         first[k] = above
     if all(a is b for a, b in zip(last, first, strict=True)):
         del table.grid[0]
+    elif _rest_of_row(last, first):  # the row broke over the page, closed by rules on both sides
+        for above, below in zip(last, first, strict=True):
+            if below is not above and below.text.strip():
+                above.text = "\n".join((above.text, below.text))
+        del table.grid[0]
+
+
+def _rest_of_row(last: list[Cell], first: list[Cell]) -> bool:
+    """A first row that can only be the rest of the last row above: no words (no label, so no
+    row of its own), text only under cells with text, and not under all of them (a row that
+    wrapped in its longest cells)."""
+    if any(_WORDS.search(c.text) for c in first):
+        return False
+    below = [bool(b.text.strip()) for b in first]
+    above = [bool(a.text.strip()) for a in last]
+    return any(below) and all(a for a, b in zip(above, below, strict=True) if b) \
+        and sum(below) < sum(above)
+
+
+_WORDS = re.compile(r"[\u2e80-\u9fff]")
 
 
 def _among(cell: Cell, cells: list[Cell]) -> bool:
