@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import shutil
+import subprocess
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -79,6 +80,14 @@ def records(draw: st.DrawFn) -> dict[str, Any]:
         record["heading.problems"] = "五、存在问题和改进情况"
     record["report_date"] = draw(st.one_of(st.none(), st.just(f"{record['year'] + 1}-01-20")))
     return record
+
+
+def libreoffice(files: list[Path], to: str, folder: Path, tmp_path: Path) -> None:
+    """Convert ``files`` with LibreOffice (``--convert-to to``) into ``folder``."""
+    subprocess.run(["soffice", "--headless", "--norestore",
+                    f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}",
+                    "--convert-to", to, "--outdir", str(folder), *map(str, files)],
+                   check=True, capture_output=True, timeout=300)
 
 
 def _values(row: AgencyRow) -> dict[str, Any]:
@@ -167,13 +176,8 @@ def test_built_pdfs_import_into_their_rows(tmp_path: Path) -> None:
 @pytest.mark.pdf
 @pytest.mark.skipif(not shutil.which("soffice"), reason="needs LibreOffice (soffice)")
 def test_built_reports_saved_as_web_pages_by_libreoffice(sample_build: Path, tmp_path: Path) -> None:
-    import subprocess
-
     sources = sorted((sample_build / "2024").glob("*.docx"))[:3]
-    subprocess.run(["soffice", "--headless", "--norestore",
-                    f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}", "--convert-to", "html",
-                    "--outdir", str(tmp_path / "pages"), *map(str, sources)],
-                   check=True, capture_output=True, timeout=180)
+    libreoffice(sources, "html", tmp_path / "pages", tmp_path)
     imported = import_paths([tmp_path / "pages"], None, RENDERING)
     assert len(imported.records) == 3
     master = {r.agency: r for r in read_workbook(SAMPLE).rows}
@@ -190,8 +194,6 @@ def test_built_reports_saved_again_by_libreoffice_as_docx_and_as_pdf_a(
     LibreOffice (its own XML, styles and runs) imports into the row exactly; a PDF/A-2 of it
     into the same figures, and P1 finds nothing to say (a space LibreOffice does not draw at
     the end of a line is not in the PDF at all)."""
-    import subprocess
-
     from annual_report.report.pdf_tables import write_libreoffice_copy
 
     sources = sorted((sample_build / "2024").glob("*.docx"))[-4:]
@@ -202,10 +204,7 @@ def test_built_reports_saved_again_by_libreoffice_as_docx_and_as_pdf_a(
     pdf_a = 'pdf:writer_pdf_Export:{"SelectPdfVersion":{"type":"long","value":"2"}}'
     for fmt, folder, files in (("docx:MS Word 2007 XML", "docx", sources),
                                (pdf_a, "pdf", sorted(copies.iterdir()))):
-        subprocess.run(["soffice", "--headless", "--norestore",
-                        f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}",
-                        "--convert-to", fmt, "--outdir", str(tmp_path / folder), *map(str, files)],
-                       check=True, capture_output=True, timeout=300)
+        libreoffice(files, fmt, tmp_path / folder, tmp_path)
     assert b"pdfaid:part" in next((tmp_path / "pdf").glob("*.pdf")).read_bytes()  # PDF/A indeed
     master = {r.agency: r for r in read_workbook(SAMPLE).rows}
     for folder in ("docx", "pdf"):
@@ -229,8 +228,6 @@ def test_reports_printed_landscape_import_from_their_pdf(sample_build: Path, tmp
     """A report an agency turned to landscape pages (wide tables fit better) before it made
     the PDF: longer lines, fewer pages, the tables no longer as wide as the text. Its figures
     import as printed, and P1 finds nothing to say."""
-    import subprocess
-
     import docx
     from docx.enum.section import WD_ORIENT
 
@@ -247,11 +244,7 @@ def test_reports_printed_landscape_import_from_their_pdf(sample_build: Path, tmp
             section.page_width, section.page_height = max(width, height), min(width, height)
         document.save(str(tmp_path / source.name))
         assert write_libreoffice_copy(tmp_path / source.name, turned / source.name)
-    subprocess.run(["soffice", "--headless", "--norestore",
-                    f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}",
-                    "--convert-to", "pdf", "--outdir", str(tmp_path / "pdf"),
-                    *map(str, sorted(turned.iterdir()))],
-                   check=True, capture_output=True, timeout=300)
+    libreoffice(sorted(turned.iterdir()), "pdf", tmp_path / "pdf", tmp_path)
     import pdfplumber
 
     with pdfplumber.open(next((tmp_path / "pdf").glob("*.pdf"))) as pdf:
@@ -273,8 +266,6 @@ def test_reports_printed_landscape_import_from_their_pdf(sample_build: Path, tmp
 def test_a_pdf_showing_tracked_changes(sample_build: Path, tmp_path: Path) -> None:
     """A report exported with its tracked changes shown: an old figure struck through before the
     new one (「280」 struck out, then 「286」) is no part of the figure, as in the document."""
-    import subprocess
-
     import docx
     from docx.oxml import parse_xml
     from docx.oxml.ns import nsdecls
@@ -304,10 +295,7 @@ def test_a_pdf_showing_tracked_changes(sample_build: Path, tmp_path: Path) -> No
     copies = tmp_path / "copies"
     copies.mkdir()
     assert write_libreoffice_copy(edited, copies / source.name)
-    subprocess.run(["soffice", "--headless", "--norestore",
-                    f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}",
-                    "--convert-to", "pdf", "--outdir", str(tmp_path / "pdf"),
-                    str(copies / source.name)], check=True, capture_output=True, timeout=300)
+    libreoffice([copies / source.name], "pdf", tmp_path / "pdf", tmp_path)
     import pdfplumber
 
     with pdfplumber.open(next((tmp_path / "pdf").glob("*.pdf"))) as pdf:
