@@ -11,6 +11,7 @@ field blank with the reason.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..format.model import APP_COLUMN_LABEL, APP_ROW_BY_KEY, FIELD_BY_KEY
@@ -131,7 +132,16 @@ def _distinct(cells: list[Cell]) -> list[Cell]:
 
 
 def read_table3(table: Table, found: Found) -> bool:
-    grid = table.grid
+    """Table 三 as the format lays it out (the results down the side), or transposed (the
+    results across the top, the applicants down the side); messages name the cell as printed."""
+    if _read_table3(table.grid, lambda r, c: _where(table, "三", r, c), found):
+        return True
+    width = table.width
+    turned = [[row[c] if c < len(row) else Cell("") for row in table.grid] for c in range(width)]
+    return _read_table3(turned, lambda r, c: _where(table, "三", c, r), found)
+
+
+def _read_table3(grid: list[list[Cell]], at: Callable[[int, int], str], found: Found) -> bool:
     start = next((r for r, row in enumerate(grid)
                   if any(app_row(c.text) in ("new", "carried_in", "granted") for c in row
                          if is_label(c))), None)
@@ -139,7 +149,7 @@ def read_table3(table: Table, found: Found) -> bool:
         return False
     columns: dict[int, str] = {}
     headers: dict[int, Cell] = {}
-    for c in range(table.width):
+    for c in range(max(len(row) for row in grid)):
         above = [grid[r][c] for r in range(start) if grid[r][c].text.strip()]
         if above and (key := app_column(above[-1].text)) is not None:
             columns[c], headers[c] = key, above[-1]
@@ -164,7 +174,7 @@ def read_table3(table: Table, found: Found) -> bool:
             subtotal = any("小计" in norm(x.text) for x in labels)
             if has_values and not subtotal:
                 name = labels[-1].text[:20] if labels else "（没有行名）"
-                found.notes.append(f"{_where(table, '三', r, 0)}「{name}」不是本格式的行，其数字未导入。")
+                found.notes.append(f"{at(r, 0)}「{name}」不是本格式的行，其数字未导入。")
             continue
         for (col_key, _header), cols in by_key.items():
             if col_key == SUBTOTAL:
@@ -172,7 +182,7 @@ def read_table3(table: Table, found: Found) -> bool:
             field_key = f"apps.{key}.{col_key}"
             cells = _distinct([row[c] for c in cols])
             spans = [c for c in columns if row[c] is cells[0] and columns[c] != col_key]
-            where = _where(table, "三", r, cols[0])
+            where = at(r, cols[0])
             if spans:
                 found.problems.setdefault(field_key, f"{where}的单元格跨了两列（"
                                           f"{APP_COLUMN_LABEL.get(col_key, col_key)}和另一列），无法确定属于哪一列")
