@@ -65,8 +65,12 @@ def is_label(cell: Cell) -> bool:
 
 
 def _where(table: Table, name: str, r: int, c: int) -> str:
+    """Grid position (r, c) as a reader counts it: rows as printed on their page, and the cells
+    of row r up to c, a cell merged across columns counted once."""
     where, row = table.printed_at(r)
-    return f"{where}表{name}第 {row + 1} 行第 {c + 1} 列"
+    cells = table.grid[r][:c + 1] if r < len(table.grid) else []
+    column = len(_distinct(cells)) if cells else c + 1
+    return f"{where}表{name}第 {row + 1} 行第 {column} 列"
 
 
 # --- table 三 -------------------------------------------------------------------------------------

@@ -81,3 +81,23 @@ def test_a_transposed_table3_in_a_web_page(tmp_path: Path) -> None:
     record, _log = import_document(read_html(path), path.name, None, RENDERING)
     for key, value in expected_apps().items():
         assert record.get(key) == value, key
+
+
+def test_a_cell_merged_across_columns_counts_once_in_the_column_named(tmp_path: Path) -> None:
+    """Row 一 of table 三 prints its label in one cell across the two label columns: the figure
+    beside it is in the row's second printed cell, as a reader counts, not the grid's third."""
+    document = base_document(["natural", "business", "research", "nonprofit", "legal", "other_org",
+                              "total"], subtotal=False)
+    table = document.tables[2]
+    r, new = next((i, row) for i, row in enumerate(table.rows) if "新收" in row.cells[1].text)
+    label = new.cells[1].text
+    merged = new.cells[0].merge(new.cells[1])
+    merged.text = label
+    new.cells[2].text = "3 4"
+    path = tmp_path / "report.docx"
+    document.save(str(path))
+    assert len({id(c._tc) for c in docx.Document(str(path)).tables[2].rows[r].cells[:3]}) == 2
+    record, log = import_document(read_docx(path), path.name, None, RENDERING)
+    assert "apps.new.natural" not in record
+    messages = [d for _i, d in log if "「3 4」" in d and "表三" in d]
+    assert messages and f"表三第 {r + 1} 行第 2 列" in messages[0], messages
