@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import signal
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +15,13 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+# The fault tests press Ctrl+C on the programs they start (SIGINT). A suite started in the
+# background of a shell (`nohup … &`, some CI runners) inherits SIGINT ignored, and so would every
+# program it starts, which then rightly keeps ignoring it: give them the disposition a terminal
+# gives (a Python handler here is reset to the default in each program started).
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(autouse=True, scope="session")
