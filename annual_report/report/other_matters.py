@@ -45,7 +45,14 @@ _ARABIC_HEAD = re.compile(r"(?P<number>[0-9]{1,2})\s*(?P<separator>[.．、])")
 
 def says_nothing(text: str) -> bool:
     """Whether ``text`` only says that there is nothing (else) to report."""
+    if "无" not in text and "没有" not in text and "不涉及" not in text:
+        # only dashes, slashes and white space can then match (told at the first other
+        # character, not by removing the white space of a whole paragraph first)
+        return all(c in _DASHES or c.isspace() for c in text)
     return _NOTHING.fullmatch(re.sub(r"\s+", "", text)) is not None or not text.strip()
+
+
+_DASHES = "/／-—"
 
 
 def _is_fee_statement(para: Paragraph) -> bool:
@@ -96,8 +103,9 @@ def other_matters(text: Sequence[str], fee_sentence: str) -> list[str]:
     that nothing else is to be reported follows the fee (their own wording when it speaks of
     其他事项), so no 无 ever precedes what the section then reports."""
     paragraphs = [p if isinstance(p, Paragraph) else Paragraph(p) for p in text]
-    nothing = [p for p in paragraphs if says_nothing(p)]
-    content = [p for p in paragraphs if not says_nothing(p)]
+    empty = [says_nothing(p) for p in paragraphs]
+    nothing = [p for p, said in zip(paragraphs, empty, strict=True) if said]
+    content = [p for p, said in zip(paragraphs, empty, strict=True) if not said]
     result: list[str] = []
     stated = False
     for para in content:

@@ -46,6 +46,9 @@ def split_head(text: str) -> tuple[str, str, str]:
     return "", text, ""
 
 
+_new_str = str.__new__
+
+
 class Paragraph(str):
     """One paragraph of a narrative: the text itself (``{{ para }}``), plus ``head`` (its run-in
     heading or ``""``), ``body`` (the rest) and ``level`` (``"一"``, ``"1"`` or ``""``)."""
@@ -55,8 +58,11 @@ class Paragraph(str):
     level: str
 
     def __new__(cls, text: object = "") -> Paragraph:
-        self = super().__new__(cls, text)
-        self.head, self.body, self.level = split_head(str.__str__(self))
+        self = _new_str(cls, text)
+        head, body, level = split_head(text if type(text) is str else str.__str__(self))
+        # one dict made whole: a report makes ~40 of these, three attribute stores took twice
+        # as long as the rest of making one
+        self.__dict__ = {"head": head, "body": body, "level": level}
         return self
 
 

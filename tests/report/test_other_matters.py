@@ -5,6 +5,7 @@ The context is built from rows parsed as the reader parses them; one build reads
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from hypothesis import strategies as st
 from annual_report.report.build import BuildOptions, build_reports
 from annual_report.report.context import build_context
 from annual_report.report.other_matters import (
+    _NOTHING,
     NO_OTHER_MATTERS,
     chinese_number,
     next_heading,
@@ -52,6 +54,13 @@ def test_texts_that_say_nothing(text: str) -> None:
              "（一）人大代表建议办理情况。全年办理37件。", "本年度未收取信息处理费。"])
 def test_texts_that_say_something(text: str) -> None:
     assert not says_nothing(text)
+
+
+@given(st.text(alphabet="无没有不涉及其他事项本年度。/／-— \t\n\u3000\xa0a1（）", max_size=30))
+def test_says_nothing_is_the_pattern_matched_without_white_space(text: str) -> None:
+    """The shortcut for a text without 无/没有/不涉及 tells what the pattern tells."""
+    assert says_nothing(text) == (
+        _NOTHING.fullmatch(re.sub(r"\s+", "", text)) is not None or not text.strip())
 
 
 def test_no_text_gives_the_fee_sentence_alone() -> None:
