@@ -5,11 +5,15 @@ formula without a cached value or an error value.
 
 from __future__ import annotations
 
+import itertools
+import operator
 import re
 import zipfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from ..errors import InputError
+from . import zipread
 
 # A master sheet is a few hundred columns by a few thousand rows. The reader holds a sheet as a
 # dense grid, so one stray cell at XFD1048576 would ask for billions of cells: refuse instead.
@@ -60,21 +64,52 @@ def related_parts(archive: zipfile.ZipFile, type_suffix: str) -> list[str]:
             if rel.get("Type", "").endswith(type_suffix)]
 
 
-def _column_number(letters: str) -> int:
+def _column_number(letters: str | bytes) -> int:
     number = 0
-    for ch in letters.upper():
+    for ch in (letters.decode("ascii") if isinstance(letters, bytes) else letters).upper():
         number = number * 26 + ord(ch) - 64
     return number
 
 
-def _extent(data: bytes) -> tuple[int, int, str]:
-    """(rows, columns, last cell) that a sheet's cells reach, from every cell reference."""
-    rows = max((int(m) for m in re.findall(rb'<(?:\w+:)?row\b[^>]*?\sr="([0-9]+)"', data)), default=0)
-    columns, last = 0, "A1"
-    for letters, number in re.findall(rb'<(?:\w+:)?c\b[^>]*?\sr="([A-Za-z]+)([0-9]+)"', data):
-        column = _column_number(letters.decode())
-        rows = max(rows, int(number))
+_ROW_NUMBER = re.compile(rb'<(?:\w+:)?row\b[^>]*?\sr="([0-9]+)"')
+_CELL_REFERENCE = re.compile(rb'<(?:\w+:)?c\b[^>]*?\sr="([A-Za-z]+)([0-9]+)"')
+_LONGEST_TAG = 1 << 16  # an unfinished tag kept for the next block (no writer writes longer)
+
+
+def _extent(blocks: Iterable[bytes]) -> tuple[int, int, str]:
+    """(rows, columns, last cell) that a sheet's cells reach, from every cell reference.
+
+    The XML is scanned as it is given, a block at a time: a sheet without a ``<dimension>``
+    (openpyxl's write-only mode writes none) may have hundreds of MB of it, and its references
+    as Python objects all at once took twice that again."""
+    rows, columns, last = 0, 0, "A1"
+    rest = b""
+    for block in itertools.chain(blocks, (None,)):
+        if block is None:  # the end: what was kept back
+            data, rest = rest, b""
+        else:
+            data = rest + block
+            cut = data.rfind(b"<")  # the tag it opens may end in the next block
+            if cut < 0:
+                continue  # no tag begins here: nothing to find
+            if cut > 0:
+                data, rest = data[:cut], data[cut:]
+            elif len(data) > _LONGEST_TAG:  # one tag longer than any writer's: scanned as it is
+                rest = b""
+            else:
+                rest = data
+                continue
+        numbers = _ROW_NUMBER.findall(data)
+        if numbers:
+            rows = max(rows, max(map(int, numbers)))
+        found = _CELL_REFERENCE.findall(data)
+        if not found:
+            continue
+        rows = max(rows, max(map(int, map(operator.itemgetter(1), found))))
+        letters = max({letters for letters, _number in found}, key=_column_number)
+        column = _column_number(letters)
         if column > columns:
+            number = next(n for c, n in found if c == letters)
             columns, last = column, f"{letters.decode()}{int(number)}"
     return rows, columns, last
 
@@ -112,7 +147,8 @@ def check_extent(path: Path, sheets: list[str]) -> None:
                     last = extent[1]
                     rows, columns = extent[3], _column_number(extent[2])
                 else:
-                    rows, columns, last = _extent(archive.read(part))
+                    rows, columns, last = _extent(
+                        zipread.member_blocks(archive, archive.getinfo(part)))
                 if rows > MAX_ROWS or columns > MAX_COLUMNS or rows * columns > MAX_CELLS:
                     raise InputError(
                         f"无法读取 {path.name}：工作表“{sheet}”的使用范围一直延伸到 {last}"

@@ -215,9 +215,9 @@ def _slices(path: Path, sheet: str) -> Batches:
             if part is None or shared == "?":
                 raise _NotForSlices
             book = _Book(archive, part, shared)
-            strings = _Strings(_inflated(archive, archive.getinfo(shared)) if shared
+            strings = _Strings(zipread.member_blocks(archive, archive.getinfo(shared), _READ) if shared
                                else iter(()))
-            chunks = _inflated(archive, archive.getinfo(part))
+            chunks = zipread.member_blocks(archive, archive.getinfo(part), _READ)
         except (KeyError, ValueError, zipfile.BadZipFile, OSError) as exc:
             raise _NotForSlices from exc
         except Exception as exc:  # lxml's syntax errors and the like
@@ -227,19 +227,6 @@ def _slices(path: Path, sheet: str) -> Batches:
         if strings is not None:
             strings.close()
         archive.close()
-
-
-def _inflated(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[bytes]:
-    """A member's content in pieces of at most :data:`_READ` bytes, inflated with ISA-L where it
-    is installed (see :mod:`.zipread`) from the archive's own open file, its length and CRC-32
-    checked as :mod:`zipfile` checks them; a member laid out otherwise is read by ``zipfile``."""
-    pieces = zipread.stored_pieces(archive, info)
-    if pieces is None:
-        with archive.open(info) as member:
-            while chunk := member.read(_READ):
-                yield chunk
-        return
-    yield from zipread.content_blocks(info, pieces, block=_READ)
 
 
 def _read_slices(book: _Book, strings: _Strings, chunks: Iterator[bytes], sheet: str

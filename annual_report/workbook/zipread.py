@@ -151,6 +151,20 @@ def content_blocks(info: zipfile.ZipInfo, stored: Iterator[bytes], verify: bool 
         _check(info, size, crc)
 
 
+def member_blocks(archive: zipfile.ZipFile, info: zipfile.ZipInfo,
+                  block: int = 1 << 20) -> Iterator[bytes]:
+    """A member's content in pieces of at most ``block`` bytes, inflated with ISA-L where it is
+    installed from the archive's own open file, its length and CRC-32 checked as :mod:`zipfile`
+    checks them; a member laid out otherwise is read by ``zipfile``."""
+    pieces = stored_pieces(archive, info)
+    if pieces is None:
+        with archive.open(info) as member:
+            while chunk := member.read(block):
+                yield chunk
+        return
+    yield from content_blocks(info, pieces, block=block)
+
+
 def _cut(data: bytes, size: int) -> Iterator[bytes]:
     """``data`` in pieces of at most ``size`` bytes."""
     view = memoryview(data)
