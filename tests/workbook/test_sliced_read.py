@@ -116,12 +116,20 @@ _libreoffice = libreoffice_xlsx
 
 
 def _both_ways(path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Workbook, Workbook]:
+    """The workbook read whole, and read in slices (parsed two at a time); read in slices
+    parsed one after the other (as a sheet too large for two in flight is), it is the same."""
     whole = read_workbook(path)
     with monkeypatch.context() as patch:
         patch.setattr(sheets, "SLICED_FROM", 0)
         patch.setattr(slices, "SLICE_BYTES", 3000)
         patch.setattr(spill, "KEPT_CHARS", 0)
+        patch.setattr(slices, "PARSERS", 2)
         sliced = read_workbook(path)
+        patch.setattr(slices, "PARALLEL_BELOW", 0)
+        one_by_one = read_workbook(path)
+    assert [(r.row, r.agency, r.fingerprint(), r.findings) for r in one_by_one.rows] == [
+        (r.row, r.agency, r.fingerprint(), r.findings) for r in sliced.rows]
+    assert one_by_one.findings == sliced.findings
     return whole, sliced
 
 
@@ -288,13 +296,15 @@ def test_any_sheet_reads_the_same_in_slices(tmp_path_factory: pytest.TempPathFac
         handed.append(1)
         return iter(_whole(path))
 
-    old = slices.SLICE_BYTES, slices._READ
+    old = slices.SLICE_BYTES, slices._READ, slices.PARSERS, slices.PARALLEL_BELOW
     slices.SLICE_BYTES, slices._READ = size, size // 3 + 1  # inflated in small pieces too
     try:
         rows = _whole(path)
-        assert _trimmed(_sliced(path, whole=whole)) == _trimmed(rows)
+        for parsers, below in ((2, old[3]), (1, old[3]), (2, 0)):  # two in flight, or one
+            slices.PARSERS, slices.PARALLEL_BELOW = parsers, below
+            assert _trimmed(_sliced(path, whole=whole)) == _trimmed(rows)
     finally:
-        slices.SLICE_BYTES, slices._READ = old
+        slices.SLICE_BYTES, slices._READ, slices.PARSERS, slices.PARALLEL_BELOW = old
     xml = zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml")
     assert not handed or b"<sheetData>" not in xml  # sliced unless there are no rows at all
 
