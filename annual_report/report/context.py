@@ -14,7 +14,7 @@ workbook's unknown columns (also at the top level when their header is a free id
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -83,38 +83,33 @@ _TREE = _make_tree()
 # Kinds whose parsed value goes into the context as it is.
 _AS_IS = frozenset(k for k in Kind if k not in (Kind.TEXT, Kind.MONEY_WAN, Kind.MONEY_YUAN,
                                                 Kind.EMAIL, Kind.DATE))
-# The tree as a plan over a row's value store: (name, sub-plan) for a group, (name, position in
-# the store, key, kind, whether as it is) for a field.
-_Plan = list[tuple[Any, ...]]
-
-
-def _make_plan(tree: Tree) -> _Plan:
-    return [(name, _make_plan(node)) if not isinstance(node, Field)
-            else (name, INDEX[node.key], node.key, node.kind, node.kind in _AS_IS)
-            for name, node in tree.items()]
-
-
-_PLAN = _make_plan(_TREE)
-
-
-def _fill(plan: _Plan, cells: list[Any], row: AgencyRow) -> dict[str, Any]:
-    """The context's nested values from a row's value store (``cells``): each value taken from
-    its position and passed on as it is where :func:`_value` would (most are counts), the
-    others made by :func:`_value`; no mapping lookup per field."""
-    filled: dict[str, Any] = {}
-    for step in plan:
-        if len(step) == 2:
-            filled[step[0]] = _fill(step[1], cells, row)
-            continue
-        name, index, key, kind, as_is = step
-        value = cells[index]
-        # a count, year, name or line as it is; anything else (a text the read keeps in a file,
-        # see workbook/spill.py, or no value) the way the mapping gives it
-        filled[name] = value if as_is and type(value) in _PLAIN else _value(row, key, kind)
-    return filled
-
-
 _PLAIN = (int, str)
+
+
+def _make_filler(tree: Tree) -> Callable[[list[Any], AgencyRow], dict[str, Any]]:
+    """A function making the context's nested values from a row's value store (``cells``), as
+    one nested dict display derived from the model (generated once, as :mod:`dataclasses` makes
+    its ``__init__``): each field taken from its position and given as it is where :func:`_value`
+    would (a count, year, name or line; most are counts), the others (a text the read keeps in
+    a file, see workbook/spill.py, no value, money, dates) made by :func:`_value`. A loop over
+    the fields took as long as the rest of the context."""
+    kinds = tuple(f.kind for f in FIELDS)  # by position, as INDEX numbers the fields
+
+    def display(node: Tree | Field) -> str:
+        if isinstance(node, Field):
+            index = INDEX[node.key]
+            general = f"value(row, {node.key!r}, kinds[{index}])"
+            if node.kind not in _AS_IS:
+                return general
+            return f"(v if type(v := cells[{index}]) in plain else {general})"
+        return "{" + ", ".join(f"{name!r}: {display(child)}" for name, child in node.items()) + "}"
+
+    source = (f"def fill(cells, row, value=value, plain=plain, kinds=kinds):\n"
+              f"    return {display(tree)}\n")
+    namespace: dict[str, Any] = {"value": _value, "plain": _PLAIN, "kinds": kinds}
+    exec(compile(source, f"<{__name__} fill>", "exec"), namespace)  # noqa: S102 (our own text)
+    filler: Callable[[list[Any], AgencyRow], dict[str, Any]] = namespace["fill"]
+    return filler
 
 
 def _value(row: AgencyRow, key: str, kind: Kind) -> Any:
@@ -133,6 +128,9 @@ def _value(row: AgencyRow, key: str, kind: Kind) -> Any:
     if kind is Kind.DATE:
         return format_date(value)
     return value
+
+
+_FILL = _make_filler(_TREE)
 
 
 def _num(row: AgencyRow, key: str) -> int | Decimal:
@@ -176,7 +174,7 @@ def processing_fee_sentence(row: AgencyRow, year: Any) -> str:
 def build_context(row: AgencyRow) -> dict[str, Any]:
     """The template context of one agency."""
     values = row.values  # any other mapping (a row made by hand) is put in a store first
-    ctx = _fill(_PLAN, (values if type(values) is RowValues else RowValues(values)).cells, row)
+    ctx = _FILL((values if type(values) is RowValues else RowValues(values)).cells, row)
     year = ctx["year"]
     title = ctx["title"] or default_title(ctx["agency"], year)  # may hold a typed line break
     ctx["title"] = join_lines(title.split("\n"))

@@ -9,9 +9,11 @@ from typing import Any
 import pytest
 
 from annual_report.report.context import (
+    _FILL,
     HEAD_MAX,
     Paragraph,
     Paragraphs,
+    _value,
     build_context,
     sample_context,
     split_head,
@@ -210,6 +212,22 @@ def test_the_context_of_a_value_store_is_the_general_one(tmp_path: Any) -> None:
     assert all(type(r.values) is RowValues for r in rows)
     for row in rows:
         assert _typed(build_context(row)) == _typed(build_context(_as_dict_row(row))), row.row
+        # the generated filler is the model's fields, each as _value gives it, in model order
+        assert repr(_typed(_FILL(row.values.cells, row))) == repr(_typed(_by_definition(row)))
+
+
+def _by_definition(row: AgencyRow) -> dict[str, Any]:
+    """Every field of the model at its path, as :func:`_value` gives it (the definition)."""
+    from annual_report.format.model import FIELDS
+
+    nested: dict[str, Any] = {}
+    for f in FIELDS:
+        *parents, leaf = f.path
+        node = nested
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = _value(row, f.key, f.kind)
+    return nested
 
 
 def test_the_context_of_texts_kept_in_a_file_is_the_general_one(
