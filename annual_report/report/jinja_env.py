@@ -18,7 +18,7 @@ from typing import Any
 
 import markupsafe
 from jinja2 import Environment, StrictUndefined, nodes
-from jinja2.compiler import CodeGenerator, Frame
+from jinja2.compiler import CodeGenerator, Frame, optimizeconst
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup, escape
 
@@ -108,15 +108,28 @@ class _CodeGenerator(CodeGenerator):
 
     def _output_child_pre(self, node: nodes.Expr, frame: Frame, finalize: Any) -> None:
         if self._printed_here(frame, finalize):
-            self.write("environment.printed(")
+            # an int (most of a report's values: the tables' figures) printed without a call:
+            # its digits are what printed() gives it
+            self.write("(str(t_printed) if type(t_printed := ")
         else:
             super()._output_child_pre(node, frame, finalize)
 
     def _output_child_post(self, node: nodes.Expr, frame: Frame, finalize: Any) -> None:
         if self._printed_here(frame, finalize):
-            self.write(")")
+            self.write(") is int else environment.printed(t_printed))")
         else:
             super()._output_child_post(node, frame, finalize)
+
+    @optimizeconst
+    def visit_Getattr(self, node: nodes.Getattr, frame: Frame) -> None:
+        inner = node.node
+        if self.environment.is_async or not isinstance(inner, nodes.Getattr):
+            super().visit_Getattr(node, frame)
+            return
+        # a.b.c: one call (a dict's key then its dict's key, the sandbox's getattr otherwise)
+        self.write("environment.getattr2(")
+        self.visit(inner.node, frame)
+        self.write(f", {inner.attr!r}, {node.attr!r})")
 
     @staticmethod
     def _printed_here(frame: Frame, finalize: Any) -> bool:
@@ -134,6 +147,17 @@ class _Environment(ImmutableSandboxedEnvironment):
 
     code_generator_class = _CodeGenerator
     printed = staticmethod(printed)
+
+    def getattr2(self, obj: Any, first: str, second: str) -> Any:
+        """``obj.first.second``: what two :meth:`getattr` calls give, in one where both are a
+        dict's keys (``apps.new.total``)."""
+        if type(obj) is dict:
+            group = obj.get(first, _MISSING)
+            if type(group) is dict:
+                value = group.get(second, _MISSING)
+                if value is not _MISSING:
+                    return value
+        return self.getattr(self.getattr(obj, first), second)
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         if type(obj) is dict:

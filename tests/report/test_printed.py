@@ -80,8 +80,14 @@ def jinja_generated(source: str) -> tuple[str, str]:
     return ours.from_string(source).render(CONTEXT), theirs.from_string(source).render(CONTEXT)
 
 
+class _Node:
+    def __init__(self, **values: Any) -> None:
+        self.__dict__.update(values)
+
+
 CONTEXT = {"a": {"b": "<x & y>\n'z'"}, "n": 3, "d": Decimal("2.5"), "m": Markup("<w:br/>"),
-           "items": ["一", "<二>", 3]}
+           "items": ["一", "<二>", 3], "g": {"h": {"i": 5, "t": True, "e": ""}, "o": _Node(p=7)},
+           "k": _Node(q={"r": -4}), "neg": -12, "big": 10**30}
 
 
 @pytest.mark.parametrize("source", [
@@ -91,6 +97,11 @@ CONTEXT = {"a": {"b": "<x & y>\n'z'"}, "n": 3, "d": Decimal("2.5"), "m": Markup(
     "{% macro m2(v) %}[{{ v }}]{% endmacro %}{{ m2(a.b) }}{{ m2(n) }}",
     "{% autoescape false %}{{ a.b }}{% endautoescape %}|{{ a.b }}",
     "{{ '<lit>' }}{{ 1 }}{{ none }}{{ a.b if n else '' }}",
+    # a.b.c in one call where both are keys, the sandbox's getattr otherwise; ints printed
+    # without a call (bool is no int here: True prints as True)
+    "{{ g.h.i }}|{{ g.h.t }}|{{ g.h.e }}|{{ g.o.p }}|{{ k.q.r }}|{{ g.h.i.real }}|{{ neg }}",
+    "{{ big }}|{{ g.h.items() | list | length }}|{{ g['h'].i }}|{{ g.h.i + n }}|{{ -n }}",
+    "{% for x in [g.h.i, 2, True] %}{{ x }}{% endfor %}{% set y = g.h.i %}{{ y }}",
 ])
 def test_templates_render_as_with_jinjas_code_generator(source: str) -> None:
     ours, theirs = jinja_generated(source)
@@ -105,6 +116,18 @@ def test_undefined_and_the_sandbox_still_raise() -> None:
         env.from_string("{{ a.missing }}").render({"a": {}})
     with pytest.raises(SecurityError):
         env.from_string("{{ a.__class__ }}").render({"a": 1})
+    with pytest.raises(UndefinedError):  # two names in one call
+        env.from_string("{{ a.b.missing }}").render({"a": {"b": {}}})
+    with pytest.raises(UndefinedError):
+        env.from_string("{{ a.missing.c }}").render({"a": {}})
+    with pytest.raises(UndefinedError):
+        env.from_string("{{ missing.b.c }}").render({})
+    with pytest.raises(SecurityError):
+        env.from_string("{{ a.__class__.__mro__ }}").render({"a": {}})
+    with pytest.raises(SecurityError):
+        env.from_string("{{ a.b.__class__ }}").render({"a": {"b": 1}})
+    with pytest.raises(SecurityError):  # a dict's method is no key: the sandbox decides
+        env.from_string("{{ a.b.update }}").render({"a": {"b": {}}})
 
 
 def test_reports_are_byte_for_byte_as_with_jinjas_code_generator(
