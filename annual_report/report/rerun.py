@@ -128,6 +128,10 @@ def record(out: Path, key: str, files: dict[str, str | None], recorded: Recorded
                                         else os.path.join(folder, name)), sha]
                       for name, sha in names.items()},
             "outcomes": recorded.outcomes, "notes": recorded.notes}
+    _write(out, data)
+
+
+def _write(out: Path, data: dict[str, Any]) -> None:
     path = state_path(out)
     with contextlib.suppress(OSError, OutputError):  # no cache folder: no shortcut, that is all
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -142,18 +146,27 @@ MANIFEST_KEY = ":manifest"  # no file the manifest lists has a colon in its name
 def replay(out: Path, key: str) -> Recorded | None:
     """The recorded outcome, if the key is the same and nothing recorded has changed since."""
     try:
+        started = time.time_ns()  # before any file's state is taken
         data = marshal.loads(state_path(out).read_bytes())
         if data.get("version") != STATE_VERSION or data.get("key") != key:
             return None
         folder, at = os.fspath(out), int(data["at"])
+        compared = False  # a file's bytes were compared: its state alone could not tell
         for name, (state, sha) in data["files"].items():
             path = manifest_path(out) if name == MANIFEST_KEY else os.path.join(folder, name)
             if state is None or file_state(path) != state:
                 return None
-            if racy(state, at) and (sha is None or sha256_file(Path(path)) != sha):
-                return None
+            if racy(state, at):
+                if sha is None or sha256_file(Path(path)) != sha:
+                    return None
+                compared = True
         if journal_files(out):  # an interrupted run's reports wait to be taken in
             return None
+        if compared:
+            # Every file is as recorded, its bytes too where they were compared: recorded anew
+            # as of ``started``, so that the next run compares only what is still within the
+            # window then (the last ~3 s of a large build were read again on every re-run).
+            _write(out, {**data, "at": started})
         return Recorded(data["outcomes"], list(data["notes"]))
     except (OSError, ValueError, EOFError, KeyError, TypeError, AttributeError, OutputError):
         return None  # no record, or not one this code can read: the full path

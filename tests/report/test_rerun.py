@@ -3,14 +3,17 @@ with the very outcome the full path gives, and any change anywhere takes the ful
 
 from __future__ import annotations
 
+import marshal
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
 
 from annual_report.format.synthetic import district_records
 from annual_report.report import build as build_module
+from annual_report.report import rerun
 from annual_report.report.build import DEFAULT_TEMPLATE, BuildOptions, BuildResult, build_reports
 from annual_report.report.rerun import state_path
 from annual_report.workbook.blank import write_workbook
@@ -135,3 +138,40 @@ def test_a_record_that_cannot_be_read_takes_the_full_path(setup: tuple[Path, Bui
     assert outcome(again)["invalid"] == outcome(first)["invalid"]
     assert build_reports(workbook, options).replayed  # recorded afresh
     assert not path.with_suffix(".json").exists()
+
+
+def test_files_compared_by_their_bytes_are_recorded_anew(setup: tuple[Path, BuildOptions],
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reports written just before the record was made are compared by their bytes on a
+    re-run (their state alone could not show a change in the same tick); once compared, and
+    past the window, the record says so and the next re-run need not read them again."""
+    workbook, options = setup
+    window = 400_000_000  # 0.4 s instead of 3 s
+    monkeypatch.setattr(rerun, "RACY_NS", window)
+    build_reports(workbook, options)
+    record = marshal.loads(state_path(options.out).read_bytes())
+    racy_before = [name for name, (state, _sha) in record["files"].items()
+                   if rerun.racy(state, record["at"])]
+    assert racy_before  # all just written
+    time.sleep(window / 1e9 + 0.1)
+    compared: list[str] = []
+    real = rerun.sha256_file
+
+    def counted(path: Path) -> str | None:
+        compared.append(path.name)
+        return real(path)
+
+    monkeypatch.setattr(rerun, "sha256_file", counted)
+    assert build_reports(workbook, options).replayed
+    assert len(compared) == len(racy_before)  # read once, each
+    again = marshal.loads(state_path(options.out).read_bytes())
+    assert again["at"] > record["at"] and again["files"] == record["files"]
+    assert not [name for name, (state, _sha) in again["files"].items()
+                if rerun.racy(state, again["at"])]
+    compared.clear()
+    assert build_reports(workbook, options).replayed
+    assert compared == []  # nothing read again
+    # and a report changed meanwhile still takes the full path
+    report = next(options.out.rglob("*.docx"))
+    report.write_bytes(report.read_bytes() + b" ")
+    assert not build_reports(workbook, options).replayed
