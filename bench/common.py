@@ -60,6 +60,12 @@ def _lengthen(record: dict[str, Any], rng: random.Random, chars: int) -> None:
         record[key] = "\n".join(parts)
 
 
+# How the workbooks are written: "excel" as Excel and WPS store them (texts in the shared
+# strings), or "openpyxl" as a script saving them with openpyxl does (texts inline in the sheet,
+# Chinese as character references: four times the XML). Set by targets.py --writer.
+WRITER = "excel"
+
+
 def workbook(count: int, narrative: int = NARRATIVE_CHARS, changed: bool = False) -> Path:
     """A consistent workbook of ``count`` agencies whose narratives have about ``narrative``
     characters a row (made once, kept in bench/out/). ``changed``: the same but for one
@@ -68,6 +74,8 @@ def workbook(count: int, narrative: int = NARRATIVE_CHARS, changed: bool = False
     from annual_report.workbook.blank import share_strings, write_workbook
 
     path = OUT / f"bench-{count}-{narrative}{'-changed' if changed else ''}.xlsx"
+    if WRITER == "openpyxl":
+        return _saved_by_openpyxl(path, lambda: workbook_as(count, narrative, changed))
     if not path.exists():
         OUT.mkdir(parents=True, exist_ok=True)
         rng = random.Random(count)
@@ -83,6 +91,34 @@ def workbook(count: int, narrative: int = NARRATIVE_CHARS, changed: bool = False
     return path
 
 
+def workbook_as(count: int, narrative: int, changed: bool, writer: str = "excel") -> Path:
+    global WRITER
+    was, WRITER = WRITER, writer
+    try:
+        return workbook(count, narrative, changed)
+    finally:
+        WRITER = was
+
+
+def _saved_by_openpyxl(excel_path: Path, excel: Any) -> Path:
+    """The workbook at ``excel_path`` (made by ``excel()``) as openpyxl saves it, beside it."""
+    import openpyxl
+
+    path = excel_path.with_name(excel_path.stem + "-openpyxl.xlsx")
+    if not path.exists():
+        source = openpyxl.load_workbook(excel(), read_only=True)
+        book = openpyxl.Workbook()
+        book.remove(book.active)
+        for sheet in source.worksheets:
+            copy = book.create_sheet(sheet.title)
+            for row in sheet.iter_rows(values_only=True):
+                copy.append(list(row))
+        partial = path.with_suffix(".partial")
+        book.save(partial)
+        partial.replace(path)
+    return path
+
+
 def changed_workbook(count: int) -> Path:
     return workbook(count, changed=True)
 
@@ -90,7 +126,7 @@ def changed_workbook(count: int) -> Path:
 def figure_changed_workbook(count: int) -> Path:
     """The workbook of ``count`` agencies with one figure of one agency changed in the sheet's
     XML, everything else byte for byte the same (as Excel saves a corrected number)."""
-    path = OUT / f"bench-{count}-{NARRATIVE_CHARS}-figure.xlsx"
+    path = OUT / f"bench-{count}-{NARRATIVE_CHARS}-figure{'-openpyxl' if WRITER != 'excel' else ''}.xlsx"
     if not path.exists():
         source = workbook(count)
         with zipfile.ZipFile(source) as archive:

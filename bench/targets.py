@@ -35,7 +35,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import (  # first: sets sys.path
+import common  # first: sets sys.path
+from common import (
     OUT,
     ROOT,
     Measured,
@@ -230,7 +231,10 @@ def main() -> None:
                         help="docxtpl reports per run (scaled to 1,000)")
     parser.add_argument("--count", type=int, default=10000, help="agencies of the re-run")
     parser.add_argument("--pdf-count", type=int, default=40)
+    parser.add_argument("--writer", choices=["excel", "openpyxl"], default="excel",
+                        help="workbooks as Excel/WPS store them, or as openpyxl saves them")
     args = parser.parse_args()
+    common.WRITER = args.writer
     os.chdir(ROOT)
     # the byte code setup.sh leaves (a machine with PYTHONDONTWRITEBYTECODE=1 never writes it):
     # without it every command measured would compile the program first (~0.3 s)
